@@ -1,0 +1,81 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Chat.Web.Data;
+
+/// <summary>
+/// The model, shared by both providers. Each provider has its own subclass so that it
+/// keeps its own migration set (Data/Migrations/Postgres, Data/Migrations/Sqlite).
+/// </summary>
+public abstract class ChatDbContext(DbContextOptions options) : DbContext(options)
+{
+    public DbSet<User> Users => Set<User>();
+    public DbSet<Conversation> Conversations => Set<Conversation>();
+    public DbSet<Message> Messages => Set<Message>();
+    public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+    public DbSet<AppState> AppState => Set<AppState>();
+
+    /// <summary>True when the database reports a unique-constraint violation.</summary>
+    public abstract bool IsUniqueViolation(Exception e);
+
+    protected override void OnModelCreating(ModelBuilder b) => b.ApplyConfigurationsFromAssembly(typeof(ChatDbContext).Assembly);
+}
+
+sealed class UserConfiguration : IEntityTypeConfiguration<User>
+{
+    public void Configure(EntityTypeBuilder<User> e)
+    {
+        e.ToTable("users");
+        e.HasIndex(u => u.Phone).IsUnique();
+        e.Property(u => u.Phone).HasMaxLength(16);
+        e.Property(u => u.DisplayName).HasMaxLength(64);
+        e.Property(u => u.PasswordHash).HasMaxLength(100);
+        e.Property(u => u.IdentityKey).HasMaxLength(1024);
+    }
+}
+
+sealed class ConversationConfiguration : IEntityTypeConfiguration<Conversation>
+{
+    public void Configure(EntityTypeBuilder<Conversation> e)
+    {
+        e.ToTable("conversations");
+        e.HasIndex(c => new { c.AId, c.BId }).IsUnique();
+        e.HasIndex(c => c.BId);
+        e.HasOne<User>().WithMany().HasForeignKey(c => c.AId).OnDelete(DeleteBehavior.Cascade);
+        e.HasOne<User>().WithMany().HasForeignKey(c => c.BId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
+{
+    public void Configure(EntityTypeBuilder<Message> e)
+    {
+        e.ToTable("messages");
+        e.HasIndex(m => new { m.ConversationId, m.Seq }).IsUnique();
+        e.HasIndex(m => new { m.SenderId, m.ClientMessageId }).IsUnique();
+        e.HasIndex(m => m.ReceiverId);
+        e.Property(m => m.ClientMessageId).HasMaxLength(100);
+        e.HasOne<Conversation>().WithMany().HasForeignKey(m => m.ConversationId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEvent>
+{
+    public void Configure(EntityTypeBuilder<AuditEvent> e)
+    {
+        e.ToTable("audit_events");
+        e.HasIndex(a => a.At);
+        e.Property(a => a.Action).HasMaxLength(64);
+        e.Property(a => a.Details).HasMaxLength(1000);
+    }
+}
+
+sealed class AppStateConfiguration : IEntityTypeConfiguration<AppState>
+{
+    public void Configure(EntityTypeBuilder<AppState> e)
+    {
+        e.ToTable("app_state");
+        e.Property(s => s.Id).ValueGeneratedNever();
+        e.HasData(new AppState { Id = 1, AdminClaimed = false });
+    }
+}

@@ -1,0 +1,42 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Design;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using Npgsql;
+
+namespace Chat.Web.Data;
+
+public sealed class PostgresChatDbContext(DbContextOptions<PostgresChatDbContext> options) : ChatDbContext(options)
+{
+    public override bool IsUniqueViolation(Exception e) =>
+        e.GetBaseException() is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
+}
+
+public sealed class SqliteChatDbContext(DbContextOptions<SqliteChatDbContext> options) : ChatDbContext(options)
+{
+    public override bool IsUniqueViolation(Exception e) =>
+        e.GetBaseException() is SqliteException { SqliteErrorCode: 19 }; // SQLITE_CONSTRAINT
+
+    // SQLite stores DateTime as text and hands it back with Kind=Unspecified; everything we store is UTC.
+    protected override void ConfigureConventions(ModelConfigurationBuilder b)
+    {
+        b.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
+        b.Properties<DateTime?>().HaveConversion<UtcDateTimeConverter>();
+    }
+
+    sealed class UtcDateTimeConverter() : ValueConverter<DateTime, DateTime>(
+        v => v.ToUniversalTime(), v => DateTime.SpecifyKind(v, DateTimeKind.Utc));
+}
+
+// Design-time factories for `dotnet ef migrations add --context ...`; never used at run time.
+sealed class PostgresDesignFactory : IDesignTimeDbContextFactory<PostgresChatDbContext>
+{
+    public PostgresChatDbContext CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<PostgresChatDbContext>().UseNpgsql("Host=localhost;Database=chat").Options);
+}
+
+sealed class SqliteDesignFactory : IDesignTimeDbContextFactory<SqliteChatDbContext>
+{
+    public SqliteChatDbContext CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<SqliteChatDbContext>().UseSqlite("Data Source=design.db").Options);
+}

@@ -1,0 +1,75 @@
+using Chat.Web.Infrastructure;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+
+namespace Chat.Web.Data;
+
+public static class StorageSetup
+{
+    /// <summary>PostgreSQL when DATABASE_URL (or ConnectionStrings:Postgres) is set, else a SQLite file under App_Data/.</summary>
+    public static WebApplicationBuilder AddStorage(this WebApplicationBuilder builder)
+    {
+        var settings = ChatSettings.From(builder.Configuration);
+        var postgres = settings.PostgresConnectionString(builder.Configuration);
+        if (postgres is not null)
+        {
+            builder.Services.AddDbContextPool<ChatDbContext, PostgresChatDbContext>(o => o.UseNpgsql(postgres));
+            builder.Services.AddSingleton(new WriteGate(serialize: false));
+        }
+        else
+        {
+            var sqlite = settings.SqliteConnection ?? DefaultSqlite(builder.Environment.ContentRootPath);
+            builder.Services.AddDbContextPool<ChatDbContext, SqliteChatDbContext>(o => o.UseSqlite(sqlite));
+            // SQLite has one writer at a time; queueing writers here avoids SQLITE_BUSY under load.
+            builder.Services.AddSingleton(new WriteGate(serialize: true));
+        }
+        builder.Services.AddHostedService<DatabaseMigrator>();
+        return builder;
+    }
+
+    static string DefaultSqlite(string contentRoot)
+    {
+        var dir = Path.Combine(contentRoot, "App_Data");
+        System.IO.Directory.CreateDirectory(dir);
+        return new SqliteConnectionStringBuilder { DataSource = Path.Combine(dir, "chat.db") }.ToString();
+    }
+}
+
+/// <summary>Serialises write transactions when the provider cannot run them concurrently (SQLite).</summary>
+public sealed class WriteGate(bool serialize)
+{
+    readonly SemaphoreSlim gate = new(1, 1);
+    static readonly IDisposable Nothing = new Release(null);
+
+    public async ValueTask<IDisposable> EnterAsync(CancellationToken ct = default)
+    {
+        if (!serialize) return Nothing;
+        await gate.WaitAsync(ct);
+        return new Release(gate);
+    }
+
+    sealed class Release(SemaphoreSlim? gate) : IDisposable
+    {
+        public void Dispose() => gate?.Release();
+    }
+}
+
+/// <summary>Applies the provider's migrations before the app takes requests (hosted services start before Kestrel).</summary>
+sealed class DatabaseMigrator(IServiceProvider services, ILogger<DatabaseMigrator> log) : IHostedService
+{
+    public async Task StartAsync(CancellationToken ct)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ChatDbContext>();
+        if (db.Database.IsSqlite())
+        {
+            // WAL lets readers run while a writer commits; busy_timeout covers the other process case.
+            await db.Database.OpenConnectionAsync(ct);
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+        }
+        await db.Database.MigrateAsync(ct);
+        log.LogInformation("Database ready ({Provider})", db.Database.ProviderName);
+    }
+
+    public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
+}

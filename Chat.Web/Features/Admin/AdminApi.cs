@@ -1,0 +1,40 @@
+using Chat.Web.Features.Auth;
+using Chat.Web.Infrastructure;
+
+namespace Chat.Web.Features.Admin;
+
+public static class AdminApi
+{
+    public static void MapAdminApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/admin").WithTags("Admin").RequireAuthorization(AuthSetup.AdminApiPolicy);
+        group.MapGet("/users", List);
+        group.MapDelete("/users/{id}", Delete);
+        group.MapGet("/audit", Audit);
+    }
+
+    static async Task<IResult> List(AdminUsers users, string? cursor, string? limit, string? q, CancellationToken ct)
+    {
+        if (!Cursor.TryDecode(cursor, out var after)) return ApiErrors.BadRequest("Invalid cursor.");
+        if (!Cursor.TryLimit(limit, 20, 100, out var take)) return ApiErrors.BadRequest("limit must be a number from 1 to 100.");
+        return TypedResults.Ok(await users.PageAsync(after, take, q, ct));
+    }
+
+    static async Task<IResult> Delete(string id, CurrentUser me, AdminUsers users, CancellationToken ct)
+    {
+        if (!Ids.TryParse(id, out var userId)) return ApiErrors.NotFound("User not found.");
+        return await users.DeleteAsync(me.Id, userId, ct) switch
+        {
+            DeleteUserResult.Deleted => TypedResults.Ok(new { ok = true }),
+            DeleteUserResult.LastAdmin => ApiErrors.Result(StatusCodes.Status409Conflict, "The last admin cannot be removed."),
+            _ => ApiErrors.NotFound("User not found."),
+        };
+    }
+
+    static async Task<IResult> Audit(AuditLog audit, string? cursor, string? limit, CancellationToken ct)
+    {
+        if (!Cursor.TryDecode(cursor, out var before)) return ApiErrors.BadRequest("Invalid cursor.");
+        if (!Cursor.TryLimit(limit, 50, 200, out var take)) return ApiErrors.BadRequest("limit must be a number from 1 to 200.");
+        return TypedResults.Ok(await audit.PageAsync(before, take, ct));
+    }
+}

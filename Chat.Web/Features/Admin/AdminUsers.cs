@@ -1,0 +1,48 @@
+using Chat.Web.Data;
+using Chat.Web.Features.Auth;
+using Chat.Web.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace Chat.Web.Features.Admin;
+
+public enum DeleteUserResult { Deleted, NotFound, LastAdmin }
+
+/// <summary>The admin's view of every user, and the removal of one.</summary>
+public sealed class AdminUsers(ChatDbContext db, AuditLog audit, WriteGate writes)
+{
+    public async Task<Page<AccountView>> PageAsync(long afterId, int limit, string? search, CancellationToken ct)
+    {
+        var query = db.Users.AsNoTracking().Where(u => u.Id > afterId);
+        if (!string.IsNullOrWhiteSpace(search))
+        {
+            var pattern = "%" + search.Trim().ToLowerInvariant().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
+            query = query.Where(u => EF.Functions.Like(u.DisplayName.ToLower(), pattern, "\\") || EF.Functions.Like(u.Phone, pattern, "\\"));
+        }
+        var rows = await query.OrderBy(u => u.Id).Take(limit + 1).ToListAsync(ct);
+        return new Page<AccountView>(rows.Take(limit).Select(AccountView.From).ToList(), rows.Count > limit ? Cursor.Encode(rows[limit - 1].Id) : null);
+    }
+
+    /// <summary>
+    /// Removes the user, their conversations and every message in them, and writes the audit event,
+    /// all in one transaction. The app_state row lock serialises admin removals, so two admins
+    /// removing each other cannot leave none.
+    /// </summary>
+    public async Task<DeleteUserResult> DeleteAsync(long actorId, long userId, CancellationToken ct)
+    {
+        using var _ = await writes.EnterAsync(ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await db.AppState.Where(s => s.Id == 1).ExecuteUpdateAsync(s => s.SetProperty(x => x.AdminClaimed, x => x.AdminClaimed), ct);
+        var user = await db.Users.FirstOrDefaultAsync(u => u.Id == userId, ct);
+        if (user is null) return DeleteUserResult.NotFound;
+        if (user.IsAdmin && await db.Users.CountAsync(u => u.IsAdmin, ct) == 1) return DeleteUserResult.LastAdmin;
+
+        var conversationIds = db.Conversations.Where(c => c.AId == userId || c.BId == userId).Select(c => c.Id);
+        var messages = await db.Messages.Where(m => conversationIds.Contains(m.ConversationId)).ExecuteDeleteAsync(ct);
+        var conversations = await db.Conversations.Where(c => c.AId == userId || c.BId == userId).ExecuteDeleteAsync(ct);
+        db.Users.Remove(user);
+        audit.Add("user.deleted", actorId, userId, $"phone={user.Phone}; conversations={conversations}; messages={messages}");
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return DeleteUserResult.Deleted;
+    }
+}

@@ -1,0 +1,77 @@
+using Chat.Web.Data;
+using Chat.Web.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace Chat.Web.Features.Auth;
+
+public abstract record RegisterResult
+{
+    public sealed record Created(User User) : RegisterResult;
+    public sealed record PhoneTaken : RegisterResult;
+}
+
+/// <summary>Registration, sign-in and session checks: the one place the browser pages and the JSON API both call.</summary>
+public sealed class Accounts(ChatDbContext db, Passwords passwords, WriteGate writes, ChatSettings settings, IHostEnvironment env, TimeProvider clock)
+{
+    /// <summary>Creates the user; the first one becomes admin when auto-admin is on (see AdminClaim).</summary>
+    public async Task<RegisterResult> RegisterAsync(RegisterRequest r, CancellationToken ct)
+    {
+        var user = new User
+        {
+            Phone = PhoneNumber.Normalize(r.Phone)!,
+            DisplayName = r.DisplayName!.Trim(),
+            PasswordHash = passwords.Hash(r.Password!),
+            IdentityKey = r.IdentityKey!,
+            PreKeys = r.PreKeys is { ValueKind: not System.Text.Json.JsonValueKind.Null } p ? p.GetRawText() : null,
+            CreatedAt = clock.GetUtcNow().UtcDateTime,
+        };
+        using var _ = await writes.EnterAsync(ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        db.Users.Add(user);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException e) when (db.IsUniqueViolation(e))
+        {
+            return new RegisterResult.PhoneTaken();
+        }
+        if (AutoAdminEnabled && await ClaimFirstAdminAsync(ct))
+        {
+            user.IsAdmin = true;
+            await db.SaveChangesAsync(ct);
+        }
+        await tx.CommitAsync(ct);
+        return new RegisterResult.Created(user);
+    }
+
+    /// <summary>The user when phone and password match; null otherwise, at the same cost either way.</summary>
+    public async Task<User?> LoginAsync(string phone, string password, CancellationToken ct)
+    {
+        var normalized = PhoneNumber.Normalize(phone);
+        var user = normalized is null ? null : await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Phone == normalized, ct);
+        return passwords.Verify(password, user?.PasswordHash) ? user : null;
+    }
+
+    public Task<User?> FindAsync(long id, CancellationToken ct) => db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == id, ct);
+
+    /// <summary>Whether the user is an admin, while the user exists and the token's version is current; null otherwise.</summary>
+    public async Task<bool?> SessionAsync(long userId, int tokenVersion, CancellationToken ct) =>
+        await db.Users.Where(u => u.Id == userId && u.TokenVersion == tokenVersion)
+            .Select(u => (bool?)u.IsAdmin).FirstOrDefaultAsync(ct);
+
+    /// <summary>
+    /// Without a bootstrap admin the first user becomes admin: on by default outside Production,
+    /// off in Production unless AUTO_ADMIN_FIRST_USER=true.
+    /// </summary>
+    bool AutoAdminEnabled =>
+        string.IsNullOrEmpty(settings.AdminPhone) && (settings.AutoAdminFirstUser ?? !env.IsProduction());
+
+    /// <summary>
+    /// Flips app_state.AdminClaimed in the caller's transaction. The row lock makes concurrent
+    /// registrations queue here, and only the first sees a row change.
+    /// </summary>
+    async Task<bool> ClaimFirstAdminAsync(CancellationToken ct) =>
+        await db.AppState.Where(s => s.Id == 1 && !s.AdminClaimed)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.AdminClaimed, true), ct) == 1;
+}

@@ -1,0 +1,56 @@
+using Chat.Web.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace Chat.Web.Features.Conversations;
+
+public abstract record PairResult
+{
+    public sealed record Found(Conversation Conversation) : PairResult;
+    public sealed record NotStarted : PairResult;
+    public sealed record WithSelf : PairResult;
+    public sealed record UnknownPeer : PairResult;
+}
+
+/// <summary>One conversation per pair of users, stored with the smaller id first.</summary>
+public sealed class ConversationDirectory(ChatDbContext db, WriteGate writes, TimeProvider clock)
+{
+    /// <summary>
+    /// The pair's conversation, created on first use. Race-free: concurrent callers all try the
+    /// insert, the unique (AId, BId) index lets one win, and the others read the winner's row.
+    /// </summary>
+    public async Task<PairResult> EnsureAsync(long me, long peer, CancellationToken ct)
+    {
+        var found = await FindAsync(me, peer, ct);
+        if (found is not PairResult.NotStarted) return found;
+        var (a, b) = me < peer ? (me, peer) : (peer, me);
+        using (await writes.EnterAsync(ct))
+        {
+            var conversation = new Conversation { AId = a, BId = b, CreatedAt = clock.GetUtcNow().UtcDateTime };
+            db.Conversations.Add(conversation);
+            try
+            {
+                await db.SaveChangesAsync(ct);
+                return new PairResult.Found(conversation);
+            }
+            catch (DbUpdateException e) when (db.IsUniqueViolation(e))
+            {
+                db.Entry(conversation).State = EntityState.Detached;
+            }
+        }
+        return await FindAsync(me, peer, ct);
+    }
+
+    /// <summary>The pair's conversation if it exists; never creates one.</summary>
+    public async Task<PairResult> FindAsync(long me, long peer, CancellationToken ct)
+    {
+        if (me == peer) return new PairResult.WithSelf();
+        var (a, b) = me < peer ? (me, peer) : (peer, me);
+        var conversation = await db.Conversations.AsNoTracking().FirstOrDefaultAsync(c => c.AId == a && c.BId == b, ct);
+        if (conversation is not null) return new PairResult.Found(conversation);
+        return await db.Users.AnyAsync(u => u.Id == peer, ct) ? new PairResult.NotStarted() : new PairResult.UnknownPeer();
+    }
+
+    /// <summary>The conversation if <paramref name="userId"/> is one of its two participants; null otherwise.</summary>
+    public Task<Conversation?> FindForParticipantAsync(long conversationId, long userId, CancellationToken ct) =>
+        db.Conversations.AsNoTracking().FirstOrDefaultAsync(c => c.Id == conversationId && (c.AId == userId || c.BId == userId), ct);
+}

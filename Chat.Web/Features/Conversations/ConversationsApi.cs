@@ -1,0 +1,47 @@
+using Chat.Web.Features.Auth;
+using Chat.Web.Features.Messaging;
+using Chat.Web.Infrastructure;
+
+namespace Chat.Web.Features.Conversations;
+
+public static class ConversationsApi
+{
+    public static void MapConversationsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/conversations").WithTags("Conversations").RequireAuthorization(AuthSetup.ApiPolicy);
+        group.MapGet("/{peerId}", Ensure);
+        group.MapGet("/{peerId}/messages", Messages);
+    }
+
+    static async Task<IResult> Ensure(string peerId, CurrentUser me, ConversationDirectory conversations, CancellationToken ct)
+    {
+        if (!Ids.TryParse(peerId, out var peer)) return ApiErrors.NotFound("User not found.");
+        return await conversations.EnsureAsync(me.Id, peer, ct) switch
+        {
+            PairResult.Found(var c) => TypedResults.Ok(new { conversationId = c.Id.ToString() }),
+            PairResult.WithSelf => ApiErrors.BadRequest("You cannot start a conversation with yourself."),
+            _ => ApiErrors.NotFound("User not found."),
+        };
+    }
+
+    /// <summary>Newest first with ?cursor=&amp;limit=, or oldest first after a seq with ?afterSeq= (catch-up).</summary>
+    static async Task<IResult> Messages(string peerId, CurrentUser me, ConversationDirectory conversations, MessageHistory history,
+        string? cursor, string? limit, string? afterSeq, CancellationToken ct)
+    {
+        if (!Ids.TryParse(peerId, out var peer)) return ApiErrors.NotFound("User not found.");
+        if (!Cursor.TryLimit(limit, 20, 100, out var take)) return ApiErrors.BadRequest("limit must be a number from 1 to 100.");
+        long after = 0;
+        if (afterSeq is not null && (!long.TryParse(afterSeq, out after) || after < 0))
+            return ApiErrors.BadRequest("afterSeq must be a number of 0 or more.");
+        if (!Cursor.TryDecode(cursor, out var before)) return ApiErrors.BadRequest("Invalid cursor.");
+        var pair = await conversations.FindAsync(me.Id, peer, ct);
+        return pair switch
+        {
+            PairResult.Found(var c) when afterSeq is not null => TypedResults.Ok(await history.AfterAsync(c.Id, after, take, ct)),
+            PairResult.Found(var c) => TypedResults.Ok(await history.PageAsync(c.Id, before, take, ct)),
+            PairResult.NotStarted => TypedResults.Ok(new Page<MessageView>([], null)),
+            PairResult.WithSelf => ApiErrors.BadRequest("You have no conversation with yourself."),
+            _ => ApiErrors.NotFound("User not found."),
+        };
+    }
+}

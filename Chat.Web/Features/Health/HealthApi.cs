@@ -1,0 +1,43 @@
+using Chat.Web.Data;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Chat.Web.Features.Health;
+
+public static class HealthApi
+{
+    /// <summary>Readiness checks; other features add theirs (Realtime adds Redis when configured).</summary>
+    public static WebApplicationBuilder AddHealth(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddHealthChecks().AddCheck<DatabaseCheck>("database");
+        return builder;
+    }
+
+    public static void MapHealthApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/health", () => TypedResults.Ok(new { ok = true })).WithTags("Health");
+        app.MapGet("/health/ready", async (HealthCheckService checks, CancellationToken ct) =>
+        {
+            var report = await checks.CheckHealthAsync(ct);
+            var ok = report.Status == HealthStatus.Healthy;
+            var body = new { ok, checks = report.Entries.ToDictionary(e => e.Key, e => e.Value.Status == HealthStatus.Healthy ? "up" : "down") };
+            return TypedResults.Json(body, statusCode: ok ? 200 : 503);
+        }).WithTags("Health");
+    }
+
+    sealed class DatabaseCheck(ChatDbContext db) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(3));
+            try
+            {
+                return await db.Database.CanConnectAsync(timeout.Token) ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy();
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                return HealthCheckResult.Unhealthy(exception: e);
+            }
+        }
+    }
+}

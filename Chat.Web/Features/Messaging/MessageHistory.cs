@@ -1,0 +1,30 @@
+using Chat.Web.Data;
+using Chat.Web.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace Chat.Web.Features.Messaging;
+
+/// <summary>Reading a conversation's messages by seq, the one order clients rely on.</summary>
+public sealed class MessageHistory(ChatDbContext db)
+{
+    /// <summary>Newest first, before <paramref name="beforeSeq"/> (0 = from the newest). Uses the (ConversationId, Seq) index at any depth.</summary>
+    public async Task<Page<MessageView>> PageAsync(long conversationId, long beforeSeq, int limit, CancellationToken ct)
+    {
+        var query = db.Messages.AsNoTracking().Where(m => m.ConversationId == conversationId);
+        if (beforeSeq > 0) query = query.Where(m => m.Seq < beforeSeq);
+        var rows = await query.OrderByDescending(m => m.Seq).Take(limit + 1).ToListAsync(ct);
+        var items = rows.Take(limit).Select(MessageView.From).ToList();
+        return new Page<MessageView>(items, rows.Count > limit ? Cursor.Encode(rows[limit - 1].Seq) : null);
+    }
+
+    /// <summary>Catch-up: the messages after <paramref name="afterSeq"/>, oldest first.</summary>
+    public async Task<Page<MessageView>> AfterAsync(long conversationId, long afterSeq, int limit, CancellationToken ct)
+    {
+        var rows = await db.Messages.AsNoTracking()
+            .Where(m => m.ConversationId == conversationId && m.Seq > afterSeq)
+            .OrderBy(m => m.Seq).Take(limit + 1).ToListAsync(ct);
+        var items = rows.Take(limit).Select(MessageView.From).ToList();
+        // The next catch-up page continues after the last seq returned: ?afterSeq=<that seq>.
+        return new Page<MessageView>(items, rows.Count > limit ? items[^1].Seq.ToString() : null);
+    }
+}

@@ -1,0 +1,42 @@
+using Serilog;
+using Serilog.Events;
+using Serilog.Formatting.Compact;
+
+namespace Chat.Web.Infrastructure;
+
+public static class Logging
+{
+    /// <summary>
+    /// Serilog: readable console lines in Development, compact JSON otherwise. LOG_LEVEL sets the minimum.
+    /// The hosting diagnostics ("Request starting …") are silenced because they print full URLs,
+    /// and a WebSocket URL carries ?token=; our own request line logs the path without the query.
+    /// </summary>
+    public static WebApplicationBuilder AddChatLogging(this WebApplicationBuilder builder)
+    {
+        var level = Enum.TryParse<LogEventLevel>(builder.Configuration["LOG_LEVEL"], ignoreCase: true, out var l) ? l : LogEventLevel.Information;
+        var json = !builder.Environment.IsDevelopment();
+        builder.Services.AddSerilog((services, cfg) =>
+        {
+            cfg.MinimumLevel.Is(level)
+               .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
+               .MinimumLevel.Override("Microsoft.EntityFrameworkCore", LogEventLevel.Warning)
+               .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
+               .ReadFrom.Services(services)
+               .Enrich.FromLogContext();
+            if (json) cfg.WriteTo.Console(new RenderedCompactJsonFormatter());
+            else cfg.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}");
+        });
+        return builder;
+    }
+
+    public static WebApplication UseRequestLogging(this WebApplication app)
+    {
+        app.UseSerilogRequestLogging(o =>
+        {
+            // RequestPath is the path only: query strings (which may carry a token) are never logged.
+            o.MessageTemplate = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms";
+            o.GetLevel = (ctx, _, ex) => ex is not null || ctx.Response.StatusCode >= 500 ? LogEventLevel.Error : LogEventLevel.Information;
+        });
+        return app;
+    }
+}

@@ -1,0 +1,48 @@
+using Chat.Web.Data;
+using Chat.Web.Features;
+using Chat.Web.Features.Admin;
+using Chat.Web.Features.Auth;
+using Chat.Web.Features.Conversations;
+using Chat.Web.Features.Directory;
+using Chat.Web.Features.Health;
+using Chat.Web.Features.Messaging;
+using Chat.Web.Features.Realtime;
+using Chat.Web.Infrastructure;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddChatLogging()
+    .AddHttp()
+    .AddStorage()
+    .AddChatAuth()
+    .AddRateLimits()
+    .AddHealth()
+    .AddDirectory()
+    .AddMessaging()
+    .AddAdmin()
+    .AddRealtime()
+    .AddPages();
+
+var app = builder.Build();
+app.UseRequestLogging();
+app.UseApiErrors();
+app.UseStaticFiles();
+app.UseRouting();
+app.UseCors();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseRateLimiter();
+app.UseAntiforgery();
+
+app.MapHealthApi();
+var api = app.MapGroup("").RequireCors(HttpSetup.ApiCors);
+api.MapAuthApi();
+api.MapDirectoryApi();
+api.MapConversationsApi();
+api.MapAdminApi();
+app.MapRealtime();
+app.MapPages();
+
+app.Run();
+
+/// <summary>Visible to the tests' WebApplicationFactory.</summary>
+public partial class Program;

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The one test command: installs what is missing, builds the assets and runs every test.
+# Tests start their own throwaway PostgreSQL and Redis (or use CHAT_TEST_POSTGRES / CHAT_TEST_REDIS).
+set -euo pipefail
+cd "$(dirname "$0")"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+step() { printf '\n== %s\n' "$*"; }
+
+missing=()
+ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
+command -v redis-server >/dev/null || missing+=(redis-server)
+command -v chromium >/dev/null || missing+=(chromium)
+if [ ${#missing[@]} -gt 0 ]; then
+  step "installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+  # The Debian package starts a cluster and a Redis as services; the tests run their own.
+  $SUDO service postgresql stop >/dev/null 2>&1 || true
+  $SUDO service redis-server stop >/dev/null 2>&1 || true
+fi
+
+if [ -f package.json ]; then
+  step "front-end assets"
+  npm ci --no-audit --no-fund --loglevel=error
+  npm run --silent build
+fi
+
+step "dotnet restore and build"
+dotnet tool restore >/dev/null
+dotnet build Chat.sln -c Release -warnaserror --nologo -v quiet
+
+step "tests"
+mkdir -p test-artifacts
+set +e
+dotnet test Chat.sln -c Release --no-build --nologo --logger "console;verbosity=normal" 2>&1 | tee test-artifacts/test-output.txt
+status=${PIPESTATUS[0]}
+set -e
+# A closing line in the plain "N passed, N failed" form, summed over the test assemblies.
+awk '/^ +(Passed|Failed|Skipped): [0-9]+$/ { n[$1] += $2 }
+     END { printf "Tests: %d passed, %d failed, %d skipped\n", n["Passed:"], n["Failed:"], n["Skipped:"] }' test-artifacts/test-output.txt
+exit "$status"
