@@ -18,7 +18,8 @@ public static class DirectoryApi
     {
         if (!Cursor.TryDecode(cursor, out var after)) return ApiErrors.BadRequest("Invalid cursor.");
         if (!Cursor.TryLimit(limit, 20, 50, out var take)) return ApiErrors.BadRequest("limit must be a number from 1 to 50.");
-        return TypedResults.Ok(await directory.ListAsync(me.Id, after, take, q, ct));
+        if (!DisplayText.TrySearch(q, out var search)) return ApiErrors.BadRequest($"q must be plain text of at most {DisplayText.MaxSearchLength} characters.");
+        return TypedResults.Ok(await directory.ListAsync(me.Id, after, take, search, ct));
     }
 
     static async Task<IResult> ByPhone(string phone, UserDirectory directory, CancellationToken ct)
