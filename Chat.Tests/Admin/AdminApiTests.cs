@@ -176,6 +176,37 @@ public abstract class AdminApiTests(BootstrappedApp app)
     }
 
     [Fact]
+    public async Task ADMIN_PHONE_promotes_an_existing_user_at_start_up()
+    {
+        var database = app.Storage == Storage.Postgres
+            ? await app.Servers.CreateDatabaseAsync()
+            : Path.Combine(Path.GetTempPath(), $"chat-promote-{Guid.NewGuid():N}.db");
+        TestUser existing;
+        await using (var before = await ChatHost.StartAsync(app.Servers, app.Storage, s => s["AUTO_ADMIN_FIRST_USER"] = "false", database: database))
+            existing = await before.RegisterAsync("Existing", password: "her own password");
+        Assert.False(existing.IsAdmin);
+
+        // The next deployment names her number as ADMIN_PHONE: same database, new start.
+        await using (var after = await ChatHost.StartAsync(app.Servers, app.Storage, s =>
+        {
+            s["ADMIN_PHONE"] = existing.Phone;
+            s["ADMIN_PASSWORD"] = "bootstrap admin password";
+        }, database: database))
+        {
+            var signedIn = await BootstrappedApp.LoginAsync(after, existing.Phone, "her own password");
+            Assert.True(signedIn.IsAdmin);
+            Assert.Equal(existing.Id, signedIn.Id);
+            using var client = after.Client(signedIn.Token);
+            await client.GetOkAsync("/admin/users");
+        }
+        if (app.Storage == Storage.Sqlite)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            foreach (var f in new[] { database, database + "-wal", database + "-shm" }) File.Delete(f);
+        }
+    }
+
+    [Fact]
     public async Task Two_admins_removing_each_other_at_once_leave_one()
     {
         await using var fresh = await ChatHost.StartAsync(app.Servers, app.Storage);

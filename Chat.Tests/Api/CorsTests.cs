@@ -24,6 +24,15 @@ public sealed class CorsTests(TestServers servers)
         r.Headers.TryGetValues("Access-Control-Allow-Origin", out var v) ? string.Join(",", v) : null;
 
     [Fact]
+    public void Development_allows_the_original_web_client_by_default_and_production_nothing()
+    {
+        Assert.Equal(["http://localhost:3000"], new Chat.Web.Infrastructure.ChatSettings().AllowedOrigins(development: true));
+        Assert.Empty(new Chat.Web.Infrastructure.ChatSettings().AllowedOrigins(development: false));
+        Assert.Equal(["https://a.example", "https://b.example"],
+            new Chat.Web.Infrastructure.ChatSettings { CorsOrigins = " https://a.example,https://b.example ," }.AllowedOrigins(development: true));
+    }
+
+    [Fact]
     public async Task Allowed_origins_pass_the_preflight_and_others_do_not()
     {
         await using var host = await ChatHost.StartAsync(servers, Storage.Sqlite,
