@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Chat.Tests.Api;
 using Chat.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
 
@@ -112,6 +113,50 @@ public abstract class AuthApiTests(AppFixture app)
         });
         using var client = host.Client(token);
         await client.GetErrorAsync("/auth/verify", HttpStatusCode.Unauthorized);
+    }
+
+    static string SignedToken(string userId, int tokenVersion, DateTime expires, string issuer = "e2e-chat")
+    {
+        var key = new Microsoft.IdentityModel.Tokens.SymmetricSecurityKey(System.Text.Encoding.UTF8.GetBytes(ChatHost.JwtSecret));
+        return new JsonWebTokenHandler().CreateToken(new Microsoft.IdentityModel.Tokens.SecurityTokenDescriptor
+        {
+            Issuer = issuer,
+            Audience = "e2e-chat-clients",
+            Claims = new Dictionary<string, object> { ["sub"] = userId, ["tv"] = tokenVersion },
+            IssuedAt = expires.AddDays(-7),
+            NotBefore = expires.AddDays(-7),
+            Expires = expires,
+            SigningCredentials = new(key, "HS256"),
+        });
+    }
+
+    [Fact]
+    public async Task Expired_unsigned_foreign_and_revoked_tokens_are_401()
+    {
+        var user = await host.RegisterAsync();
+        // Control: the app's own key, a current version and a future expiry verify.
+        using (var valid = host.Client(SignedToken(user.Id, 0, DateTime.UtcNow.AddHours(1))))
+            await valid.GetOkAsync("/auth/verify");
+
+        var unsigned = new JsonWebTokenHandler().CreateToken(
+            $"{{\"sub\":\"{user.Id}\",\"tv\":0,\"iss\":\"e2e-chat\",\"aud\":\"e2e-chat-clients\",\"exp\":{DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds()}}}");
+        foreach (var token in new[]
+        {
+            SignedToken(user.Id, 0, DateTime.UtcNow.AddMinutes(-5)),              // expired
+            SignedToken(user.Id, 0, DateTime.UtcNow.AddHours(1), issuer: "someone"), // another issuer
+            unsigned,                                                               // alg "none"
+        })
+        {
+            using var client = host.Client(token);
+            await client.GetErrorAsync("/auth/verify", HttpStatusCode.Unauthorized);
+        }
+
+        // Bumping the token version revokes every token issued before.
+        using (var scope = host.Services.CreateScope())
+            await scope.ServiceProvider.GetRequiredService<Chat.Web.Data.ChatDbContext>().Users.Where(u => u.Id == long.Parse(user.Id))
+                .ExecuteUpdateAsync(u => u.SetProperty(x => x.TokenVersion, 1), TestContext.Current.CancellationToken);
+        using var revoked = host.Client(user.Token);
+        await revoked.GetErrorAsync("/auth/verify", HttpStatusCode.Unauthorized);
     }
 
     [Fact]
