@@ -66,6 +66,8 @@ public abstract class HostileRequestTests(BootstrappedApp app)
         ["users: NUL in the search"] = new("GET", "/users?q=a%00b", null, HttpStatusCode.BadRequest),
         ["users: right-to-left override in the search"] = new("GET", "/users?q=%E2%80%AEabc", null, HttpStatusCode.BadRequest),
         ["users: 4 KB search"] = new("GET", "/users?q=" + new string('x', 4_000), null, HttpStatusCode.BadRequest),
+        ["users: the limit given twice"] = new("GET", "/users?limit=5&limit=10", null, HttpStatusCode.BadRequest),
+        ["users: the cursor given twice"] = new("GET", "/users?cursor=cDE&cursor=cDI", null, HttpStatusCode.BadRequest),
         ["users: SQL in the phone"] = new("GET", "/users/'%20OR%20'1'%3D'1", null, HttpStatusCode.NotFound),
         ["users: right-to-left override in the phone"] = new("GET", "/users/%E2%80%AE15551230000", null, HttpStatusCode.NotFound),
         // Ids.
@@ -74,6 +76,7 @@ public abstract class HostileRequestTests(BootstrappedApp app)
         ["conversations: largest 64-bit id"] = new("GET", "/conversations/9223372036854775807", null, HttpStatusCode.NotFound),
         ["conversations: negative id"] = new("GET", "/conversations/-5", null, HttpStatusCode.NotFound),
         ["conversations: SQL as the id"] = new("GET", "/conversations/1%20OR%201%3D1", null, HttpStatusCode.NotFound),
+        ["conversations: an encoded slash in the id"] = new("GET", "/conversations/1%2F..%2F2", null, HttpStatusCode.NotFound),
         ["conversations: with yourself"] = new("GET", "/conversations/{me}", null, HttpStatusCode.BadRequest),
         ["messages: afterSeq negative"] = new("GET", "/conversations/{peer}/messages?afterSeq=-1", null, HttpStatusCode.BadRequest),
         ["messages: afterSeq of 30 digits"] = new("GET", "/conversations/{peer}/messages?afterSeq=123456789012345678901234567890", null, HttpStatusCode.BadRequest),

@@ -25,7 +25,12 @@ public static class DirectoryApi
     static async Task<IResult> ByPhone(string phone, UserDirectory directory, CancellationToken ct)
     {
         if (await directory.FindByPhoneAsync(phone, ct) is not { } u) return ApiErrors.NotFound("No user with this phone number.");
-        var preKeys = u.PreKeys is null ? (System.Text.Json.JsonElement?)null : System.Text.Json.JsonDocument.Parse(u.PreKeys).RootElement.Clone();
+        System.Text.Json.JsonElement? preKeys = null;
+        if (u.PreKeys is not null)
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(u.PreKeys);
+            preKeys = document.RootElement.Clone();
+        }
         return TypedResults.Ok(new UserKeys(u.Id.ToString(), u.Phone, u.DisplayName, u.IdentityKey, preKeys));
     }
 }
