@@ -208,6 +208,9 @@ public sealed class SocketClient : IAsyncDisposable
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
                     CloseStatus = socket.CloseStatus;
+                    // Answer the server's closing frame, as browsers do.
+                    if (socket.State == WebSocketState.CloseReceived)
+                        await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
                     break;
                 }
                 var frame = JsonDocument.Parse(buffer.AsMemory(0, count)).RootElement.Clone();

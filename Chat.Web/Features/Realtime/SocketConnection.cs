@@ -203,6 +203,8 @@ public sealed class SocketConnection : IChatEventSink, IAsyncDisposable
                     case Outbound.Close close:
                         if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
                             await socket.CloseOutputAsync(close.Status, close.Reason, aborted.Token);
+                        // A client that never answers our closing frame must not hold the connection (or shutdown) open.
+                        aborted.CancelAfter(CloseHandshakeTimeout);
                         return;
                     case Outbound.Replay replay:
                         await ReplayAsync(replay.Since, aborted.Token);
