@@ -33,9 +33,10 @@ public sealed class InProcessFanout(ConnectionRegistry registry) : IFanout
 /// down. StackExchange.Redis reconnects and re-subscribes by itself; events published during an
 /// outage do not reach other nodes, and their clients recover them with sync.
 /// </summary>
-public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry registry, ILogger<RedisFanout> log) : IFanout, IHostedService
+public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry registry, RealtimeSettings settings, ILogger<RedisFanout> log)
+    : IFanout, IHostedService
 {
-    public static readonly RedisChannel Channel = RedisChannel.Literal("chat:events");
+    readonly RedisChannel channel = RedisChannel.Literal(settings.RedisPrefix + "events");
 
     sealed record Envelope(string Origin, Delivery Delivery);
 
@@ -46,7 +47,7 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
         try
         {
             var json = JsonSerializer.Serialize(new Envelope(registry.NodeId, delivery), RealtimeJson.Options);
-            await redis.GetSubscriber().PublishAsync(Channel, json);
+            await redis.GetSubscriber().PublishAsync(channel, json);
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
@@ -57,7 +58,7 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
     public async Task StartAsync(CancellationToken ct)
     {
         // A ChannelMessageQueue hands messages over one at a time, in order (a plain handler may run concurrently).
-        var queue = await redis.GetSubscriber().SubscribeAsync(Channel);
+        var queue = await redis.GetSubscriber().SubscribeAsync(channel);
         queue.OnMessage(message =>
         {
             try
@@ -67,7 +68,7 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
             }
             catch (JsonException e)
             {
-                log.LogWarning(e, "Ignored a malformed message on {Channel}", Channel);
+                log.LogWarning(e, "Ignored a malformed message on {Channel}", channel);
             }
         });
     }

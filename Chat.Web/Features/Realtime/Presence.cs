@@ -53,13 +53,13 @@ public sealed class LocalPresence : IPresenceStore
 }
 
 /// <summary>
-/// Many nodes: a sorted set per user (<c>chat:presence:{userId}</c>) of connection ids scored by an
+/// Many nodes: a sorted set per user (<c>{REDIS_PREFIX}presence:{userId}</c>) of connection ids scored by an
 /// expiry time. Each node refreshes its connections' expiry every <see cref="Heartbeat"/>, so the
 /// connections of a node that crashed lapse after <see cref="Lifetime"/> instead of keeping users
 /// online forever. The scripts make "add and count" atomic, so exactly one connection sees 1 (or 0).
 /// While Redis is down it falls back to this node's own count.
 /// </summary>
-public sealed class RedisPresence(IConnectionMultiplexer redis, TimeProvider clock, ILogger<RedisPresence> log)
+public sealed class RedisPresence(IConnectionMultiplexer redis, RealtimeSettings settings, TimeProvider clock, ILogger<RedisPresence> log)
     : BackgroundService, IPresenceStore
 {
     readonly LocalPresence local = new();
@@ -79,7 +79,7 @@ public sealed class RedisPresence(IConnectionMultiplexer redis, TimeProvider clo
         return redis.call('ZCARD', KEYS[1])
         """;
 
-    static RedisKey Key(long userId) => $"chat:presence:{userId}";
+    RedisKey Key(long userId) => $"{settings.RedisPrefix}presence:{userId}";
     long Now => clock.GetUtcNow().ToUnixTimeMilliseconds();
 
     public async Task<bool> ConnectedAsync(IChatEventSink c)

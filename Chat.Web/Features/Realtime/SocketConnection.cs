@@ -216,6 +216,10 @@ public sealed class SocketConnection : IChatEventSink, IAsyncDisposable
                     case Outbound.Event e:
                         await WriteAsync(e.Value, aborted.Token);
                         break;
+                    case Outbound.Frame { Value: AckFrame ack }:
+                        _ = IsNewOnThisConnection(ack.Message); // an acked message is not replayed to its sender
+                        await WriteAsync(ack, aborted.Token);
+                        break;
                     case Outbound.Frame f:
                         await WriteAsync(f.Value, aborted.Token);
                         break;
@@ -229,8 +233,9 @@ public sealed class SocketConnection : IChatEventSink, IAsyncDisposable
     }
 
     /// <summary>
-    /// A live message already sent by a replay is a duplicate; one sent live is remembered so that a
-    /// following replay skips it. Together: each message reaches a connection at most once.
+    /// A live message already sent by a replay is a duplicate; one sent live (or acked) is remembered so
+    /// that a following replay skips it. Together: each message reaches a connection at most once, as an
+    /// ack or as a "message".
     /// </summary>
     bool IsNewOnThisConnection(MessageView m)
     {
