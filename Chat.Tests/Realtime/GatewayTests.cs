@@ -299,6 +299,44 @@ public abstract class GatewayTests(RealtimeApp app)
         var fields = user.EnumerateObject().Select(p => p.Name).ToHashSet();
         Assert.Empty(fields.Intersect(["passwordHash", "isAdmin", "preKeys", "tokenVersion"]));
     }
+
+    [Fact]
+    public async Task Reading_a_conversation_up_to_a_seq_tells_the_sender_once_per_message()
+    {
+        var ann = await host.RegisterAsync();
+        var bob = await host.RegisterAsync();
+        var conversation = long.Parse(await Conversations.IdAsync(host, ann, bob));
+        await using var annSocket = await SocketClient.ConnectAsync(host, ann);
+        for (var i = 1; i <= 4; i++) await annSocket.SendAndAckAsync(bob.Id, $"r{i}");
+
+        await using var scope = host.Services.CreateAsyncScope();
+        var receipts = scope.ServiceProvider.GetRequiredService<Chat.Web.Features.Messaging.Receipts>();
+        Assert.Equal(3, await receipts.MarkReadUpToAsync(long.Parse(bob.Id), conversation, 3, Ct));
+        Assert.Equal(0, await receipts.MarkReadUpToAsync(long.Parse(bob.Id), conversation, 3, Ct));
+        Assert.Equal(0, await receipts.MarkReadUpToAsync(long.Parse(ann.Id), conversation, 4, Ct)); // her own messages: not hers to mark
+
+        var read = await annSocket.WaitForCountAsync(f => f.Type() == "receipt", 3);
+        Assert.Equal([1L, 2L, 3L], read.Select(r => r.GetProperty("seq").GetInt64()));
+        Assert.Equal(3, await annSocket.CountAfterAsync(f => f.Type() == "receipt", TimeSpan.FromMilliseconds(300)));
+    }
+
+    [Fact]
+    public async Task A_stream_subscriber_gets_the_same_events_as_the_socket()
+    {
+        var ann = await host.RegisterAsync();
+        var bob = await host.RegisterAsync();
+        var registry = host.Services.GetRequiredService<Chat.Web.Features.Realtime.ConnectionRegistry>();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        stop.CancelAfter(TimeSpan.FromSeconds(15));
+        await using var events = registry.SubscribeAsync(long.Parse(bob.Id), stop.Token).GetAsyncEnumerator(stop.Token);
+        var next = events.MoveNextAsync(); // subscribes
+        await using var annSocket = await SocketClient.ConnectAsync(host, ann);
+        await annSocket.SendAndAckAsync(bob.Id, "to-the-stream", "psst");
+
+        Assert.True(await next);
+        var message = Assert.IsType<Chat.Web.Features.Realtime.MessageEvent>(events.Current);
+        Assert.Equal(ann.Id, message.Message.SenderId);
+    }
 }
 
 public sealed class GatewayOnPostgres(RealtimePostgresApp app) : GatewayTests(app), IClassFixture<RealtimePostgresApp>;

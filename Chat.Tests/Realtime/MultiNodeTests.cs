@@ -141,6 +141,14 @@ public sealed class MultiNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
         Assert.NotNull(live);
     }
 
+    [Fact]
+    public async Task Readiness_includes_redis()
+    {
+        using var client = nodes.A.Client();
+        var ready = await client.GetStringAsync("/health/ready", TestContext.Current.CancellationToken);
+        Assert.Equal("up", JsonDocument.Parse(ready).RootElement.GetProperty("checks").GetProperty("redis").GetString());
+    }
+
     static HashSet<long> Holdings(SocketClient socket) =>
         socket.Received.Where(f => f.Type() is "ack" or "message").Select(f => f.Seq()).ToHashSet();
 }

@@ -49,4 +49,23 @@ public sealed class Receipts(ChatDbContext db, WriteGate writes, IFanout fanout,
         // Someone else's message is reported exactly like a missing one: ids reveal nothing.
         return await mine.AnyAsync(ct) ? new ReceiptResult.Unchanged() : new ReceiptResult.NotFound();
     }
+
+    /// <summary>
+    /// "I have read the conversation up to here": marks the reader's unread messages up to
+    /// <paramref name="upToSeq"/> read, one conditional update each, so the sender hears of each once
+    /// even when two tabs do this at the same time. Returns how many changed.
+    /// </summary>
+    public async Task<int> MarkReadUpToAsync(long readerId, long conversationId, long upToSeq, CancellationToken ct)
+    {
+        var unread = await db.Messages.AsNoTracking()
+            .Where(m => m.ConversationId == conversationId && m.ReceiverId == readerId && m.Seq <= upToSeq && m.ReadAt == null)
+            .OrderBy(m => m.Seq).Select(m => m.Id).Take(MaxBatch).ToListAsync(ct);
+        var marked = 0;
+        foreach (var id in unread)
+            if (await MarkAsync(readerId, id, ReceiptKind.Read, ct) is ReceiptResult.Marked) marked++;
+        return marked;
+    }
+
+    /// <summary>Older unread messages stay for the next call: one call never holds the writer for long.</summary>
+    public const int MaxBatch = 500;
 }

@@ -32,7 +32,7 @@ public sealed record ErrorFrame(string Code, string Error, string? Ref)
 /// Handles one client frame: parses it, authorises it (the connection's user is the actor) and calls
 /// the same Messaging services as the browser. Bad frames get an "error" frame, never a closed socket.
 /// </summary>
-public sealed class ClientFrameHandler(IServiceScopeFactory scopes, TypingSignals typing)
+public sealed class ClientFrameHandler(IServiceScopeFactory scopes, TypingSignals typing, ILogger<ClientFrameHandler> log)
 {
     // 64 KB of bytes is at most this many base64 characters.
     const int MaxCiphertextChars = (MessageSender.MaxCiphertextBytes + 2) / 3 * 4;
@@ -64,6 +64,13 @@ public sealed class ClientFrameHandler(IServiceScopeFactory scopes, TypingSignal
         catch (BadFrame e)
         {
             await connection.SendAsync(ErrorFrame.Of(e.Code, e.Message, reference));
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            // Our failure (the database went away, …): say so and keep the socket; the client may retry
+            // with the same clientMessageId safely. The frame itself is not logged: it may carry a message.
+            log.LogError(e, "A WebSocket frame of user {UserId} failed", connection.UserId);
+            await connection.SendAsync(ErrorFrame.Of("server_error", "The server could not handle this frame; try again.", reference));
         }
     }
 

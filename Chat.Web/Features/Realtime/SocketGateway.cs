@@ -34,7 +34,14 @@ public sealed class SocketGateway(
         registry.Add(connection);
         try
         {
-            await presence.ConnectedAsync(connection, CancellationToken.None);
+            try
+            {
+                await presence.ConnectedAsync(connection, CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                log.LogWarning(e, "Presence update failed for WebSocket {ConnectionId}", connection.Id);
+            }
             await connection.RunAsync();
         }
         finally
