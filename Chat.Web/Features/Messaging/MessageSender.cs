@@ -61,36 +61,70 @@ public sealed class MessageSender(ChatDbContext db, ConversationDirectory conver
         using (await writes.EnterAsync(ct))
         await using (await LockConversationAsync(conversation.Id, ct))
         {
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
-            // The row lock taken by this UPDATE queues concurrent senders of the conversation,
-            // and a rollback returns the number: seqs are gapless.
-            message.Seq = (await db.Database
-                .SqlQuery<long>($"UPDATE conversations SET \"LastSeq\" = \"LastSeq\" + 1 WHERE \"Id\" = {conversation.Id} RETURNING \"LastSeq\" AS \"Value\"")
-                .ToListAsync(ct)).Single();
-            db.Messages.Add(message);
             try
             {
-                await db.SaveChangesAsync(ct);
-                await tx.CommitAsync(ct);
+                if (!await StoreAsync(message, ct))
+                    return new SendResult.Rejected("unknown_recipient", "The conversation was removed (its user was deleted).");
                 // After commit, still holding the conversation: the fan-out goes out in seq order.
                 cmd.Committed?.Invoke(message);
                 await fanout.PublishAsync(new Delivery(new MessageEvent(MessageView.From(message)),
                     [message.ReceiverId, message.SenderId], ExceptConnectionId: cmd.FromConnectionId), CancellationToken.None);
                 return new SendResult.Sent(message, IsNew: true);
             }
-            catch (DbUpdateException e) when (db.IsUniqueViolation(e))
+            catch (Exception e) when (db.IsUniqueViolation(e))
             {
                 // The same client message id raced in from another connection and won.
-                await tx.RollbackAsync(ct);
-            }
-            finally
-            {
-                db.ChangeTracker.Clear();
             }
         }
         return await FindRetryAsync(cmd.SenderId, clientId, ct) is { } winner
             ? new SendResult.Sent(winner, IsNew: false)
             : throw new InvalidOperationException("A unique violation without a stored message.");
+    }
+
+    /// <summary>
+    /// Takes the conversation's next seq and inserts the message, atomically: the UPDATE's row lock
+    /// queues concurrent senders of the conversation, and a failed insert gives the number back, so
+    /// seqs are gapless. On PostgreSQL it is one statement (one round trip, no explicit transaction).
+    /// False when the conversation no longer exists (an admin removed one of its users meanwhile).
+    /// </summary>
+    async Task<bool> StoreAsync(Message message, CancellationToken ct)
+    {
+        if (db.Database.IsNpgsql())
+        {
+            var rows = await db.Database.SqlQuery<StoredRow>($"""
+                WITH next AS (UPDATE conversations SET "LastSeq" = "LastSeq" + 1 WHERE "Id" = {message.ConversationId} RETURNING "LastSeq")
+                INSERT INTO messages ("ConversationId", "Seq", "SenderId", "ReceiverId", "ClientMessageId", "Ciphertext", "CreatedAt")
+                SELECT {message.ConversationId}, "LastSeq", {message.SenderId}, {message.ReceiverId}, {message.ClientMessageId}, {message.Ciphertext}, {message.CreatedAt}
+                FROM next
+                RETURNING "Id", "Seq"
+                """).ToListAsync(ct);
+            if (rows is not [var stored]) return false;
+            (message.Id, message.Seq) = (stored.Id, stored.Seq);
+            return true;
+        }
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var seqs = await db.Database
+            .SqlQuery<long>($"UPDATE conversations SET \"LastSeq\" = \"LastSeq\" + 1 WHERE \"Id\" = {message.ConversationId} RETURNING \"LastSeq\" AS \"Value\"")
+            .ToListAsync(ct);
+        if (seqs is not [var seq]) return false;
+        message.Seq = seq;
+        db.Messages.Add(message);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+            return true;
+        }
+        finally
+        {
+            db.ChangeTracker.Clear();
+        }
+    }
+
+    sealed class StoredRow
+    {
+        public long Id { get; set; }
+        public long Seq { get; set; }
     }
 
     /// <summary>

@@ -179,6 +179,9 @@ public sealed class PresenceTracker(IPresenceStore store, IFanout fanout, IServi
         if (peers.Length > 0) await fanout.PublishAsync(Delivery.To(e, peers), ct);
     }
 
+    /// <summary>Whether the user has a connection on any node now (for pages that show a dot).</summary>
+    public Task<bool> IsOnlineAsync(long userId) => store.IsOnlineAsync(userId);
+
     /// <summary>Everyone <paramref name="userId"/> has a conversation with.</summary>
     public async Task<long[]> PeersOfAsync(long userId, CancellationToken ct)
     {
