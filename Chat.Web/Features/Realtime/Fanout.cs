@@ -55,23 +55,61 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
         }
     }
 
+    readonly CancellationTokenSource stopping = new();
+
+    /// <summary>
+    /// Subscribes before the node takes requests; a node that starts while Redis is down still starts
+    /// (same-node delivery works) and keeps trying in the background until Redis answers.
+    /// </summary>
     public async Task StartAsync(CancellationToken ct)
     {
-        // A ChannelMessageQueue hands messages over one at a time, in order (a plain handler may run concurrently).
-        var queue = await redis.GetSubscriber().SubscribeAsync(channel);
-        queue.OnMessage(message =>
-        {
-            try
-            {
-                var envelope = JsonSerializer.Deserialize<Envelope>((string)message.Message!, RealtimeJson.Options);
-                if (envelope is not null && envelope.Origin != registry.NodeId) registry.Deliver(envelope.Delivery);
-            }
-            catch (JsonException e)
-            {
-                log.LogWarning(e, "Ignored a malformed message on {Channel}", channel);
-            }
-        });
+        if (!await TrySubscribeAsync()) _ = RetrySubscribeAsync(stopping.Token);
     }
 
-    public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
+    async Task RetrySubscribeAsync(CancellationToken ct)
+    {
+        try
+        {
+            do await Task.Delay(TimeSpan.FromSeconds(1), ct);
+            while (!await TrySubscribeAsync());
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    async Task<bool> TrySubscribeAsync()
+    {
+        try
+        {
+            // A ChannelMessageQueue hands messages over one at a time, in order (a plain handler may run concurrently).
+            var queue = await redis.GetSubscriber().SubscribeAsync(channel);
+            queue.OnMessage(Receive);
+            return true;
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            log.LogWarning("Redis subscribe failed ({Reason}); retrying", e.GetType().Name);
+            return false;
+        }
+    }
+
+    void Receive(ChannelMessage message)
+    {
+        try
+        {
+            var envelope = JsonSerializer.Deserialize<Envelope>((string)message.Message!, RealtimeJson.Options);
+            if (envelope is not null && envelope.Origin != registry.NodeId) registry.Deliver(envelope.Delivery);
+        }
+        catch (JsonException e)
+        {
+            log.LogWarning(e, "Ignored a malformed message on {Channel}", channel);
+        }
+    }
+
+    public Task StopAsync(CancellationToken ct)
+    {
+        stopping.Cancel();
+        return Task.CompletedTask;
+    }
 }

@@ -145,7 +145,11 @@ public sealed class SocketConnection : IChatEventSink, IAsyncDisposable
                 Close(WebSocketCloseStatus.NormalClosure, "bye");
                 return;
             }
-            if (closing) continue; // a close is under way: ignore what still comes in
+            if (closing)
+            {
+                frame.ResetWrittenCount(); // a close is under way: ignore what still comes in
+                continue;
+            }
             if (!limiter.AttemptAcquire().IsAcquired)
             {
                 await SendAsync(ErrorFrame.Of("rate_limited", "Too many frames; slow down.", null));
