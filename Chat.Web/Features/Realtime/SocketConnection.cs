@@ -211,7 +211,15 @@ public sealed class SocketConnection : IChatEventSink, IAsyncDisposable
                         aborted.CancelAfter(CloseHandshakeTimeout);
                         return;
                     case Outbound.Replay replay:
-                        await ReplayAsync(replay.Since, aborted.Token);
+                        try
+                        {
+                            await ReplayAsync(replay.Since, aborted.Token);
+                        }
+                        catch (Exception e) when (e is not (OperationCanceledException or WebSocketException or IOException))
+                        {
+                            log.LogError(e, "Sync replay failed on WebSocket {ConnectionId}", Id);
+                            await WriteAsync(ErrorFrame.Of("server_error", "The sync failed; send it again.", "sync"), aborted.Token);
+                        }
                         break;
                     case Outbound.Event { Value: MessageEvent m }:
                         if (!IsNewOnThisConnection(m.Message)) break;
