@@ -224,15 +224,20 @@ public abstract class GatewayTests(RealtimeApp app)
             for (var i = 1; i <= 3; i++) await catSocket.SendAndAckAsync(bob.Id, $"c{i}");
         var annAndBob = await Conversations.IdAsync(host, bob, ann);
         var catAndBob = await Conversations.IdAsync(host, bob, cat);
+        // Someone else's conversation, named in the sync: nothing of it is replayed.
+        await using (var annSocket = await SocketClient.ConnectAsync(host, ann))
+            await annSocket.SendAndAckAsync(cat.Id, "not-for-bob");
+        var annAndCat = await Conversations.IdAsync(host, ann, cat);
 
         await using var bobSocket = await SocketClient.ConnectAsync(host, bob);
-        await bobSocket.SendAsync(new { type = "sync", since = new Dictionary<string, long> { [annAndBob] = 1 } });
+        await bobSocket.SendAsync(new { type = "sync", since = new Dictionary<string, long> { [annAndBob] = 1, [annAndCat] = 0 } });
         var complete = await bobSocket.TakeAsync("sync-complete");
 
         var replayed = bobSocket.Received.Where(FrameExtensions.IsMessage).Select(f => (f.Message().Str("conversationId"), f.Seq())).ToList();
         Assert.Equal([(annAndBob, 2L), (annAndBob, 3L), (annAndBob, 4L)], replayed.Where(r => r.Item1 == annAndBob));
         Assert.Equal([(catAndBob, 1L), (catAndBob, 2L), (catAndBob, 3L)], replayed.Where(r => r.Item1 == catAndBob));
         Assert.Equal(6, replayed.Count);
+        Assert.DoesNotContain(replayed, r => r.Item1 == annAndCat);
         Assert.Equal(4, complete.GetProperty("conversations").GetProperty(annAndBob).GetInt64());
         Assert.Equal(3, complete.GetProperty("conversations").GetProperty(catAndBob).GetInt64());
 
