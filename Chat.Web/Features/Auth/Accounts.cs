@@ -1,4 +1,5 @@
 using Chat.Web.Data;
+using Chat.Web.Features.Realtime;
 using Chat.Web.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
@@ -11,7 +12,7 @@ public abstract record RegisterResult
 }
 
 /// <summary>Registration, sign-in and session checks: the one place the browser pages and the JSON API both call.</summary>
-public sealed class Accounts(ChatDbContext db, Passwords passwords, WriteGate writes, ChatSettings settings, IHostEnvironment env, TimeProvider clock)
+public sealed class Accounts(ChatDbContext db, Passwords passwords, WriteGate writes, IFanout fanout, ChatSettings settings, IHostEnvironment env, TimeProvider clock)
 {
     /// <summary>Creates the user; the first one becomes admin when auto-admin is on (see AdminClaim).</summary>
     public async Task<RegisterResult> RegisterAsync(RegisterRequest r, CancellationToken ct)
@@ -42,6 +43,7 @@ public sealed class Accounts(ChatDbContext db, Passwords passwords, WriteGate wr
             await db.SaveChangesAsync(ct);
         }
         await tx.CommitAsync(ct);
+        await fanout.PublishAsync(Delivery.ToEveryone(new UserRegisteredEvent(PublicUser.From(user))), CancellationToken.None);
         return new RegisterResult.Created(user);
     }
 
