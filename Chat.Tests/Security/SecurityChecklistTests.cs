@@ -84,10 +84,12 @@ public sealed class SecurityChecklistTests(TestServers servers)
         await using var untrusting = await ChatHost.StartAsync(servers, Storage.Sqlite, s => s["ENVIRONMENT"] = "Production");
 
         // HSTS is never sent for localhost, so the request names a real-looking host, as behind a proxy.
-        static HttpRequestMessage ViaProxy() => new(HttpMethod.Get, "/health")
+        static HttpRequestMessage ViaProxy()
         {
-            Headers = { Host = "chat.example", { "X-Forwarded-Proto", "https" }, { "X-Forwarded-For", "203.0.113.9" } },
-        };
+            var request = new HttpRequestMessage(HttpMethod.Get, "/health") { Headers = { { "X-Forwarded-Proto", "https" }, { "X-Forwarded-For", "203.0.113.9" } } };
+            request.Headers.Host = "chat.example";
+            return request;
+        }
         using var trusted = host.Client();
         var viaTrusted = await trusted.SendAsync(ViaProxy(), Ct);
         Assert.True(viaTrusted.Headers.Contains("Strict-Transport-Security"), "HTTPS (as told by a trusted proxy) in Production gets HSTS");
