@@ -36,7 +36,7 @@ public static class SecurityHeaders
 
     public static WebApplication UseSecurityHeaders(this WebApplication app)
     {
-        app.UseForwardedHeaders();
+        if (!string.IsNullOrWhiteSpace(app.Configuration["TRUSTED_PROXIES"])) app.UseForwardedHeaders();
         if (app.Environment.IsProduction()) app.UseHsts();
         app.Use((http, next) =>
         {
