@@ -55,9 +55,10 @@ public sealed class ChatHost : IAsyncDisposable
 
         var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
         {
-            b.UseEnvironment("Testing");
+            // "ENVIRONMENT" in the settings picks the host environment (Production for the security checks).
+            b.UseEnvironment(settings.GetValueOrDefault("ENVIRONMENT") ?? "Testing");
             b.UseSetting("urls", "http://127.0.0.1:0");
-            foreach (var (k, v) in settings) b.UseSetting(k, v);
+            foreach (var (k, v) in settings) if (v is not null) b.UseSetting(k, v);
             if (services is not null) b.ConfigureServices(services);
         });
         factory.UseKestrel();

@@ -7,7 +7,8 @@ public static class AdminApi
 {
     public static void MapAdminApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/admin").WithTags("Admin").RequireAuthorization(AuthSetup.AdminApiPolicy);
+        var group = app.MapGroup("/admin").WithTags("Admin").RequireAuthorization(AuthSetup.AdminApiPolicy)
+            .Throttled(p => p.ApiPerUser, perUser: true);
         group.MapGet("/users", List);
         group.MapDelete("/users/{id}", Delete);
         group.MapGet("/audit", Audit);

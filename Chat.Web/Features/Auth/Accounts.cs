@@ -1,5 +1,6 @@
 using Chat.Web.Data;
 using Chat.Web.Features.Realtime;
+using Chat.Web.Features.Admin;
 using Chat.Web.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
@@ -12,7 +13,7 @@ public abstract record RegisterResult
 }
 
 /// <summary>Registration, sign-in and session checks: the one place the browser pages and the JSON API both call.</summary>
-public sealed class Accounts(ChatDbContext db, Passwords passwords, WriteGate writes, IFanout fanout, ChatSettings settings, IHostEnvironment env, TimeProvider clock)
+public sealed class Accounts(ChatDbContext db, Passwords passwords, WriteGate writes, IFanout fanout, AuditLog audit, ChatSettings settings, IHostEnvironment env, TimeProvider clock)
 {
     /// <summary>Creates the user; the first one becomes admin when auto-admin is on (see AdminClaim).</summary>
     public async Task<RegisterResult> RegisterAsync(RegisterRequest r, CancellationToken ct)
@@ -47,12 +48,47 @@ public sealed class Accounts(ChatDbContext db, Passwords passwords, WriteGate wr
         return new RegisterResult.Created(user);
     }
 
-    /// <summary>The user when phone and password match; null otherwise, at the same cost either way.</summary>
+    /// <summary>
+    /// The user when phone and password match; null otherwise, at the same cost either way
+    /// (an unknown phone is verified against a decoy hash). Both outcomes are audited.
+    /// </summary>
     public async Task<User?> LoginAsync(string phone, string password, CancellationToken ct)
     {
         var normalized = PhoneNumber.Normalize(phone);
         var user = normalized is null ? null : await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Phone == normalized, ct);
-        return passwords.Verify(password, user?.PasswordHash) ? user : null;
+        var ok = passwords.Verify(password, user?.PasswordHash);
+        await WriteAuditAsync(ok ? "auth.login" : "auth.login_failed", ok ? user!.Id : null, user?.Id,
+            ok ? null : $"phone={normalized ?? "(invalid)"}", ct);
+        return ok ? user : null;
+    }
+
+    /// <summary>"Log out everywhere": every token and cookie issued so far stops working.</summary>
+    public async Task RevokeSessionsAsync(long userId, CancellationToken ct)
+    {
+        using var _ = await writes.EnterAsync(ct);
+        await db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(s => s.SetProperty(u => u.TokenVersion, u => u.TokenVersion + 1), ct);
+        audit.Add("auth.sessions_revoked", userId, userId);
+        await db.SaveChangesAsync(ct);
+    }
+
+    /// <summary>Changes the password and revokes every older session; the user (with the new token version) on success.</summary>
+    public async Task<User?> ChangePasswordAsync(long userId, string currentPassword, string newPassword, CancellationToken ct)
+    {
+        var user = await db.Users.FirstOrDefaultAsync(u => u.Id == userId, ct);
+        if (user is null || !passwords.Verify(currentPassword, user.PasswordHash)) return null;
+        user.PasswordHash = passwords.Hash(newPassword);
+        user.TokenVersion++;
+        audit.Add("auth.password_changed", userId, userId);
+        using var _ = await writes.EnterAsync(ct);
+        await db.SaveChangesAsync(ct);
+        return user;
+    }
+
+    async Task WriteAuditAsync(string action, long? actorId, long? targetId, string? details, CancellationToken ct)
+    {
+        audit.Add(action, actorId, targetId, details);
+        using var _ = await writes.EnterAsync(ct);
+        await db.SaveChangesAsync(ct);
     }
 
     public Task<User?> FindAsync(long id, CancellationToken ct) => db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == id, ct);

@@ -9,6 +9,8 @@ public sealed record RegisterRequest(string? Phone, string? DisplayName, string?
 
 public sealed record LoginRequest(string? Phone, string? Password);
 
+public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword);
+
 public sealed class RegisterValidator : AbstractValidator<RegisterRequest>
 {
     public const int MaxPreKeysBytes = 16 * 1024;
@@ -45,5 +47,14 @@ public sealed class LoginValidator : AbstractValidator<LoginRequest>
         RuleLevelCascadeMode = CascadeMode.Stop;
         RuleFor(r => r.Phone).NotEmpty().MaximumLength(32);
         RuleFor(r => r.Password).NotEmpty().MaximumLength(128);
+    }
+}
+
+public sealed class ChangePasswordValidator : AbstractValidator<ChangePasswordRequest>
+{
+    public ChangePasswordValidator()
+    {
+        RuleFor(r => r.CurrentPassword).NotEmpty().MaximumLength(128);
+        RuleFor(r => r.NewPassword).NotEmpty().Length(8, 128).WithMessage("Password must be 8 to 128 characters.");
     }
 }

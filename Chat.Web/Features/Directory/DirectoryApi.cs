@@ -9,7 +9,8 @@ public static class DirectoryApi
 
     public static void MapDirectoryApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/users").WithTags("Directory").RequireAuthorization(AuthSetup.ApiPolicy);
+        var group = app.MapGroup("/users").WithTags("Directory").RequireAuthorization(AuthSetup.ApiPolicy)
+            .Throttled(p => p.ApiPerUser, perUser: true);
         group.MapGet("/", List);
         group.MapGet("/{phone}", ByPhone);
     }
