@@ -1,0 +1,42 @@
+using FluentValidation;
+using Htmx;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace Chat.Web.Features.Auth;
+
+public sealed class LoginModel(Accounts accounts, IValidator<LoginRequest> validator, CookieSession session) : PageModel
+{
+    [BindProperty] public AuthForm Form { get; set; } = new();
+
+    public IActionResult OnGet(string? returnUrl)
+    {
+        Form.ReturnUrl = returnUrl;
+        return User.Identity?.IsAuthenticated == true ? Redirect(Form.SafeReturnUrl) : Page();
+    }
+
+    public async Task<IActionResult> OnPostAsync(CancellationToken ct)
+    {
+        var validation = await validator.ValidateAsync(new LoginRequest(Form.Phone, Form.Password), ct);
+        if (!validation.IsValid)
+        {
+            Form.AddErrors(validation);
+            return Invalid();
+        }
+        if (await accounts.LoginAsync(Form.Phone!, Form.Password!, ct) is not { } user)
+        {
+            // Same words for an unknown phone and a wrong password, like the API.
+            Form.FormError = "Invalid phone number or password.";
+            return Invalid();
+        }
+        await session.SignInAsync(user);
+        return AuthRedirect.To(this, Form.SafeReturnUrl);
+    }
+
+    IActionResult Invalid()
+    {
+        Form.Password = null;
+        Response.StatusCode = StatusCodes.Status422UnprocessableEntity;
+        return Request.IsHtmx() ? Partial("/Features/Auth/_LoginForm.cshtml", Form) : Page();
+    }
+}
