@@ -182,6 +182,36 @@ public sealed class ChatScreenTests(BrowserApp app, BrowserFixture browser) : IC
         await Assertions.Expect(admin.GetByRole(AriaRole.Row).Filter(new() { HasText = "user.deleted" }).First).ToContainTextAsync(doomed.Id);
     }
 
+    [Fact]
+    public async Task Scrolling_up_loads_older_messages_above_without_moving_what_is_on_screen()
+    {
+        var ann = await Host.RegisterAsync("Ann History");
+        var bob = await Host.RegisterAsync("Bob History");
+        await using (var scope = Host.Services.CreateAsyncScope())
+        {
+            var sender = scope.ServiceProvider.GetRequiredService<Chat.Web.Features.Messaging.MessageSender>();
+            for (var i = 1; i <= 45; i++)
+                await sender.SendAsync(new(long.Parse(i % 2 == 0 ? ann.Id : bob.Id), long.Parse(i % 2 == 0 ? bob.Id : ann.Id), null,
+                    Chat.Web.Features.Conversations.BrowserText.Encode($"history {i:D2}"), $"seed-{i}"), TestContext.Current.CancellationToken);
+        }
+        await using var context = await browser.ContextAsync(Host, height: 700);
+        var page = await context.NewPageAsync();
+        await LogInAsync(page, ann.Phone, ann.Password);
+        await page.GotoAsync($"/chat/{bob.Id}");
+        // The newest page (30 messages), scrolled to the bottom.
+        await Assertions.Expect(Bubbles(page).Last).ToHaveTextAsync("history 45");
+        await Assertions.Expect(Bubbles(page).Last).ToBeInViewportAsync();
+
+        var anchor = page.Locator("[data-seq='16']");
+        await page.Locator("#messages").EvaluateAsync("l => l.scrollTop = 0");
+        await Assertions.Expect(Bubbles(page)).ToHaveCountAsync(45);
+        await Assertions.Expect(Bubbles(page).First).ToHaveTextAsync("history 01");
+        // The message that was at the top before the older page arrived is still on screen: no jump.
+        await Assertions.Expect(anchor).ToBeInViewportAsync();
+        var seqs = await page.Locator("#messages [data-seq]").EvaluateAllAsync<long[]>("els => els.map(e => Number(e.dataset.seq))");
+        Assert.Equal(Enumerable.Range(1, 45).Select(i => (long)i), seqs);
+    }
+
     async Task<int> CountAsync(Func<ChatDbContext, Task<int>> query)
     {
         await using var scope = Host.Services.CreateAsyncScope();
