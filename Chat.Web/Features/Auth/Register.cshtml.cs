@@ -1,11 +1,15 @@
 using System.Security.Cryptography;
 using FluentValidation;
 using Htmx;
+using Chat.Web.Infrastructure;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace Chat.Web.Features.Auth;
 
+/// <summary>Shares the API's per-IP auth rate limit, so password guessing cannot go round it through the page.</summary>
+[EnableRateLimiting(RateLimits.Auth)]
 public sealed class RegisterModel(Accounts accounts, IValidator<RegisterRequest> validator, CookieSession session) : PageModel
 {
     [BindProperty] public AuthForm Form { get; set; } = new();
