@@ -38,11 +38,15 @@ public sealed class ScreenshotTests(BrowserApp app, BrowserFixture browser) : IC
         var dir = Path.Combine(BrowserFixture.RepoRoot, "test-artifacts", "screenshots");
         Directory.CreateDirectory(dir);
         var shots = new List<string>();
+        var consoleErrors = new List<string>();
         foreach (var (device, width, height) in new[] { ("desktop", 1280, 800), ("mobile", 390, 844) })
         foreach (var scheme in new[] { ColorScheme.Light, ColorScheme.Dark })
         {
             await using var context = await browser.ContextAsync(host, width: width, height: height, colorScheme: scheme);
             var page = await context.NewPageAsync();
+            // A CSP violation or a script error on any screen shows up here.
+            page.Console += (_, m) => { if (m.Type == "error") consoleErrors.Add($"{page.Url}: {m.Text}"); };
+            page.PageError += (_, e) => consoleErrors.Add($"{page.Url}: {e}");
             var theme = scheme.ToString().ToLowerInvariant();
 
             await page.GotoAsync("/");
@@ -60,6 +64,7 @@ public sealed class ScreenshotTests(BrowserApp app, BrowserFixture browser) : IC
         }
 
         Assert.Equal(12, shots.Count);
+        Assert.Empty(consoleErrors);
         Assert.All(shots, s => Assert.True(new FileInfo(s).Length > 10_000, s + " is suspiciously small"));
     }
 
