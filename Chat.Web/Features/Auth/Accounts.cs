@@ -6,6 +6,14 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Chat.Web.Features.Auth;
 
+public abstract record LoginResult
+{
+    public sealed record SignedIn(User User) : LoginResult;
+    /// <summary>Unknown phone or wrong password: the caller answers both alike.</summary>
+    public sealed record Refused : LoginResult;
+    public sealed record Throttled(ThrottleDecision Decision) : LoginResult;
+}
+
 public abstract record RegisterResult
 {
     public sealed record Created(User User) : RegisterResult;
@@ -13,7 +21,7 @@ public abstract record RegisterResult
 }
 
 /// <summary>Registration, sign-in and session checks: the one place the browser pages and the JSON API both call.</summary>
-public sealed class Accounts(ChatDbContext db, Passwords passwords, WriteGate writes, IFanout fanout, AuditLog audit, ChatSettings settings, IHostEnvironment env, TimeProvider clock)
+public sealed class Accounts(ChatDbContext db, Passwords passwords, WriteGate writes, IFanout fanout, AuditLog audit, Throttle throttle, ThrottlePolicies limits, ChatSettings settings, IHostEnvironment env, TimeProvider clock)
 {
     /// <summary>Creates the user; the first one becomes admin when auto-admin is on (see AdminClaim).</summary>
     public async Task<RegisterResult> RegisterAsync(RegisterRequest r, CancellationToken ct)
@@ -52,14 +60,17 @@ public sealed class Accounts(ChatDbContext db, Passwords passwords, WriteGate wr
     /// The user when phone and password match; null otherwise, at the same cost either way
     /// (an unknown phone is verified against a decoy hash). Both outcomes are audited.
     /// </summary>
-    public async Task<User?> LoginAsync(string phone, string password, CancellationToken ct)
+    public async Task<LoginResult> LoginAsync(string phone, string password, CancellationToken ct)
     {
         var normalized = PhoneNumber.Normalize(phone);
+        // Per phone, whatever the IP: password guessing against one account is slowed from everywhere.
+        var perPhone = await throttle.HitAsync(limits.LoginPerPhone, normalized ?? phone);
+        if (!perPhone.Allowed) return new LoginResult.Throttled(perPhone);
         var user = normalized is null ? null : await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Phone == normalized, ct);
         var ok = passwords.Verify(password, user?.PasswordHash);
         await WriteAuditAsync(ok ? "auth.login" : "auth.login_failed", ok ? user!.Id : null, user?.Id,
             ok ? null : $"phone={normalized ?? "(invalid)"}", ct);
-        return ok ? user : null;
+        return ok ? new LoginResult.SignedIn(user!) : new LoginResult.Refused();
     }
 
     /// <summary>"Log out everywhere": every token and cookie issued so far stops working.</summary>

@@ -22,16 +22,13 @@ new AuthResponse(tokens.Issue(user), AccountView.From(user))),
             _ => ApiErrors.Result(StatusCodes.Status409Conflict, "This phone number is already registered."),
         };
 
-    static async Task<IResult> Login(LoginRequest body, Accounts accounts, Tokens tokens, Throttle throttle, ThrottlePolicies limits,
-        HttpContext http, CancellationToken ct)
-    {
-        var perPhone = await throttle.HitAsync(limits.LoginPerPhone, PhoneNumber.Normalize(body.Phone) ?? body.Phone!);
-        if (!perPhone.Allowed) return ThrottleSetup.TooMany(http, perPhone);
-        var user = await accounts.LoginAsync(body.Phone!, body.Password!, ct);
-        return user is null
-            ? ApiErrors.Result(StatusCodes.Status401Unauthorized, "Invalid phone number or password.")
-            : TypedResults.Ok(new AuthResponse(tokens.Issue(user), AccountView.From(user)));
-    }
+    static async Task<IResult> Login(LoginRequest body, Accounts accounts, Tokens tokens, HttpContext http, CancellationToken ct) =>
+        await accounts.LoginAsync(body.Phone!, body.Password!, ct) switch
+        {
+            LoginResult.SignedIn(var user) => TypedResults.Ok(new AuthResponse(tokens.Issue(user), AccountView.From(user))),
+            LoginResult.Throttled(var decision) => ThrottleSetup.TooMany(http, decision),
+            _ => ApiErrors.Result(StatusCodes.Status401Unauthorized, "Invalid phone number or password."),
+        };
 
     static async Task<IResult> Verify(CurrentUser me, Accounts accounts, CancellationToken ct) =>
         await accounts.FindAsync(me.Id, ct) is { } user

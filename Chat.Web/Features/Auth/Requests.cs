@@ -21,7 +21,8 @@ public sealed class RegisterValidator : AbstractValidator<RegisterRequest>
         RuleLevelCascadeMode = CascadeMode.Stop;
         RuleFor(r => r.Phone).NotEmpty().Must(p => PhoneNumber.Normalize(p) is not null)
             .WithMessage("Phone must be an international number: + and 7 to 15 digits.");
-        RuleFor(r => r.DisplayName).NotEmpty().Must(n => n!.Trim().Length is >= 1 and <= 64)
+        // Stop at the first failure: the later checks dereference the name.
+        RuleFor(r => r.DisplayName).Cascade(CascadeMode.Stop).NotEmpty().Must(n => n!.Trim().Length is >= 1 and <= 64)
             .WithMessage("Display name must be 1 to 64 characters.")
             .Must(DisplayText.IsSafe).WithMessage("Display name must not contain control characters, direction overrides or invalid Unicode.");
         RuleFor(r => r.Password).NotEmpty().Length(8, 128).WithMessage("Password must be 8 to 128 characters.");
