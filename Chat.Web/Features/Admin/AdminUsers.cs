@@ -1,3 +1,4 @@
+using Chat.Web.Features.Realtime;
 using Chat.Web.Data;
 using Chat.Web.Features.Auth;
 using Chat.Web.Infrastructure;
@@ -10,7 +11,7 @@ public enum DeleteUserResult { Deleted, NotFound, LastAdmin }
 public enum SetAdminResult { Changed, Unchanged, NotFound, LastAdmin }
 
 /// <summary>The admin's view of every user, and the removal of one.</summary>
-public sealed class AdminUsers(ChatDbContext db, AuditLog audit, WriteGate writes)
+public sealed class AdminUsers(ChatDbContext db, AuditLog audit, WriteGate writes, IFanout fanout)
 {
     public async Task<Page<AccountView>> PageAsync(long afterId, int limit, string? search, CancellationToken ct)
     {
@@ -45,6 +46,8 @@ public sealed class AdminUsers(ChatDbContext db, AuditLog audit, WriteGate write
         audit.Add("user.deleted", actorId, userId, $"phone={user.Phone}; conversations={conversations}; messages={messages}");
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
+        // Their open sockets close within moments, on every node.
+        await fanout.PublishAsync(Delivery.To(new SessionsRevokedEvent(userId.ToString()), userId), ct);
         return DeleteUserResult.Deleted;
     }
 

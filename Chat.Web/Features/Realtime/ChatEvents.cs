@@ -16,6 +16,7 @@ namespace Chat.Web.Features.Realtime;
 [JsonDerivedType(typeof(TypingEvent), "typing")]
 [JsonDerivedType(typeof(PresenceEvent), "presence")]
 [JsonDerivedType(typeof(UserRegisteredEvent), "user-registered")]
+[JsonDerivedType(typeof(SessionsRevokedEvent), "sessions-revoked")]
 public abstract record ChatEvent;
 
 /// <summary>A stored message, to its recipient and to the sender's other connections.</summary>
@@ -32,6 +33,12 @@ public sealed record PresenceEvent(string UserId, bool Online, DateTime? LastSee
 
 /// <summary>A new account, with public fields only; goes to everyone connected.</summary>
 public sealed record UserRegisteredEvent(PublicUser User) : ChatEvent;
+
+/// <summary>
+/// The user's sessions were revoked (log out everywhere, password change, account deleted): every
+/// open connection of theirs, on every node, closes itself (4401) instead of being rendered.
+/// </summary>
+public sealed record SessionsRevokedEvent(string UserId) : ChatEvent;
 
 /// <summary>
 /// An event and who gets it: the connections of <see cref="UserIds"/>, or every connection when

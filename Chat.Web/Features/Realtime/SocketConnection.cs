@@ -70,6 +70,11 @@ public sealed class SocketConnection : IChatEventSink, IAsyncDisposable
 
     public bool TryEnqueue(ChatEvent e)
     {
+        if (e is SessionsRevokedEvent)
+        {
+            Close(Unauthorized, "session revoked");
+            return true;
+        }
         if (outbound.Writer.TryWrite(new Outbound.Event(e))) return true;
         if (!closing) Abort("outbound queue full (the client does not read)");
         return false;
