@@ -1,0 +1,54 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Net.WebSockets;
+using Chat.Tests.Infrastructure;
+
+namespace Chat.Tests.Security;
+
+/// <summary>A revoked or deleted user's open sockets close within seconds, on every node (PostgreSQL + Redis, two nodes).</summary>
+[Collection("RedisOutage")]
+public sealed class SessionRevocationSocketTests(TestServers servers)
+{
+    static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Log_out_everywhere_and_password_change_close_the_users_sockets_on_both_nodes()
+    {
+        var database = await servers.CreateDatabaseAsync();
+        await using var a = await ChatHost.StartAsync(servers, Storage.Postgres, database: database, redis: true);
+        await using var b = await ChatHost.StartAsync(servers, Storage.Postgres, database: database, redis: true);
+        var user = await a.RegisterAsync();
+        var bystander = await a.RegisterAsync();
+        await using var onA = await SocketClient.ConnectAsync(a, user);
+        await using var onB = await SocketClient.ConnectAsync(b.Address, user.Token);
+        await using var other = await SocketClient.ConnectAsync(b.Address, bystander.Token);
+
+        var sw = Stopwatch.StartNew();
+        using (var c = a.Client(user.Token)) (await c.PostAsync("/auth/logout-all", null, Ct)).EnsureSuccessStatusCode();
+        Assert.Equal((WebSocketCloseStatus)4401, await onA.ClosedAsync(TimeSpan.FromSeconds(5)));
+        Assert.Equal((WebSocketCloseStatus)4401, await onB.ClosedAsync(TimeSpan.FromSeconds(5)));
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(5));
+        Assert.False(other.IsClosed, "another user's socket stays open");
+
+        // A new login, a new socket, then a password change closes that one too.
+        using var anon = a.Client();
+        var login = await anon.PostAsJsonAsync("/auth/login", new { phone = user.Phone, password = user.Password }, Ct);
+        var token = (await login.Content.ReadFromJsonAsync<AuthBody>(Ct))!.Token;
+        await using var again = await SocketClient.ConnectAsync(b.Address, token);
+        using (var c = a.Client(token))
+            (await c.PostAsJsonAsync("/auth/password", new { currentPassword = user.Password, newPassword = "another password 9" }, Ct)).EnsureSuccessStatusCode();
+        Assert.Equal((WebSocketCloseStatus)4401, await again.ClosedAsync(TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
+    public async Task Deleting_a_user_closes_their_sockets()
+    {
+        await using var host = await ChatHost.StartAsync(servers, Storage.Sqlite);
+        var admin = await host.RegisterAsync();
+        var user = await host.RegisterAsync();
+        await using var socket = await SocketClient.ConnectAsync(host, user);
+        using var adminClient = host.Client(admin.Token);
+        (await adminClient.DeleteAsync($"/admin/users/{user.Id}", Ct)).EnsureSuccessStatusCode();
+        Assert.Equal((WebSocketCloseStatus)4401, await socket.ClosedAsync(TimeSpan.FromSeconds(5)));
+    }
+}
