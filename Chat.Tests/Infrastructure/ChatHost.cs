@@ -50,7 +50,12 @@ public sealed class ChatHost : IAsyncDisposable
             sqliteFile = database ?? Path.Combine(Path.GetTempPath(), $"chat-test-{Guid.NewGuid():N}.db");
             settings["SQLITE_CONNECTION"] = $"Data Source={sqliteFile}";
         }
-        if (redis) settings["REDIS_URL"] = servers.Redis;
+        if (redis)
+        {
+            settings["REDIS_URL"] = servers.Redis;
+            // Hosts of one deployment (same database) share a prefix; other tests' hosts never see their keys and events.
+            settings["REDIS_PREFIX"] = $"t{(uint)string.GetHashCode(settings.GetValueOrDefault("DATABASE_URL") ?? settings["SQLITE_CONNECTION"]):x}:";
+        }
         configure?.Invoke(settings);
 
         var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>

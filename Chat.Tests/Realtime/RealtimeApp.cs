@@ -20,6 +20,7 @@ public abstract class RealtimeApp(TestServers servers, Storage storage) : IAsync
     {
         settings["WS_FRAMES_PER_SECOND"] = "100000";
         settings["WS_FRAME_BURST"] = "100000";
+        settings["RATE_LIMIT_MESSAGES_PER_10S"] = "100000";
     }
 
     public ValueTask DisposeAsync() => Host.DisposeAsync();

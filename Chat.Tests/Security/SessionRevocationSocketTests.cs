@@ -52,3 +52,28 @@ public sealed class SessionRevocationSocketTests(TestServers servers)
         Assert.Equal((WebSocketCloseStatus)4401, await socket.ClosedAsync(TimeSpan.FromSeconds(5)));
     }
 }
+
+[Collection("RedisOutage")]
+public sealed class MessageRateLimitTests(TestServers servers)
+{
+    [Fact]
+    public async Task Messages_are_limited_per_user_across_connections_and_nodes()
+    {
+        var database = await servers.CreateDatabaseAsync();
+        Action<IDictionary<string, string?>> limit = s => s["RATE_LIMIT_MESSAGES_PER_10S"] = "5";
+        await using var a = await ChatHost.StartAsync(servers, Storage.Postgres, limit, database, redis: true);
+        await using var b = await ChatHost.StartAsync(servers, Storage.Postgres, limit, database, redis: true);
+        var sender = await a.RegisterAsync();
+        var peer = await a.RegisterAsync();
+        await using var onA = await SocketClient.ConnectAsync(a, sender);
+        await using var onB = await SocketClient.ConnectAsync(b.Address, sender.Token);
+        for (var i = 0; i < 3; i++) await onA.SendAndAckAsync(peer.Id, $"a{i}");
+        for (var i = 0; i < 2; i++) await onB.SendAndAckAsync(peer.Id, $"b{i}");
+        await onB.SendMessageAsync(peer.Id, "b-over");
+        var error = await onB.TakeAsync("error");
+        Assert.Equal("rate_limited", error.Str("code"));
+        // A retry of an already stored message is not a new message: it still gets its ack.
+        var retry = await onA.SendAndAckAsync(peer.Id, "a0");
+        Assert.Equal(1, retry.Seq());
+    }
+}

@@ -14,7 +14,7 @@ public readonly record struct ThrottleDecision(bool Allowed, TimeSpan RetryAfter
 /// Fixed-window counters. With Redis configured they live there, so a limit holds across every node;
 /// otherwise (or while Redis is unreachable) they live in this process.
 /// </summary>
-public sealed class Throttle(IServiceProvider services, TimeProvider clock, ILogger<Throttle> log)
+public sealed class Throttle(IServiceProvider services, Chat.Web.Features.Realtime.RealtimeSettings realtime, TimeProvider clock, ILogger<Throttle> log)
 {
     readonly ConcurrentDictionary<string, LocalWindow> local = new();
     IDatabase? redis;
@@ -29,7 +29,7 @@ public sealed class Throttle(IServiceProvider services, TimeProvider clock, ILog
 
     public async ValueTask<ThrottleDecision> HitAsync(ThrottlePolicy policy, string subject)
     {
-        var key = $"throttle:{policy.Name}:{subject}";
+        var key = $"{realtime.RedisPrefix}throttle:{policy.Name}:{subject}";
         if (Redis() is { } db)
         {
             try

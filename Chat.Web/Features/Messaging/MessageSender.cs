@@ -1,6 +1,7 @@
 using Chat.Web.Data;
 using Chat.Web.Features.Conversations;
 using Chat.Web.Features.Realtime;
+using Chat.Web.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
 namespace Chat.Web.Features.Messaging;
@@ -24,7 +25,8 @@ public abstract record SendResult
 /// Stores a message durably, exactly once per client message id, with the conversation's next
 /// gapless seq, then fans it out. Both the socket gateway and the browser's form post send through here.
 /// </summary>
-public sealed class MessageSender(ChatDbContext db, ConversationDirectory conversations, WriteGate writes, IFanout fanout, TimeProvider clock)
+public sealed class MessageSender(ChatDbContext db, ConversationDirectory conversations, WriteGate writes, IFanout fanout,
+    Throttle throttle, ThrottlePolicies limits, TimeProvider clock)
 {
     public const int MaxCiphertextBytes = 64 * 1024;
     public const int MaxClientMessageIdLength = 100;
@@ -42,6 +44,10 @@ public sealed class MessageSender(ChatDbContext db, ConversationDirectory conver
             return earlier.ReceiverId == cmd.ToUserId
                 ? new SendResult.Sent(earlier, IsNew: false)
                 : new SendResult.Rejected("duplicate_client_message_id", "This clientMessageId was already used for another recipient.");
+
+        // Per user across all their connections and nodes (a retry above never counts).
+        if (!(await throttle.HitAsync(limits.MessagesPerUser, cmd.SenderId.ToString())).Allowed)
+            return new SendResult.Rejected("rate_limited", "Too many messages; slow down.");
 
         var pair = await conversations.EnsureAsync(cmd.SenderId, cmd.ToUserId, ct);
         if (pair is PairResult.WithSelf) return new SendResult.Rejected("invalid_recipient", "You cannot send a message to yourself.");
