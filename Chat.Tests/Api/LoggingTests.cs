@@ -78,4 +78,43 @@ public sealed class LoggingTests(TestServers servers)
         Assert.DoesNotContain("token=", text);
         Assert.DoesNotContain("Bearer", text);
     }
+
+    [Fact]
+    public async Task Message_bodies_and_socket_tokens_never_reach_the_log()
+    {
+        var log = new CapturedLog();
+        await using var host = await ChatHost.StartAsync(servers, Storage.Sqlite, s => s["LOG_LEVEL"] = "Verbose",
+            services: s => s.AddSingleton<ILogEventSink>(log));
+        var ann = await host.RegisterAsync();
+        var bob = await host.RegisterAsync();
+        var body = "body-" + Guid.NewGuid().ToString("N");
+        var cipher = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(body));
+        await using (var annSocket = await SocketClient.ConnectAsync(host, ann))  // token in the query string
+        await using (var bobSocket = await SocketClient.ConnectAsync(host.Address, bob.Token, tokenInHeader: true))
+        {
+            var ack = await annSocket.SendAndAckAsync(bob.Id, "c-1", body);
+            Assert.Equal(cipher, (await bobSocket.TakeAsync("message")).Message().GetProperty("ciphertext").GetString());
+            await bobSocket.SendAsync(new { type = "receipt", messageId = ack.Message().GetProperty("id").GetString(), kind = "read" });
+            await annSocket.TakeAsync("receipt");
+            // Broken frames that carry a body: the error path must not echo them into the log either.
+            await annSocket.SendTextAsync($"{{\"type\":\"send-message\",\"ciphertext\":\"{cipher}\"");
+            await annSocket.TakeAsync("error");
+            await annSocket.SendAsync(new { type = "send-message", toUserId = bob.Id, ciphertext = body + "!not base64!" });
+            await annSocket.TakeAsync("error");
+        }
+        using (var c = host.Client(bob.Token))
+            Assert.Contains(cipher, await c.GetStringAsync($"/conversations/{ann.Id}/messages", Ct));
+
+        using var anonymous = host.Client();
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health", Ct)).StatusCode);
+        for (var i = 0; i < 100 && !log.Text.Contains(RequestLine("GET", "/health", 200), StringComparison.Ordinal); i++) await Task.Delay(50, Ct);
+        var text = log.Text;
+
+        Assert.Contains("/ws", text); // the capture saw the socket's request line
+        Assert.DoesNotContain(body, text);
+        Assert.DoesNotContain(cipher, text);
+        Assert.DoesNotContain(ann.Token.Split('.')[2], text);
+        Assert.DoesNotContain(bob.Token.Split('.')[2], text);
+        Assert.DoesNotContain(ann.Password, text);
+    }
 }
