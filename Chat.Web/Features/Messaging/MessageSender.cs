@@ -3,6 +3,7 @@ using Chat.Web.Features.Conversations;
 using Chat.Web.Features.Realtime;
 using Chat.Web.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace Chat.Web.Features.Messaging;
 
@@ -25,8 +26,8 @@ public abstract record SendResult
 /// Stores a message durably, exactly once per client message id, with the conversation's next
 /// gapless seq, then fans it out. Both the socket gateway and the browser's form post send through here.
 /// </summary>
-public sealed class MessageSender(ChatDbContext db, ConversationDirectory conversations, WriteGate writes, IFanout fanout,
-    Throttle throttle, ThrottlePolicies limits, TimeProvider clock)
+public sealed class MessageSender(ChatDbContext db, ConversationDirectory conversations, KnownConversations knownConversations,
+    WriteGate writes, IFanout fanout, Throttle throttle, ThrottlePolicies limits, TimeProvider clock)
 {
     public const int MaxCiphertextBytes = 64 * 1024;
     public const int MaxClientMessageIdLength = 100;
@@ -38,26 +39,23 @@ public sealed class MessageSender(ChatDbContext db, ConversationDirectory conver
         if (cmd.ClientMessageId is { Length: 0 or > MaxClientMessageIdLength })
             return new SendResult.Rejected("invalid_client_message_id", $"clientMessageId must be 1 to {MaxClientMessageIdLength} characters.");
 
-        // A retry of a message already stored gets the stored one back: same ack, nothing new.
         var clientId = cmd.ClientMessageId ?? Guid.NewGuid().ToString("N");
-        if (cmd.ClientMessageId is not null && await FindRetryAsync(cmd.SenderId, clientId, ct) is { } earlier)
-            return earlier.ReceiverId == cmd.ToUserId
-                ? new SendResult.Sent(earlier, IsNew: false)
-                : new SendResult.Rejected("duplicate_client_message_id", "This clientMessageId was already used for another recipient.");
-
-        // Per user across all their connections and nodes (a retry above never counts).
+        // Per user across all their connections and nodes. A retry of a stored message is not a new
+        // message: over the limit it still gets its ack.
         if (!(await throttle.HitAsync(limits.MessagesPerUser, cmd.SenderId.ToString())).Allowed)
-            return new SendResult.Rejected("rate_limited", "Too many messages; slow down.");
+            return cmd.ClientMessageId is not null && await FindRetryAsync(cmd.SenderId, clientId, ct) is { } earlier
+                ? Retried(earlier, cmd)
+                : new SendResult.Rejected("rate_limited", "Too many messages; slow down.");
 
-        var pair = await conversations.EnsureAsync(cmd.SenderId, cmd.ToUserId, ct);
-        if (pair is PairResult.WithSelf) return new SendResult.Rejected("invalid_recipient", "You cannot send a message to yourself.");
-        if (pair is not PairResult.Found(var conversation)) return new SendResult.Rejected("unknown_recipient", "The recipient does not exist.");
-        if (cmd.ConversationId is { } given && given != conversation.Id)
+        if (cmd.SenderId == cmd.ToUserId) return new SendResult.Rejected("invalid_recipient", "You cannot send a message to yourself.");
+        if (await ConversationIdAsync(cmd.SenderId, cmd.ToUserId, ct) is not { } conversationId)
+            return new SendResult.Rejected("unknown_recipient", "The recipient does not exist.");
+        if (cmd.ConversationId is { } given && given != conversationId)
             return new SendResult.Rejected("conversation_mismatch", "conversationId is not the conversation between you and the recipient.");
 
         var message = new Message
         {
-            ConversationId = conversation.Id,
+            ConversationId = conversationId,
             SenderId = cmd.SenderId,
             ReceiverId = cmd.ToUserId,
             ClientMessageId = clientId,
@@ -65,12 +63,15 @@ public sealed class MessageSender(ChatDbContext db, ConversationDirectory conver
             CreatedAt = Microseconds(clock.GetUtcNow().UtcDateTime),
         };
         using (await writes.EnterAsync(ct))
-        await using (await LockConversationAsync(conversation.Id, ct))
+        await using (await LockConversationAsync(conversationId, ct))
         {
             try
             {
                 if (!await StoreAsync(message, ct))
+                {
+                    knownConversations.Forget(cmd.SenderId, cmd.ToUserId);
                     return new SendResult.Rejected("unknown_recipient", "The conversation was removed (its user was deleted).");
+                }
                 // After commit, still holding the conversation: the fan-out goes out in seq order.
                 cmd.Committed?.Invoke(message);
                 await fanout.PublishAsync(new Delivery(new MessageEvent(MessageView.From(message)),
@@ -79,12 +80,27 @@ public sealed class MessageSender(ChatDbContext db, ConversationDirectory conver
             }
             catch (Exception e) when (db.IsUniqueViolation(e))
             {
-                // The same client message id raced in from another connection and won.
+                // This client message id is stored already: a retry, or the same send racing in from
+                // another connection. The unique index is the check, so a new message costs no lookup.
             }
         }
-        return await FindRetryAsync(cmd.SenderId, clientId, ct) is { } winner
-            ? new SendResult.Sent(winner, IsNew: false)
+        return await FindRetryAsync(cmd.SenderId, clientId, ct) is { } stored
+            ? Retried(stored, cmd)
             : throw new InvalidOperationException("A unique violation without a stored message.");
+    }
+
+    /// <summary>The stored message answers its retry (same ack, nothing new), unless the id was used for another recipient.</summary>
+    static SendResult Retried(Message stored, SendCommand cmd) => stored.ReceiverId == cmd.ToUserId
+        ? new SendResult.Sent(stored, IsNew: false)
+        : new SendResult.Rejected("duplicate_client_message_id", "This clientMessageId was already used for another recipient.");
+
+    /// <summary>The pair's conversation id; remembered, since a pair's conversation only goes away with one of its users.</summary>
+    async Task<long?> ConversationIdAsync(long sender, long recipient, CancellationToken ct)
+    {
+        if (knownConversations.TryGet(sender, recipient, out var id)) return id;
+        if (await conversations.EnsureAsync(sender, recipient, ct) is not PairResult.Found(var conversation)) return null;
+        knownConversations.Remember(sender, recipient, conversation.Id);
+        return conversation.Id;
     }
 
     /// <summary>
@@ -97,15 +113,33 @@ public sealed class MessageSender(ChatDbContext db, ConversationDirectory conver
     {
         if (db.Database.IsNpgsql())
         {
-            var rows = await db.Database.SqlQuery<StoredRow>($"""
-                WITH next AS (UPDATE conversations SET "LastSeq" = "LastSeq" + 1 WHERE "Id" = {message.ConversationId} RETURNING "LastSeq")
-                INSERT INTO messages ("ConversationId", "Seq", "SenderId", "ReceiverId", "ClientMessageId", "Ciphertext", "CreatedAt")
-                SELECT {message.ConversationId}, "LastSeq", {message.SenderId}, {message.ReceiverId}, {message.ClientMessageId}, {message.Ciphertext}, {message.CreatedAt}
-                FROM next
-                RETURNING "Id", "Seq"
-                """).ToListAsync(ct);
-            if (rows is not [var stored]) return false;
-            (message.Id, message.Seq) = (stored.Id, stored.Seq);
+            // The conversation's advisory lock (see LockConversationAsync) and the store go out as one
+            // batch: one round trip. The batch runs as one implicit transaction, so a failed insert
+            // undoes the seq increment as well (the session-level lock is released by the caller).
+            await using var batch = new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection())
+            {
+                BatchCommands =
+                {
+                    new NpgsqlBatchCommand("SELECT pg_advisory_lock($1)") { Parameters = { new() { Value = message.ConversationId } } },
+                    new NpgsqlBatchCommand("""
+                        WITH next AS (UPDATE conversations SET "LastSeq" = "LastSeq" + 1 WHERE "Id" = $1 RETURNING "LastSeq")
+                        INSERT INTO messages ("ConversationId", "Seq", "SenderId", "ReceiverId", "ClientMessageId", "Ciphertext", "CreatedAt")
+                        SELECT $1, "LastSeq", $2, $3, $4, $5, $6 FROM next
+                        RETURNING "Id", "Seq"
+                        """)
+                    {
+                        Parameters =
+                        {
+                            new() { Value = message.ConversationId }, new() { Value = message.SenderId }, new() { Value = message.ReceiverId },
+                            new() { Value = message.ClientMessageId }, new() { Value = message.Ciphertext }, new() { Value = message.CreatedAt },
+                        },
+                    },
+                },
+            };
+            await using var reader = await batch.ExecuteReaderAsync(ct);
+            await reader.NextResultAsync(ct); // past the lock's row
+            if (!await reader.ReadAsync(ct)) return false;
+            (message.Id, message.Seq) = (reader.GetInt64(0), reader.GetInt64(1));
             return true;
         }
         await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -127,12 +161,6 @@ public sealed class MessageSender(ChatDbContext db, ConversationDirectory conver
         }
     }
 
-    sealed class StoredRow
-    {
-        public long Id { get; set; }
-        public long Seq { get; set; }
-    }
-
     /// <summary>
     /// Holds the conversation from taking a seq until its fan-out is published, so that events leave in
     /// seq order even with concurrent senders on several nodes (the UPDATE's row lock ends at commit,
@@ -142,16 +170,8 @@ public sealed class MessageSender(ChatDbContext db, ConversationDirectory conver
     async Task<IAsyncDisposable> LockConversationAsync(long conversationId, CancellationToken ct)
     {
         if (!db.Database.IsNpgsql()) return NoLock.Instance;
+        // The lock itself is taken by StoreAsync's batch, on this connection, held open until the release.
         await db.Database.OpenConnectionAsync(ct);
-        try
-        {
-            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_lock({conversationId})", ct);
-        }
-        catch
-        {
-            await db.Database.CloseConnectionAsync();
-            throw;
-        }
         return new AdvisoryLock(db, conversationId);
     }
 
@@ -182,4 +202,15 @@ public sealed class MessageSender(ChatDbContext db, ConversationDirectory conver
 
     Task<Message?> FindRetryAsync(long senderId, string clientId, CancellationToken ct) =>
         db.Messages.AsNoTracking().FirstOrDefaultAsync(m => m.SenderId == senderId && m.ClientMessageId == clientId, ct);
+}
+
+/// <summary>Pair → conversation id, per process. Safe to cache: ids never change and are never reused.</summary>
+public sealed class KnownConversations
+{
+    readonly System.Collections.Concurrent.ConcurrentDictionary<(long, long), long> ids = new();
+
+    static (long, long) Key(long a, long b) => a < b ? (a, b) : (b, a);
+    public bool TryGet(long a, long b, out long id) => ids.TryGetValue(Key(a, b), out id);
+    public void Remember(long a, long b, long id) => ids[Key(a, b)] = id;
+    public void Forget(long a, long b) => ids.TryRemove(Key(a, b), out _);
 }

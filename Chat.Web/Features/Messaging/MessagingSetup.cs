@@ -8,6 +8,7 @@ public static class MessagingSetup
     {
         builder.Services.AddScoped<ConversationDirectory>();
         builder.Services.AddScoped<MessageSender>();
+        builder.Services.AddSingleton<KnownConversations>();
         builder.Services.AddScoped<MessageHistory>();
         builder.Services.AddScoped<Receipts>();
         return builder;
