@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.WebSockets;
-using System.Text.RegularExpressions;
 using Chat.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -12,16 +11,13 @@ namespace Chat.Tests.Security;
 /// Ann (participant) has a conversation with Bob holding a secret message; Eve (user) is another user;
 /// the admin is the bootstrap admin. A "secret" column marks answers that only a participant may see it in.
 /// </summary>
-public sealed partial class AuthorizationMatrixTests(TestServers servers)
+public sealed class AuthorizationMatrixTests(TestServers servers)
 {
     static CancellationToken Ct => TestContext.Current.CancellationToken;
     const string AdminPhone = "+15550009999";
     const string AdminPassword = "bootstrap admin pw";
 
     enum Role { Anonymous, User, Participant, Admin }
-
-    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
-    private static partial Regex AntiforgeryField();
 
     // path placeholders: {bob} = Bob's id, {bobPhone}; statuses in Role order.
     static readonly (string Method, string Path, bool Page, int[] Status)[] Matrix =
@@ -124,14 +120,8 @@ public sealed partial class AuthorizationMatrixTests(TestServers servers)
     /// <summary>A cookie-jar client, signed in through the login page when credentials are given.</summary>
     static async Task<HttpClient> PageClientAsync(ChatHost host, (string Phone, string Password)? credentials)
     {
-        var http = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = host.Address };
-        http.DefaultRequestHeaders.Accept.ParseAdd("text/html");
-        if (credentials is { } c)
-        {
-            var token = AntiforgeryField().Match(await http.GetStringAsync("/login", Ct)).Groups[1].Value;
-            var form = new FormUrlEncodedContent([new("__RequestVerificationToken", token), new("Phone", c.Phone), new("Password", c.Password)]);
-            Assert.Equal(HttpStatusCode.Redirect, (await http.PostAsync("/login", form, Ct)).StatusCode);
-        }
+        var http = PageClient.Create(host);
+        if (credentials is { } c) Assert.Equal(HttpStatusCode.Redirect, (await http.PostLoginAsync(c.Phone, c.Password)).StatusCode);
         return http;
     }
 }
