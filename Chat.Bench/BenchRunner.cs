@@ -24,6 +24,7 @@ public sealed class BenchRunner(BenchSettings settings)
     public async Task<BenchResults> RunAsync()
     {
         Directory.CreateDirectory(settings.WorkDirectory);
+        results.LoadAverageAtStart = MachineInfo.LoadAverage();
         Console.WriteLine($"Server processes (app, relay, PostgreSQL, Redis) on CPU {settings.ServerCpus}; load generator on CPU {settings.GeneratorCpus}.");
         try
         {
@@ -41,6 +42,7 @@ public sealed class BenchRunner(BenchSettings settings)
         {
             if (relay is not null) await relay.DisposeAsync();
         }
+        results.LoadAverageAtEnd = MachineInfo.LoadAverage();
         return results;
     }
 
@@ -76,6 +78,7 @@ public sealed class BenchRunner(BenchSettings settings)
     {
         Progress($"app ({database.Storage}): starting");
         await using var app = await AppTarget.StartAsync(settings.AppDll, settings.ServerCpus, database, Log("app-" + database.Storage.Split(' ')[0].ToLowerInvariant()));
+        Progress($"app ({database.Storage}): registering {profile.Connections} users");
         var users = await app.UsersAsync(profile.Connections);
 
         // The socket gateway may not exist yet (it is built separately): measure what does exist.
@@ -112,7 +115,10 @@ public sealed class BenchRunner(BenchSettings settings)
         if (!results.Load.Contains(ceiling)) results.Load.Add(ceiling);
     }
 
-    /// <summary>Raises the rate by a fixed factor until p99 passes the limit or anything is lost or fails.</summary>
+    /// <summary>
+    /// Raises the rate by a fixed factor until p99 passes the limit or anything is lost or fails. A failing
+    /// step is run once more before it counts: on a shared machine one outside burst should not end the search.
+    /// </summary>
     async Task<StepResult> StepAsync(IChatTarget target, IReadOnlyList<BenchUser> users)
     {
         var runs = new List<LoadResult>();
@@ -120,22 +126,35 @@ public sealed class BenchRunner(BenchSettings settings)
         var stoppedBy = $"reached the {profile.StepMaxRate:0} msg/s cap";
         for (var rate = profile.StepStartRate; rate <= profile.StepMaxRate; rate = Math.Round(rate * profile.StepFactor))
         {
-            Progress($"{target.Name} ({target.Storage}): step {rate:0} msg/s");
-            var run = await OpenLoopRun.RunAsync(target, users, Plan(rate, profile.StepDuration), "step");
-            Report(run);
-            runs.Add(run);
+            var run = await StepRunAsync(target, users, rate, runs);
+            if (!run.HeldSlo(BenchProfile.P99LimitMs))
+            {
+                // An overloaded server may still be working through its backlog; let it finish first.
+                await Task.Delay(profile.Drain);
+                run = await StepRunAsync(target, users, rate, runs);
+            }
             if (!run.HeldSlo(BenchProfile.P99LimitMs))
             {
                 stoppedBy = run.Passed
                     ? $"{rate:0} msg/s: p99 {Math.Max(run.EndToEnd.P99, run.Ack.P99)} ms > {BenchProfile.P99LimitMs} ms"
                     : $"{rate:0} msg/s: {string.Join("; ", run.Failures)}";
+                // One core of load generator has its own ceiling; say so when it, not the server, ran out.
+                if (run.GeneratorCpu >= 0.9) stoppedBy += $" (generator CPU {run.GeneratorCpu:P0}: this may be the generator's limit)";
                 break;
             }
             held = run;
         }
-        // An overloaded server may still be working through its backlog; let it finish before the next measurement.
         await Task.Delay(profile.Drain);
         return new StepResult(target.Name, target.Storage, held?.TargetRate, held?.EndToEnd.P99, stoppedBy, runs);
+    }
+
+    async Task<LoadResult> StepRunAsync(IChatTarget target, IReadOnlyList<BenchUser> users, double rate, List<LoadResult> runs)
+    {
+        Progress($"{target.Name} ({target.Storage}): step {rate:0} msg/s");
+        var run = await OpenLoopRun.RunAsync(target, users, Plan(rate, profile.StepDuration), "step");
+        Report(run);
+        runs.Add(run);
+        return run;
     }
 
     static async Task<string?> ProbeGatewayAsync(IChatTarget target, BenchUser user)

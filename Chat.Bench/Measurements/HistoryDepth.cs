@@ -30,20 +30,26 @@ public static class HistoryDepth
         await app.Database.SeedConversationAsync(conversationId, long.Parse(reader.Id), long.Parse(peer.Id), seeded, messageBytes);
         var seedSeconds = clock.Elapsed.TotalSeconds;
 
-        var pages = new List<PageLatency>();
-        foreach (var depth in depths.Where(d => d + PageSize <= seeded))
+        // Each page's path and the seq its first item must have. A page `depth` messages below the newest is
+        // the one a client reaches after walking depth/20 pages back; its cursor is base64url("p" + seq) and
+        // its items have seq < that position, so the bench may jump straight there.
+        var pages = depths.Where(d => d + PageSize <= seeded).Select(depth => (Depth: depth, FirstSeq: seeded - depth,
+            Path: $"/conversations/{peer.Id}/messages?limit={PageSize}" + (depth == 0 ? "" : $"&cursor={Cursor(seeded - depth + 1)}"))).ToList();
+        var times = pages.Select(_ => new List<double>()).ToList();
+        // Interleaved rounds, so drift in a shared machine's load falls on every depth alike; the first rounds warm up.
+        const int warmupRounds = 5;
+        for (var round = 0; round < warmupRounds + samples; round++)
+            for (var i = 0; i < pages.Count; i++)
+            {
+                var ms = await TimedGetAsync(app, reader, pages[i].Path, pages[i].FirstSeq);
+                if (round >= warmupRounds) times[i].Add(ms);
+            }
+        var latencies = pages.Select((p, i) =>
         {
-            // The page that starts `depth` messages below the newest: the cursor a client holds after
-            // walking depth/20 pages back. Cursors are base64url("p" + seq), items have seq < position.
-            var path = $"/conversations/{peer.Id}/messages?limit={PageSize}" + (depth == 0 ? "" : $"&cursor={Cursor(seeded - depth + 1)}");
-            var expectedFirst = seeded - depth;
-            for (var i = 0; i < 3; i++) await TimedGetAsync(app, reader, path, expectedFirst);
-            var times = new List<double>();
-            for (var i = 0; i < samples; i++) times.Add(await TimedGetAsync(app, reader, path, expectedFirst));
-            times.Sort();
-            pages.Add(new PageLatency(depth, expectedFirst, Math.Round(times[times.Count / 2], 2), Math.Round(times[0], 2), Math.Round(times[^1], 2), samples));
-        }
-        return new HistoryResult(app.Storage, seeded, Math.Round(seedSeconds, 1), pages);
+            var sorted = times[i].Order().ToList();
+            return new PageLatency(p.Depth, p.FirstSeq, Math.Round(sorted[sorted.Count / 2], 2), Math.Round(sorted[0], 2), Math.Round(sorted[^1], 2), samples);
+        }).ToList();
+        return new HistoryResult(app.Storage, seeded, Math.Round(seedSeconds, 1), latencies);
     }
 
     /// <summary>One page request in milliseconds; a wrong page is an error, not a figure.</summary>

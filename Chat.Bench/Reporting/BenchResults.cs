@@ -17,6 +17,9 @@ public sealed record MachineInfo(int Cpus, string CpuModel, double MemoryGiB, st
         return new MachineInfo(cpuinfo.Count(l => l.StartsWith("processor", StringComparison.Ordinal)), model,
             Math.Round(memKb / 1024.0 / 1024.0, 1), System.Runtime.InteropServices.RuntimeInformation.OSDescription);
     }
+
+    /// <summary>The 1-minute load average: on a shared machine, how much else was running.</summary>
+    public static double LoadAverage() => double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0]);
 }
 
 /// <summary>Everything one invocation measured; serialised as the JSON file and rendered as the markdown table.</summary>
@@ -30,6 +33,8 @@ public sealed class BenchResults(string profile, DateTime startedAt, MachineInfo
     /// <summary>Cpus_allowed_list of a server process as the kernel reports it.</summary>
     public string? ServerCpusConfirmed { get; set; }
     public string? Commit { get; } = commit;
+    public double LoadAverageAtStart { get; set; }
+    public double LoadAverageAtEnd { get; set; }
     public string Runtime { get; } = System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription;
     /// <summary>The runs the report stands on (warm-ups and step-mode probes are not among them).</summary>
     public List<LoadResult> Load { get; } = [];

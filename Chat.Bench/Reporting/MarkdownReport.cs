@@ -15,22 +15,24 @@ public static class MarkdownReport
         md.AppendLine($"**{(r.Passed ? "PASSED" : "FAILED")}** · {r.Profile} profile · {r.StartedAt:yyyy-MM-dd HH:mm} UTC" +
             (r.Commit is null ? "" : $" · commit {r.Commit}"));
         md.AppendLine();
-        md.AppendLine($"Machine: {m.Cpus} CPUs ({m.CpuModel}), {m.MemoryGiB} GiB, {m.Os}, {r.Runtime}.  ");
+        md.AppendLine($"Machine: {m.Cpus} CPUs ({m.CpuModel}), {m.MemoryGiB} GiB, {m.Os}, {r.Runtime}; " +
+            $"load average {r.LoadAverageAtStart} at the start, {r.LoadAverageAtEnd} at the end (anything above 0 is someone else's work).  ");
         md.AppendLine($"Pinning (taskset): server side (app or relay, PostgreSQL, Redis) on CPU {r.ServerCpus}" +
             (r.ServerCpusConfirmed is null ? "" : $" (kernel: Cpus_allowed_list {r.ServerCpusConfirmed})") + $", load generator on CPU {r.GeneratorCpus}.  ");
         if (r.Load.FirstOrDefault() is { } any)
             md.AppendLine($"Load: {any.Connections} WebSocket connections in 1:1 pairs, open loop, 256-byte payloads; " +
-                "latency counted from each message's intended send time (ms).");
+                "latency counted from each message's intended send time (ms); " +
+                "send lag = how late the generator itself sent (its timer slack), already included in the latencies.");
         md.AppendLine();
 
         if (r.Load.Count > 0)
         {
-            md.AppendLine("| run | target | storage | rate (msg/s) | sent | lost | dup | order | e2e p50 | e2e p99 | e2e p99.9 | e2e max | ack p50 | ack p99 | server CPU | generator CPU | rows | result |");
-            md.AppendLine("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+            md.AppendLine("| run | target | storage | rate (msg/s) | sent | lost | dup | order | e2e p50 | e2e p99 | e2e p99.9 | e2e max | ack p50 | ack p99 | send lag p99 | server CPU | generator CPU | rows | result |");
+            md.AppendLine("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
             foreach (var l in r.Load)
                 md.AppendLine(CultureInfo.InvariantCulture,
                     $"| {l.Label} | {l.Target} | {l.Storage} | {l.TargetRate:0} | {l.Sent} | {l.Lost} | {l.Duplicates} | {l.OrderViolations} | " +
-                    $"{l.EndToEnd.P50} | {l.EndToEnd.P99} | {l.EndToEnd.P999} | {l.EndToEnd.Max} | {l.Ack.P50} | {l.Ack.P99} | " +
+                    $"{l.EndToEnd.P50} | {l.EndToEnd.P99} | {l.EndToEnd.P999} | {l.EndToEnd.Max} | {l.Ack.P50} | {l.Ack.P99} | {l.SendLag.P99} | " +
                     $"{l.ServerCpu:P0} | {l.GeneratorCpu:P0} | {l.StoredRows?.ToString(CultureInfo.InvariantCulture) ?? "–"} | " +
                     $"{(l.Passed ? "ok" : "FAILED: " + string.Join("; ", l.Failures))} |");
             md.AppendLine();

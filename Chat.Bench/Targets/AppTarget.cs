@@ -28,8 +28,8 @@ public sealed class AppTarget : IChatTarget
     public HttpClient Api { get; }
 
     /// <summary>
-    /// Starts Chat.Web from its build output. bcrypt at cost 4 and a high auth rate limit: the bench
-    /// registers hundreds of users in seconds and measures messaging, not password hashing.
+    /// Starts Chat.Web from its build output. bcrypt at cost 4 and high rate limits: the bench registers
+    /// hundreds of users in seconds and measures messaging, not password hashing or abuse protection.
     /// </summary>
     public static async Task<AppTarget> StartAsync(string appDll, string cpus, BenchDatabase database, string logPath)
     {
@@ -40,6 +40,10 @@ public sealed class AppTarget : IChatTarget
             ["BCRYPT_WORK_FACTOR"] = "4",
             ["RATE_LIMIT_AUTH_PER_MINUTE"] = "1000000",
             ["AUTO_ADMIN_FIRST_USER"] = "false",
+            // The gateway's per-connection frame limit (20/s by default) guards against abusive clients; each bench
+            // connection carries R/N messages a second, which step mode pushes past it on purpose.
+            ["WS_FRAMES_PER_SECOND"] = "1000000",
+            ["WS_FRAME_BURST"] = "1000000",
             // Per-request logs would measure the console, not the server.
             ["LOG_LEVEL"] = "Warning",
         };
