@@ -8,7 +8,7 @@ namespace Chat.Bench;
 /// <summary>Where things are and which cores they get, from the command line (bench.sh fills it in).</summary>
 public sealed record BenchSettings(
     BenchProfile Profile, string AppDll, string? Postgres, string? Redis, string ServerCpus, string GeneratorCpus,
-    string OutputDirectory, string WorkDirectory, string? Commit, IReadOnlySet<string> Storages);
+    string OutputDirectory, string WorkDirectory, string? Commit, string RelayFault, IReadOnlySet<string> Storages);
 
 /// <summary>
 /// The whole invocation: the relay first (the ceiling), then the app on each storage, every figure
@@ -49,7 +49,7 @@ public sealed class BenchRunner(BenchSettings settings)
     Task<ServerProcess> StartRelayAsync()
     {
         var self = typeof(BenchRunner).Assembly.Location;
-        return ServerProcess.StartAsync("relay", settings.ServerCpus, "dotnet", $"'{self}' relay", new Dictionary<string, string>(),
+        return ServerProcess.StartAsync("relay", settings.ServerCpus, "dotnet", $"'{self}' relay --fault {settings.RelayFault}", new Dictionary<string, string>(),
             Path.GetDirectoryName(self)!, Log("relay"), TimeSpan.FromSeconds(30));
     }
 

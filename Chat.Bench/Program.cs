@@ -9,7 +9,7 @@ var options = ParseOptions(args.Skip(1));
 switch (args.FirstOrDefault())
 {
     case "relay":
-        return await ChatRelay.RunAsync(options.GetValueOrDefault("urls") ?? "http://127.0.0.1:5099");
+        return await ChatRelay.RunAsync(options.GetValueOrDefault("urls") ?? "http://127.0.0.1:5099", RelayFault.Parse(options.GetValueOrDefault("fault")));
     case "run":
         var profile = options.ContainsKey("full") ? BenchProfile.Full : BenchProfile.Quick;
         // Overrides for short experiments while developing; the profiles are what gets reported.
@@ -31,6 +31,8 @@ switch (args.FirstOrDefault())
             OutputDirectory: output,
             WorkDirectory: options.GetValueOrDefault("work") ?? Path.Combine(Path.GetTempPath(), $"chat-bench-{Environment.ProcessId}"),
             Commit: options.GetValueOrDefault("commit"),
+            // Proof that the checks bite: "--relay-fault drop:1000" must turn the relay's runs FAILED.
+            RelayFault: options.GetValueOrDefault("relay-fault") ?? "none",
             Storages: (options.GetValueOrDefault("storage") ?? "postgres,sqlite").Split(',').ToHashSet());
         var results = await new BenchRunner(settings).RunAsync();
         var markdown = MarkdownReport.Render(results);

@@ -18,13 +18,13 @@ namespace Chat.Bench.Relay;
 /// </summary>
 public static class ChatRelay
 {
-    public static async Task<int> RunAsync(string url)
+    public static async Task<int> RunAsync(string url, RelayFault fault)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls(url);
         var app = builder.Build();
-        var routes = new RelayRoutes();
+        var routes = new RelayRoutes(fault);
         app.UseWebSockets();
         app.MapGet("/health", () => TypedResults.Ok(new { ok = true }));
         app.Map("/ws", async (HttpContext http) =>
@@ -42,8 +42,10 @@ public static class ChatRelay
     }
 }
 
-sealed class RelayRoutes
+sealed class RelayRoutes(RelayFault fault)
 {
+    long deliveries;
+
     readonly ConcurrentDictionary<string, ImmutableConnections> byUser = new();
     readonly ConcurrentDictionary<(string, string), StrongBox<long>> seqByPair = new();
     long lastMessageId;
@@ -60,6 +62,10 @@ sealed class RelayRoutes
         return (Interlocked.Increment(ref lastMessageId), Interlocked.Increment(ref counter.Value), key.Item1 + ":" + key.Item2);
     }
 
+    /// <summary>What to do with the next delivery: normally just deliver it; under fault injection, break it.</summary>
+    public RelayFault.Kind NextDelivery() =>
+        fault.Every > 0 && Interlocked.Increment(ref deliveries) % fault.Every == 0 ? fault.What : RelayFault.Kind.None;
+
     sealed record ImmutableConnections(RelayConnection[] Items);
 }
 
@@ -67,6 +73,8 @@ sealed class RelayConnection(string user, WebSocket socket, RelayRoutes routes)
 {
     static readonly byte[] Ready = """{"type":"ready"}"""u8.ToArray();
     // Unbounded like a naive server's outbox; the load generator never outruns it at a held rate.
+    // Fault injection's "reorder": a delivery held back until after this sender's next one.
+    (IReadOnlyList<RelayConnection>, byte[])? deferred;
     readonly Channel<byte[]> outbox = Channel.CreateUnbounded<byte[]>(new() { SingleReader = true });
 
     public async Task RunAsync(CancellationToken ct)
@@ -157,9 +165,37 @@ sealed class RelayConnection(string user, WebSocket socket, RelayRoutes routes)
             clientMessageId ?? Guid.NewGuid().ToString("N"), DateTime.UtcNow, null, null);
         Enqueue(JsonSerializer.SerializeToUtf8Bytes(new RelayAck("ack", message.ClientMessageId, message), RelayJson.Default.RelayAck));
         var delivery = JsonSerializer.SerializeToUtf8Bytes(new RelayDelivery("message", message), RelayJson.Default.RelayDelivery);
-        foreach (var c in routes.Of(to)) c.Enqueue(delivery);
+        var recipients = routes.Of(to);
+        switch (routes.NextDelivery())
+        {
+            case RelayFault.Kind.Drop: return;
+            case RelayFault.Kind.Duplicate: foreach (var c in recipients) c.Enqueue(delivery); break;
+            case RelayFault.Kind.Reorder: deferred = (recipients, delivery); return;
+        }
+        foreach (var c in recipients) c.Enqueue(delivery);
+        if (deferred is var (late, frame))
+        {
+            deferred = null;
+            foreach (var c in late) c.Enqueue(frame);
+        }
     }
 
     static byte[] Error(string code, string error) =>
         JsonSerializer.SerializeToUtf8Bytes(new RelayError("error", code, error), RelayJson.Default.RelayError);
+}
+
+/// <summary>
+/// Deliberate damage, to prove the harness notices it: every Nth delivery dropped, sent twice, or
+/// swapped with the next. "none", "drop:1000", "duplicate:1000", "reorder:1000".
+/// </summary>
+public sealed record RelayFault(RelayFault.Kind What, long Every)
+{
+    public enum Kind { None, Drop, Duplicate, Reorder }
+
+    public static RelayFault Parse(string? spec)
+    {
+        if (string.IsNullOrEmpty(spec) || spec == "none") return new(Kind.None, 0);
+        var parts = spec.Split(':');
+        return new(Enum.Parse<Kind>(parts[0], ignoreCase: true), long.Parse(parts[1]));
+    }
 }
