@@ -69,7 +69,7 @@ taskset -c "$server_cpus" redis-server --port "$redis_port" --bind 127.0.0.1 --s
 step "benchmark: generator on CPU $generator_cpus"
 mkdir -p bench-results
 taskset -c "$generator_cpus" dotnet Chat.Bench/bin/Release/net10.0/Chat.Bench.dll run "${profile_args[@]}" \
-  --app Chat.Web/bin/Release/net10.0/Chat.Web.dll \
+  --app "${CHAT_BENCH_APP:-Chat.Web/bin/Release/net10.0/Chat.Web.dll}" \
   --postgres "Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=postgres" \
   --redis "127.0.0.1:$redis_port,abortConnect=false" \
   --server-cpus "$server_cpus" --generator-cpus "$generator_cpus" \

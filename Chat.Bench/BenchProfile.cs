@@ -7,7 +7,7 @@ public sealed record BenchProfile(
     double FixedRate,
     TimeSpan RunDuration,
     TimeSpan Warmup,
-    TimeSpan Drain,
+    TimeSpan QuietTimeout,
     int MessageBytes,
     bool StepMode,
     double StepStartRate,
@@ -24,13 +24,13 @@ public sealed record BenchProfile(
 
     public static readonly BenchProfile Quick = new(
         "quick", Connections: 100, FixedRate: 500, RunDuration: TimeSpan.FromSeconds(6), Warmup: TimeSpan.FromSeconds(2),
-        Drain: TimeSpan.FromSeconds(5), MessageBytes: 256,
+        QuietTimeout: TimeSpan.FromSeconds(5), MessageBytes: 256,
         StepMode: false, StepStartRate: 0, StepFactor: 0, StepDuration: TimeSpan.Zero, StepMaxRate: 0,
         IdleConnections: 1000, HistoryMessages: 100_000, HistoryDepths: [0, 10_000], HistorySamples: 15);
 
     public static readonly BenchProfile Full = new(
         "full", Connections: 200, FixedRate: 500, RunDuration: TimeSpan.FromSeconds(15), Warmup: TimeSpan.FromSeconds(3),
-        Drain: TimeSpan.FromSeconds(10), MessageBytes: 256,
+        QuietTimeout: TimeSpan.FromSeconds(10), MessageBytes: 256,
         StepMode: true, StepStartRate: 250, StepFactor: 1.5, StepDuration: TimeSpan.FromSeconds(8), StepMaxRate: 200_000,
         IdleConnections: 10_000, HistoryMessages: 1_000_000, HistoryDepths: [0, 10_000, 100_000], HistorySamples: 25);
 }

@@ -43,6 +43,8 @@ public sealed class BenchRunner(BenchSettings settings)
             if (relay is not null) await relay.DisposeAsync();
         }
         results.LoadAverageAtEnd = MachineInfo.LoadAverage();
+        if (BenchSocket.FramesBeforeReady is { Count: > 0 } early)
+            results.Notes.Add($"{early.Count} frames arrived before \"ready\" (the protocol sends ready first); the last: {early.Last?[..Math.Min(160, early.Last.Length)]}");
         return results;
     }
 
@@ -57,7 +59,7 @@ public sealed class BenchRunner(BenchSettings settings)
     {
         Progress("relay: warm-up");
         var users = await relay!.UsersAsync(profile.Connections);
-        await OpenLoopRun.RunAsync(relay, users, Plan(profile.FixedRate, profile.Warmup), "warm-up");
+        Report(await OpenLoopRun.RunAsync(relay, users, Plan(profile.FixedRate, profile.Warmup), "warm-up"));
         results.Load.Add(await RelayAtAsync(profile.FixedRate));
         Progress($"relay: {profile.IdleConnections} idle sockets");
         results.Idle.Add(await IdleConnections.MeasureAsync(relay, users, profile.IdleConnections));
@@ -95,7 +97,7 @@ public sealed class BenchRunner(BenchSettings settings)
         if (gateway is not null) return;
 
         Progress($"app ({database.Storage}): warm-up");
-        await OpenLoopRun.RunAsync(app, users, Plan(profile.FixedRate, profile.Warmup), "warm-up");
+        Report(await OpenLoopRun.RunAsync(app, users, Plan(profile.FixedRate, profile.Warmup), "warm-up"));
         await CompareAsync(app, users, profile.FixedRate, "fixed rate");
         if (!profile.StepMode) return;
 
@@ -130,7 +132,7 @@ public sealed class BenchRunner(BenchSettings settings)
             if (!run.HeldSlo(BenchProfile.P99LimitMs))
             {
                 // An overloaded server may still be working through its backlog; let it finish first.
-                await Task.Delay(profile.Drain);
+                await Task.Delay(profile.QuietTimeout);
                 run = await StepRunAsync(target, users, rate, runs);
             }
             if (!run.HeldSlo(BenchProfile.P99LimitMs))
@@ -144,7 +146,7 @@ public sealed class BenchRunner(BenchSettings settings)
             }
             held = run;
         }
-        await Task.Delay(profile.Drain);
+        await Task.Delay(profile.QuietTimeout);
         return new StepResult(target.Name, target.Storage, held?.TargetRate, held?.EndToEnd.P99, stoppedBy, runs);
     }
 
@@ -170,7 +172,7 @@ public sealed class BenchRunner(BenchSettings settings)
         }
     }
 
-    LoadPlan Plan(double rate, TimeSpan duration) => new(profile.Connections, rate, duration, profile.MessageBytes, profile.Drain);
+    LoadPlan Plan(double rate, TimeSpan duration) => new(profile.Connections, rate, duration, profile.MessageBytes, profile.QuietTimeout);
 
     string Log(string name) => Path.Combine(settings.WorkDirectory, $"{name}.log");
 

@@ -13,7 +13,13 @@ public sealed class BenchSocket : IAsyncDisposable
     readonly ClientWebSocket socket;
     readonly ArrayBufferWriter<byte> frame = new(2048);
 
+    static long framesBeforeReady;
+    static string? lastFrameBeforeReady;
+
     BenchSocket(ClientWebSocket socket) => this.socket = socket;
+
+    /// <summary>Frames that arrived before "ready" on any socket so far, and the last of them.</summary>
+    public static (long Count, string? Last) FramesBeforeReady => (Interlocked.Read(ref framesBeforeReady), lastFrameBeforeReady);
 
     public static async Task<BenchSocket> ConnectAsync(Uri uri, TimeSpan timeout, bool smallBuffers = false)
     {
@@ -25,10 +31,16 @@ public sealed class BenchSocket : IAsyncDisposable
         try
         {
             await ws.ConnectAsync(uri, cts.Token);
-            using var ready = await socket.ReceiveAsync(cts.Token)
-                ?? throw new WebSocketException("The server closed the socket before \"ready\".");
-            var type = ready.RootElement.TryGetProperty("type", out var t) ? t.GetString() : null;
-            if (type != "ready") throw new WebSocketException($"Expected \"ready\" first, got {type ?? "no type"}.");
+            while (true)
+            {
+                using var first = await socket.ReceiveAsync(cts.Token)
+                    ?? throw new WebSocketException("The server closed the socket before \"ready\".");
+                var type = first.RootElement.TryGetProperty("type", out var t) ? t.GetString() : null;
+                if (type == "ready") break;
+                // The protocol says "ready" comes first; a server that lets events overtake it is noted, not fatal.
+                Interlocked.Increment(ref framesBeforeReady);
+                lastFrameBeforeReady = first.RootElement.GetRawText();
+            }
             return socket;
         }
         catch

@@ -17,7 +17,7 @@ public sealed record LatencySummary(long Count, double P50, double P90, double P
 public sealed record LoadResult(
     string Label, string Target, string Storage, int Connections, double TargetRate, double AchievedRate, double Seconds,
     long Sent, long Acked, long Delivered, long Lost, long Duplicates, long OrderViolations, long Errors, long? StoredRows,
-    LatencySummary EndToEnd, LatencySummary Ack, LatencySummary SendLag,
+    LatencySummary EndToEnd, LatencySummary Ack, LatencySummary SendLag, long StragglersFromEarlierRuns,
     double ServerCpu, double GeneratorCpu, bool Passed, IReadOnlyList<string> Failures)
 {
     /// <summary>Held the 50 ms p99 service level with no loss or error.</summary>

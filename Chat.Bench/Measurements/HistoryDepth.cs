@@ -29,6 +29,7 @@ public static class HistoryDepth
         var clock = Stopwatch.StartNew();
         await app.Database.SeedConversationAsync(conversationId, long.Parse(reader.Id), long.Parse(peer.Id), seeded, messageBytes);
         var seedSeconds = clock.Elapsed.TotalSeconds;
+        Console.Error.WriteLine($"           seeded in {seedSeconds:0.0} s");
 
         // Each page's path and the seq its first item must have. A page `depth` messages below the newest is
         // the one a client reaches after walking depth/20 pages back; its cursor is base64url("p" + seq) and

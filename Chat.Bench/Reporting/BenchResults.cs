@@ -42,6 +42,8 @@ public sealed class BenchResults(string profile, DateTime startedAt, MachineInfo
     public List<IdleResult> Idle { get; } = [];
     public List<HistoryResult> History { get; } = [];
     public List<string> NotMeasured { get; } = [];
+    /// <summary>Protocol oddities seen on the way that do not fail a run.</summary>
+    public List<string> Notes { get; } = [];
 
     /// <summary>Zero loss, zero duplicates, order kept and rows reconciled in every reported run.</summary>
     public bool Passed => Load.All(r => r.Passed);

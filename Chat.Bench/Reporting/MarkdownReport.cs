@@ -90,6 +90,7 @@ public static class MarkdownReport
         }
 
         foreach (var n in r.NotMeasured) md.AppendLine($"- Not measured: {n}");
+        foreach (var n in r.Notes) md.AppendLine($"- Note: {n}");
         return md.ToString();
     }
 
