@@ -142,6 +142,12 @@ public sealed class BenchRunner(BenchSettings settings)
                     : $"{rate:0} msg/s: {string.Join("; ", run.Failures)}";
                 // One core of load generator has its own ceiling; say so when it, not the server, ran out.
                 if (run.GeneratorCpu >= 0.9) stoppedBy += $" (generator CPU {run.GeneratorCpu:P0}: this may be the generator's limit)";
+                // One more probe halfway (geometrically) between the last rate that held and this one, for resolution.
+                if (held is not null && Math.Round(Math.Sqrt(held.TargetRate * rate)) is var between && between > held.TargetRate)
+                {
+                    await Task.Delay(profile.QuietTimeout);
+                    if (await StepRunAsync(target, users, between, runs) is var probe && probe.HeldSlo(BenchProfile.P99LimitMs)) held = probe;
+                }
                 break;
             }
             held = run;
