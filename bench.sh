@@ -59,9 +59,10 @@ mkdir -p "$work/pg"
 [ "$(id -u)" -eq 0 ] && chown postgres "$work/pg"
 as_postgres "$pg_bin/initdb" -D "$work/pg/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
 pg_port=$(free_port)
-# fsync stays on: the app acknowledges only committed messages, and a benchmark should pay what that costs.
+# fsync on by default: the app acknowledges only committed messages, and a benchmark should pay what that
+# costs. BENCH_PG_FSYNC=off shows how much of the figure is the disk.
 as_postgres taskset -c "$server_cpus" "$pg_bin/pg_ctl" -D "$work/pg/data" -l "$work/pg/log" -w \
-  -o "-p $pg_port -k $work/pg -c listen_addresses=127.0.0.1 -c max_connections=300" start >/dev/null
+  -o "-p $pg_port -k $work/pg -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=${BENCH_PG_FSYNC:-on}" start >/dev/null
 redis_port=$(free_port)
 taskset -c "$server_cpus" redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
   --daemonize yes --dir "$work" --pidfile "$work/redis.pid" >/dev/null
@@ -73,4 +74,4 @@ taskset -c "$generator_cpus" dotnet Chat.Bench/bin/Release/net10.0/Chat.Bench.dl
   --postgres "Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=postgres" \
   --redis "127.0.0.1:$redis_port,abortConnect=false" \
   --server-cpus "$server_cpus" --generator-cpus "$generator_cpus" \
-  --work "$work" --out bench-results --commit "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  --work "$work" --out bench-results --postgres-fsync "${BENCH_PG_FSYNC:-on}" --commit "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"

@@ -8,7 +8,7 @@ namespace Chat.Bench;
 /// <summary>Where things are and which cores they get, from the command line (bench.sh fills it in).</summary>
 public sealed record BenchSettings(
     BenchProfile Profile, string AppDll, string? Postgres, string? Redis, string ServerCpus, string GeneratorCpus,
-    string OutputDirectory, string WorkDirectory, string? Commit, string RelayFault, IReadOnlySet<string> Storages);
+    string OutputDirectory, string WorkDirectory, string? Commit, string RelayFault, string PostgresFsync, IReadOnlySet<string> Storages);
 
 /// <summary>
 /// The whole invocation: the relay first (the ceiling), then the app on each storage, every figure
@@ -25,6 +25,7 @@ public sealed class BenchRunner(BenchSettings settings)
     {
         Directory.CreateDirectory(settings.WorkDirectory);
         results.LoadAverageAtStart = MachineInfo.LoadAverage();
+        results.PostgresFsync = settings.PostgresFsync;
         Console.WriteLine($"Server processes (app, relay, PostgreSQL, Redis) on CPU {settings.ServerCpus}; load generator on CPU {settings.GeneratorCpus}.");
         try
         {

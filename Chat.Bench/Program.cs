@@ -33,6 +33,7 @@ switch (args.FirstOrDefault())
             Commit: options.GetValueOrDefault("commit"),
             // Proof that the checks bite: "--relay-fault drop:1000" must turn the relay's runs FAILED.
             RelayFault: options.GetValueOrDefault("relay-fault") ?? "none",
+            PostgresFsync: options.GetValueOrDefault("postgres-fsync") ?? "on",
             Storages: (options.GetValueOrDefault("storage") ?? "postgres,sqlite").Split(',').ToHashSet());
         var results = await new BenchRunner(settings).RunAsync();
         var markdown = MarkdownReport.Render(results);

@@ -33,6 +33,8 @@ public sealed class BenchResults(string profile, DateTime startedAt, MachineInfo
     /// <summary>Cpus_allowed_list of a server process as the kernel reports it.</summary>
     public string? ServerCpusConfirmed { get; set; }
     public string? Commit { get; } = commit;
+    /// <summary>PostgreSQL's fsync setting: "on" means every acknowledged message waited for the disk.</summary>
+    public string PostgresFsync { get; set; } = "on";
     public double LoadAverageAtStart { get; set; }
     public double LoadAverageAtEnd { get; set; }
     public string Runtime { get; } = System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription;
