@@ -31,6 +31,7 @@ public sealed class BenchRunner(BenchSettings settings)
         {
             relay = new RelayTarget(await StartRelayAsync());
             results.ServerCpusConfirmed = relay.Server.AllowedCpus();
+            results.GeneratorCpusConfirmed = ServerProcess.AllowedCpus("self");
             await RelayAsync();
             if (settings.Storages.Contains("postgres"))
             {

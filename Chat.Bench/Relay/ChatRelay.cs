@@ -73,17 +73,18 @@ sealed class RelayConnection(string user, WebSocket socket, RelayRoutes routes)
 {
     static readonly byte[] Ready = """{"type":"ready"}"""u8.ToArray();
     // Unbounded like a naive server's outbox; the load generator never outruns it at a held rate.
+    readonly Channel<byte[]> outbox = Channel.CreateUnbounded<byte[]>(new() { SingleReader = true });
     // Fault injection's "reorder": a delivery held back until after this sender's next one.
     (IReadOnlyList<RelayConnection>, byte[])? deferred;
-    readonly Channel<byte[]> outbox = Channel.CreateUnbounded<byte[]>(new() { SingleReader = true });
 
     public async Task RunAsync(CancellationToken ct)
     {
+        // "ready" is queued before the connection becomes routable, so nothing can overtake it.
+        outbox.Writer.TryWrite(Ready);
         routes.Add(user, this);
         var writer = WriteLoopAsync(ct);
         try
         {
-            outbox.Writer.TryWrite(Ready);
             await ReadLoopAsync(ct);
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException) { }

@@ -32,6 +32,7 @@ public sealed class BenchResults(string profile, DateTime startedAt, MachineInfo
     public string GeneratorCpus { get; } = generatorCpus;
     /// <summary>Cpus_allowed_list of a server process as the kernel reports it.</summary>
     public string? ServerCpusConfirmed { get; set; }
+    public string? GeneratorCpusConfirmed { get; set; }
     public string? Commit { get; } = commit;
     /// <summary>PostgreSQL's fsync setting: "on" means every acknowledged message waited for the disk.</summary>
     public string PostgresFsync { get; set; } = "on";

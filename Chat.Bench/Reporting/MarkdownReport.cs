@@ -18,7 +18,8 @@ public static class MarkdownReport
         md.AppendLine($"Machine: {m.Cpus} CPUs ({m.CpuModel}), {m.MemoryGiB} GiB, {m.Os}, {r.Runtime}; " +
             $"load average {r.LoadAverageAtStart} at the start, {r.LoadAverageAtEnd} at the end (anything above 0 is someone else's work).  ");
         md.AppendLine($"Pinning (taskset): server side (app or relay, PostgreSQL, Redis) on CPU {r.ServerCpus}" +
-            (r.ServerCpusConfirmed is null ? "" : $" (kernel: Cpus_allowed_list {r.ServerCpusConfirmed})") + $", load generator on CPU {r.GeneratorCpus}. PostgreSQL fsync {r.PostgresFsync}.  ");
+            (r.ServerCpusConfirmed is null ? "" : $" (kernel: Cpus_allowed_list {r.ServerCpusConfirmed})") + $", load generator on CPU {r.GeneratorCpus}" +
+            (r.GeneratorCpusConfirmed is null ? "" : $" (kernel: {r.GeneratorCpusConfirmed})") + $". PostgreSQL fsync {r.PostgresFsync}.  ");
         if (r.Load.FirstOrDefault() is { } any)
             md.AppendLine($"Load: {any.Connections} WebSocket connections in 1:1 pairs, open loop, 256-byte payloads; " +
                 "latency counted from each message's intended send time (ms); " +

@@ -67,8 +67,11 @@ public sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>The CPUs the kernel lets the server run on (proof of the pinning for the report).</summary>
-    public string AllowedCpus() =>
-        File.ReadLines($"/proc/{Pid}/status").First(l => l.StartsWith("Cpus_allowed_list:", StringComparison.Ordinal))
+    public string AllowedCpus() => AllowedCpus(Pid.ToString());
+
+    /// <summary>Cpus_allowed_list of /proc/&lt;pid&gt; ("self" for this process).</summary>
+    public static string AllowedCpus(string pid) =>
+        File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("Cpus_allowed_list:", StringComparison.Ordinal))
             ["Cpus_allowed_list:".Length..].Trim();
 
     public static int FreePort()
