@@ -36,6 +36,12 @@ cpus=$(nproc --all)
 server_cpus=0
 generator_cpus=$(( cpus > 1 ? 1 : 0 ))
 
+if [ -f package.json ] && [ ! -d node_modules ]; then
+  step "front-end assets (the app's build expects them)"
+  npm ci --no-audit --no-fund --loglevel=error
+  npm run --silent build
+fi
+
 step "build (Release)"
 dotnet build Chat.Web/Chat.Web.csproj -c Release -warnaserror --nologo -v quiet
 dotnet build Chat.Bench/Chat.Bench.csproj -c Release -warnaserror --nologo -v quiet
