@@ -14,7 +14,8 @@ builder.AddChatLogging()
     .AddHttp()
     .AddStorage()
     .AddChatAuth()
-    .AddRateLimits()
+    .AddThrottle()
+    .AddProxyTrust()
     .AddHealth()
     .AddDirectory()
     .AddMessaging()
@@ -23,6 +24,7 @@ builder.AddChatLogging()
     .AddPages();
 
 var app = builder.Build();
+app.UseSecurityHeaders();
 app.UseRequestLogging();
 app.UseApiErrors();
 app.UseStaticFiles();
@@ -30,7 +32,6 @@ app.UseRouting();
 app.UseCors();
 app.UseAuthentication();
 app.UseAuthorization();
-app.UseRateLimiter();
 app.UseAntiforgery();
 
 app.MapHealthApi();

@@ -29,9 +29,12 @@ public sealed class ChatHost : IAsyncDisposable
     public Uri Address { get; }
     public IServiceProvider Services => factory.Services;
 
-    /// <summary>Starts an app. Pass the same database to two hosts to run two nodes of one deployment.</summary>
+    /// <summary>
+    /// Starts an app. Pass the same database to two hosts to run two nodes of one deployment.
+    /// <paramref name="services"/> adds test-only services (e.g. a Serilog sink that captures the log).
+    /// </summary>
     public static async Task<ChatHost> StartAsync(TestServers servers, Storage storage, Action<IDictionary<string, string?>>? configure = null,
-        string? database = null, bool redis = false)
+        string? database = null, bool redis = false, Action<IServiceCollection>? services = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -52,9 +55,11 @@ public sealed class ChatHost : IAsyncDisposable
 
         var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
         {
-            b.UseEnvironment("Testing");
+            // "ENVIRONMENT" in the settings picks the host environment (Production for the security checks).
+            b.UseEnvironment(settings.GetValueOrDefault("ENVIRONMENT") ?? "Testing");
             b.UseSetting("urls", "http://127.0.0.1:0");
-            foreach (var (k, v) in settings) b.UseSetting(k, v);
+            foreach (var (k, v) in settings) if (v is not null) b.UseSetting(k, v);
+            if (services is not null) b.ConfigureServices(services);
         });
         factory.UseKestrel();
         factory.StartServer();

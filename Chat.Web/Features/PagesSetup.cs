@@ -1,3 +1,9 @@
+using Chat.Web.Features.Admin;
+using Chat.Web.Features.Auth;
+using Chat.Web.Features.Conversations;
+using Chat.Web.Features.Marketing;
+using Chat.Web.Features.Shared;
+
 namespace Chat.Web.Features;
 
 public static class PagesSetup
@@ -5,8 +11,22 @@ public static class PagesSetup
     /// <summary>Razor Pages live beside the rest of their feature: the page root is /Features.</summary>
     public static WebApplicationBuilder AddPages(this WebApplicationBuilder builder)
     {
-        builder.Services.AddRazorPages(o => o.RootDirectory = "/Features");
-        builder.Services.AddAntiforgery(o => o.HeaderName = "RequestVerificationToken");
+        builder.Services.AddRazorPages(o =>
+        {
+            o.RootDirectory = "/Features";
+            o.Conventions.AuthorizeFolder("/Conversations");
+            o.Conventions.AuthorizeFolder("/Admin", AuthSetup.AdminPagePolicy);
+        });
+        builder.Services.AddAntiforgery(o =>
+        {
+            o.HeaderName = "RequestVerificationToken";
+            o.Cookie.Name = "chat.antiforgery";
+        });
+        builder.Services.AddSingleton<FragmentRenderer>();
+        builder.Services.AddHttpContextAccessor();
+        builder.Services.AddScoped<CookieSession>();
+        builder.Services.AddScoped<ConversationList>();
+        builder.Services.AddScoped<SiteStats>();
         return builder;
     }
 

@@ -35,6 +35,7 @@ public static class ApiErrors
                 var (status, message) = e switch
                 {
                     BadHttpRequestException { StatusCode: 413 } => (413, "Request body too large"),
+                    BadHttpRequestException { StatusCode: 415 } => (415, "Content-Type must be application/json"),
                     BadHttpRequestException { InnerException: JsonException } => (400, "Malformed JSON or a field of the wrong type"),
                     BadHttpRequestException b => (b.StatusCode, "Bad request"),
                     _ => (500, "Internal server error"),

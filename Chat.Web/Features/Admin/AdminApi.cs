@@ -7,7 +7,8 @@ public static class AdminApi
 {
     public static void MapAdminApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/admin").WithTags("Admin").RequireAuthorization(AuthSetup.AdminApiPolicy);
+        var group = app.MapGroup("/admin").WithTags("Admin").RequireAuthorization(AuthSetup.AdminApiPolicy)
+            .Throttled(p => p.ApiPerUser, perUser: true);
         group.MapGet("/users", List);
         group.MapDelete("/users/{id}", Delete);
         group.MapGet("/audit", Audit);
@@ -17,7 +18,8 @@ public static class AdminApi
     {
         if (!Cursor.TryDecode(cursor, out var after)) return ApiErrors.BadRequest("Invalid cursor.");
         if (!Cursor.TryLimit(limit, 20, 100, out var take)) return ApiErrors.BadRequest("limit must be a number from 1 to 100.");
-        return TypedResults.Ok(await users.PageAsync(after, take, q, ct));
+        if (!DisplayText.TrySearch(q, out var search)) return ApiErrors.BadRequest($"q must be plain text of at most {DisplayText.MaxSearchLength} characters.");
+        return TypedResults.Ok(await users.PageAsync(after, take, search, ct));
     }
 
     static async Task<IResult> Delete(string id, CurrentUser me, AdminUsers users, CancellationToken ct)

@@ -14,7 +14,13 @@ sealed class AdminBootstrap(IServiceProvider services, ChatSettings settings, IL
 {
     public async Task StartAsync(CancellationToken ct)
     {
-        if (string.IsNullOrEmpty(settings.AdminPhone) || string.IsNullOrEmpty(settings.AdminPassword)) return;
+        if (string.IsNullOrEmpty(settings.AdminPhone) || string.IsNullOrEmpty(settings.AdminPassword))
+        {
+            // ADMIN_PHONE alone still turns off "first user becomes admin", so say why there may be no admin.
+            if (!string.IsNullOrEmpty(settings.AdminPhone))
+                log.LogWarning("ADMIN_PHONE is set without ADMIN_PASSWORD: no bootstrap admin is created or promoted");
+            return;
+        }
         var phone = PhoneNumber.Normalize(settings.AdminPhone)
             ?? throw new InvalidOperationException("ADMIN_PHONE is not a valid international phone number.");
         if (settings.AdminPassword.Length is < 8 or > 128)

@@ -7,6 +7,8 @@ namespace Chat.Web.Features.Admin;
 
 public enum DeleteUserResult { Deleted, NotFound, LastAdmin }
 
+public enum SetAdminResult { Changed, Unchanged, NotFound, LastAdmin }
+
 /// <summary>The admin's view of every user, and the removal of one.</summary>
 public sealed class AdminUsers(ChatDbContext db, AuditLog audit, WriteGate writes)
 {
@@ -44,5 +46,25 @@ public sealed class AdminUsers(ChatDbContext db, AuditLog audit, WriteGate write
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return DeleteUserResult.Deleted;
+    }
+
+    /// <summary>
+    /// Promotes or demotes a user and writes the audit event. Like deletion it takes the app_state row lock,
+    /// so concurrent demotions can never leave the system without an admin.
+    /// </summary>
+    public async Task<SetAdminResult> SetAdminAsync(long actorId, long userId, bool isAdmin, CancellationToken ct)
+    {
+        using var _ = await writes.EnterAsync(ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await db.AppState.Where(s => s.Id == 1).ExecuteUpdateAsync(s => s.SetProperty(x => x.AdminClaimed, x => x.AdminClaimed), ct);
+        var user = await db.Users.FirstOrDefaultAsync(u => u.Id == userId, ct);
+        if (user is null) return SetAdminResult.NotFound;
+        if (user.IsAdmin == isAdmin) return SetAdminResult.Unchanged;
+        if (!isAdmin && await db.Users.CountAsync(u => u.IsAdmin, ct) == 1) return SetAdminResult.LastAdmin;
+        user.IsAdmin = isAdmin;
+        audit.Add(isAdmin ? "user.promoted" : "user.demoted", actorId, userId, $"phone={user.Phone}");
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return SetAdminResult.Changed;
     }
 }

@@ -1,8 +1,18 @@
 using Chat.Web.Data;
+using Chat.Web.Features.Realtime;
+using Chat.Web.Features.Admin;
 using Chat.Web.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
 namespace Chat.Web.Features.Auth;
+
+public abstract record LoginResult
+{
+    public sealed record SignedIn(User User) : LoginResult;
+    /// <summary>Unknown phone or wrong password: the caller answers both alike.</summary>
+    public sealed record Refused : LoginResult;
+    public sealed record Throttled(ThrottleDecision Decision) : LoginResult;
+}
 
 public abstract record RegisterResult
 {
@@ -11,7 +21,7 @@ public abstract record RegisterResult
 }
 
 /// <summary>Registration, sign-in and session checks: the one place the browser pages and the JSON API both call.</summary>
-public sealed class Accounts(ChatDbContext db, Passwords passwords, WriteGate writes, ChatSettings settings, IHostEnvironment env, TimeProvider clock)
+public sealed class Accounts(ChatDbContext db, Passwords passwords, WriteGate writes, IFanout fanout, AuditLog audit, Throttle throttle, ThrottlePolicies limits, ChatSettings settings, IHostEnvironment env, TimeProvider clock)
 {
     /// <summary>Creates the user; the first one becomes admin when auto-admin is on (see AdminClaim).</summary>
     public async Task<RegisterResult> RegisterAsync(RegisterRequest r, CancellationToken ct)
@@ -42,15 +52,54 @@ public sealed class Accounts(ChatDbContext db, Passwords passwords, WriteGate wr
             await db.SaveChangesAsync(ct);
         }
         await tx.CommitAsync(ct);
+        await fanout.PublishAsync(Delivery.ToEveryone(new UserRegisteredEvent(PublicUser.From(user))), CancellationToken.None);
         return new RegisterResult.Created(user);
     }
 
-    /// <summary>The user when phone and password match; null otherwise, at the same cost either way.</summary>
-    public async Task<User?> LoginAsync(string phone, string password, CancellationToken ct)
+    /// <summary>
+    /// The user when phone and password match; null otherwise, at the same cost either way
+    /// (an unknown phone is verified against a decoy hash). Both outcomes are audited.
+    /// </summary>
+    public async Task<LoginResult> LoginAsync(string phone, string password, CancellationToken ct)
     {
         var normalized = PhoneNumber.Normalize(phone);
+        // Per phone, whatever the IP: password guessing against one account is slowed from everywhere.
+        var perPhone = await throttle.HitAsync(limits.LoginPerPhone, normalized ?? phone);
+        if (!perPhone.Allowed) return new LoginResult.Throttled(perPhone);
         var user = normalized is null ? null : await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Phone == normalized, ct);
-        return passwords.Verify(password, user?.PasswordHash) ? user : null;
+        var ok = passwords.Verify(password, user?.PasswordHash);
+        await WriteAuditAsync(ok ? "auth.login" : "auth.login_failed", ok ? user!.Id : null, user?.Id,
+            ok ? null : $"phone={normalized ?? "(invalid)"}", ct);
+        return ok ? new LoginResult.SignedIn(user!) : new LoginResult.Refused();
+    }
+
+    /// <summary>"Log out everywhere": every token and cookie issued so far stops working.</summary>
+    public async Task RevokeSessionsAsync(long userId, CancellationToken ct)
+    {
+        using var _ = await writes.EnterAsync(ct);
+        await db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(s => s.SetProperty(u => u.TokenVersion, u => u.TokenVersion + 1), ct);
+        audit.Add("auth.sessions_revoked", userId, userId);
+        await db.SaveChangesAsync(ct);
+    }
+
+    /// <summary>Changes the password and revokes every older session; the user (with the new token version) on success.</summary>
+    public async Task<User?> ChangePasswordAsync(long userId, string currentPassword, string newPassword, CancellationToken ct)
+    {
+        var user = await db.Users.FirstOrDefaultAsync(u => u.Id == userId, ct);
+        if (user is null || !passwords.Verify(currentPassword, user.PasswordHash)) return null;
+        user.PasswordHash = passwords.Hash(newPassword);
+        user.TokenVersion++;
+        audit.Add("auth.password_changed", userId, userId);
+        using var _ = await writes.EnterAsync(ct);
+        await db.SaveChangesAsync(ct);
+        return user;
+    }
+
+    async Task WriteAuditAsync(string action, long? actorId, long? targetId, string? details, CancellationToken ct)
+    {
+        audit.Add(action, actorId, targetId, details);
+        using var _ = await writes.EnterAsync(ct);
+        await db.SaveChangesAsync(ct);
     }
 
     public Task<User?> FindAsync(long id, CancellationToken ct) => db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == id, ct);

@@ -7,9 +7,11 @@ public static class AuthApi
     public static void MapAuthApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/auth").WithTags("Auth");
-        group.MapPost("/register", Register).Validate<RegisterRequest>().RequireRateLimiting(RateLimits.Auth);
-        group.MapPost("/login", Login).Validate<LoginRequest>().RequireRateLimiting(RateLimits.Auth);
+        group.MapPost("/register", Register).Throttled(p => p.AuthPerIp).Validate<RegisterRequest>();
+        group.MapPost("/login", Login).Throttled(p => p.AuthPerIp).Validate<LoginRequest>();
         group.MapGet("/verify", Verify).RequireAuthorization(AuthSetup.ApiPolicy);
+        group.MapPost("/logout-all", LogoutEverywhere).RequireAuthorization(AuthSetup.ApiPolicy);
+        group.MapPost("/password", ChangePassword).RequireAuthorization(AuthSetup.ApiPolicy).Validate<ChangePasswordRequest>();
     }
 
     static async Task<IResult> Register(RegisterRequest body, Accounts accounts, Tokens tokens, CancellationToken ct) =>
@@ -20,16 +22,28 @@ new AuthResponse(tokens.Issue(user), AccountView.From(user))),
             _ => ApiErrors.Result(StatusCodes.Status409Conflict, "This phone number is already registered."),
         };
 
-    static async Task<IResult> Login(LoginRequest body, Accounts accounts, Tokens tokens, CancellationToken ct)
-    {
-        var user = await accounts.LoginAsync(body.Phone!, body.Password!, ct);
-        return user is null
-            ? ApiErrors.Result(StatusCodes.Status401Unauthorized, "Invalid phone number or password.")
-            : TypedResults.Ok(new AuthResponse(tokens.Issue(user), AccountView.From(user)));
-    }
+    static async Task<IResult> Login(LoginRequest body, Accounts accounts, Tokens tokens, HttpContext http, CancellationToken ct) =>
+        await accounts.LoginAsync(body.Phone!, body.Password!, ct) switch
+        {
+            LoginResult.SignedIn(var user) => TypedResults.Ok(new AuthResponse(tokens.Issue(user), AccountView.From(user))),
+            LoginResult.Throttled(var decision) => ThrottleSetup.TooMany(http, decision),
+            _ => ApiErrors.Result(StatusCodes.Status401Unauthorized, "Invalid phone number or password."),
+        };
 
     static async Task<IResult> Verify(CurrentUser me, Accounts accounts, CancellationToken ct) =>
         await accounts.FindAsync(me.Id, ct) is { } user
             ? TypedResults.Ok(new { valid = true, user = AccountView.From(user) })
             : ApiErrors.Result(StatusCodes.Status401Unauthorized, "Session is no longer valid.");
+
+    static async Task<IResult> LogoutEverywhere(CurrentUser me, Accounts accounts, CancellationToken ct)
+    {
+        await accounts.RevokeSessionsAsync(me.Id, ct);
+        return TypedResults.Ok(new { ok = true });
+    }
+
+    static async Task<IResult> ChangePassword(ChangePasswordRequest body, CurrentUser me, Accounts accounts, Tokens tokens, CancellationToken ct) =>
+        await accounts.ChangePasswordAsync(me.Id, body.CurrentPassword!, body.NewPassword!, ct) is { } user
+            ? TypedResults.Ok(new AuthResponse(tokens.Issue(user), AccountView.From(user)))
+            : ApiErrors.Result(StatusCodes.Status400BadRequest, "Validation failed",
+                new Dictionary<string, string[]> { ["currentPassword"] = ["The current password is wrong."] });
 }

@@ -8,7 +8,8 @@ public static class ConversationsApi
 {
     public static void MapConversationsApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/conversations").WithTags("Conversations").RequireAuthorization(AuthSetup.ApiPolicy);
+        var group = app.MapGroup("/conversations").WithTags("Conversations").RequireAuthorization(AuthSetup.ApiPolicy)
+            .Throttled(p => p.ApiPerUser, perUser: true);
         group.MapGet("/{peerId}", Ensure);
         group.MapGet("/{peerId}/messages", Messages);
     }

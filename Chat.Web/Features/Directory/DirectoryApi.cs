@@ -9,7 +9,8 @@ public static class DirectoryApi
 
     public static void MapDirectoryApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/users").WithTags("Directory").RequireAuthorization(AuthSetup.ApiPolicy);
+        var group = app.MapGroup("/users").WithTags("Directory").RequireAuthorization(AuthSetup.ApiPolicy)
+            .Throttled(p => p.ApiPerUser, perUser: true);
         group.MapGet("/", List);
         group.MapGet("/{phone}", ByPhone);
     }
@@ -18,13 +19,19 @@ public static class DirectoryApi
     {
         if (!Cursor.TryDecode(cursor, out var after)) return ApiErrors.BadRequest("Invalid cursor.");
         if (!Cursor.TryLimit(limit, 20, 50, out var take)) return ApiErrors.BadRequest("limit must be a number from 1 to 50.");
-        return TypedResults.Ok(await directory.ListAsync(me.Id, after, take, q, ct));
+        if (!DisplayText.TrySearch(q, out var search)) return ApiErrors.BadRequest($"q must be plain text of at most {DisplayText.MaxSearchLength} characters.");
+        return TypedResults.Ok(await directory.ListAsync(me.Id, after, take, search, ct));
     }
 
     static async Task<IResult> ByPhone(string phone, UserDirectory directory, CancellationToken ct)
     {
         if (await directory.FindByPhoneAsync(phone, ct) is not { } u) return ApiErrors.NotFound("No user with this phone number.");
-        var preKeys = u.PreKeys is null ? (System.Text.Json.JsonElement?)null : System.Text.Json.JsonDocument.Parse(u.PreKeys).RootElement.Clone();
+        System.Text.Json.JsonElement? preKeys = null;
+        if (u.PreKeys is not null)
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(u.PreKeys);
+            preKeys = document.RootElement.Clone();
+        }
         return TypedResults.Ok(new UserKeys(u.Id.ToString(), u.Phone, u.DisplayName, u.IdentityKey, preKeys));
     }
 }

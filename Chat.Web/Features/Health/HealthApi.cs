@@ -1,4 +1,5 @@
 using Chat.Web.Data;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Chat.Web.Features.Health;
@@ -32,7 +33,9 @@ public static class HealthApi
             timeout.CancelAfter(TimeSpan.FromSeconds(3));
             try
             {
-                return await db.Database.CanConnectAsync(timeout.Token) ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy();
+                // CanConnect alone only sees that a SQLite file exists; reading a table proves the schema is usable.
+                return await db.Database.CanConnectAsync(timeout.Token) && await db.AppState.AnyAsync(timeout.Token)
+                    ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy();
             }
             catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
             {

@@ -1,8 +1,77 @@
+using Chat.Web.Infrastructure;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using StackExchange.Redis;
+
 namespace Chat.Web.Features.Realtime;
 
 public static class RealtimeSetup
 {
-    public static WebApplicationBuilder AddRealtime(this WebApplicationBuilder builder) => builder;
+    /// <summary>The fan-out bus and presence: in-process by default, Redis when REDIS_URL is set.</summary>
+    public static WebApplicationBuilder AddRealtime(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddSingleton(RealtimeSettings.From(builder.Configuration));
+        services.AddSingleton<ConnectionRegistry>();
+        services.AddSingleton<PresenceTracker>();
+        services.AddSingleton<TypingSignals>();
+        services.AddSingleton<ClientFrameHandler>();
+        services.AddSingleton<SocketGateway>();
 
-    public static WebApplication MapRealtime(this WebApplication app) => app;
+        var redis = ChatSettings.From(builder.Configuration).RedisConfiguration(builder.Configuration);
+        if (redis is null)
+        {
+            services.AddSingleton<IFanout, InProcessFanout>();
+            services.AddSingleton<IPresenceStore, LocalPresence>();
+            return builder;
+        }
+        services.AddSingleton<IConnectionMultiplexer>(sp =>
+        {
+            var options = ConfigurationOptions.Parse(redis);
+            options.AbortOnConnectFail = false;
+            // During an outage commands fail at once instead of queueing: a send must not wait for Redis.
+            options.BacklogPolicy = BacklogPolicy.FailFast;
+            options.AsyncTimeout = options.SyncTimeout = 2000;
+            options.ClientName = "chat-" + sp.GetRequiredService<ConnectionRegistry>().NodeId;
+            return ConnectionMultiplexer.Connect(options);
+        });
+        services.AddSingleton<RedisFanout>();
+        services.AddSingleton<IFanout>(sp => sp.GetRequiredService<RedisFanout>());
+        services.AddHostedService(sp => sp.GetRequiredService<RedisFanout>());
+        services.AddSingleton<RedisPresence>();
+        services.AddSingleton<IPresenceStore>(sp => sp.GetRequiredService<RedisPresence>());
+        services.AddHostedService(sp => sp.GetRequiredService<RedisPresence>());
+        services.AddHealthChecks().AddCheck<RedisCheck>("redis");
+        return builder;
+    }
+
+    /// <summary>The gateway as middleware that takes only WebSocket upgrades of /ws and /; everything else passes on.</summary>
+    public static WebApplication MapRealtime(this WebApplication app)
+    {
+        app.UseWebSockets();
+        var gateway = app.Services.GetRequiredService<SocketGateway>();
+        app.Lifetime.ApplicationStopping.Register(gateway.CloseAllForShutdown);
+        app.Use(async (http, next) =>
+        {
+            if (http.WebSockets.IsWebSocketRequest && SocketGateway.IsGatewayPath(http.Request.Path)) await gateway.HandleAsync(http);
+            else if (http.Request.Path == "/ws") await SocketGateway.RefuseNonUpgradeAsync(http);
+            else await next(http);
+        });
+        return app;
+    }
+
+    sealed class RedisCheck(IConnectionMultiplexer redis) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct)
+        {
+            try
+            {
+                await redis.GetDatabase().PingAsync();
+                return HealthCheckResult.Healthy();
+            }
+            catch (Exception e) when (e is RedisException or TimeoutException)
+            {
+                return HealthCheckResult.Unhealthy(exception: e);
+            }
+        }
+    }
 }

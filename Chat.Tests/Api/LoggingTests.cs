@@ -1,0 +1,81 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using Chat.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Serilog.Core;
+using Serilog.Events;
+using Serilog.Formatting.Json;
+
+namespace Chat.Tests.Api;
+
+/// <summary>
+/// Captures every Serilog event of a real host (the app's logger reads sinks from DI) and checks that
+/// passwords and tokens never reach it, whatever the request carried them in.
+/// </summary>
+public sealed class LoggingTests(TestServers servers)
+{
+    static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    sealed class CapturedLog : ILogEventSink
+    {
+        readonly ConcurrentQueue<string> events = new();
+
+        /// <summary>Message, properties and exception: everything a sink could write.</summary>
+        public void Emit(LogEvent e)
+        {
+            using var writer = new StringWriter();
+            new JsonFormatter(renderMessage: true).Format(e, writer);
+            events.Enqueue(writer.ToString());
+        }
+
+        public string Text => string.Join("\n", events);
+    }
+
+    /// <summary>The properties of a request log line as the JSON formatter writes them.</summary>
+    static string RequestLine(string method, string path, int status) =>
+        $"\"RequestMethod\":\"{method}\",\"RequestPath\":\"{path}\",\"StatusCode\":{status}";
+
+    [Fact]
+    public async Task Passwords_and_tokens_never_reach_the_log()
+    {
+        var log = new CapturedLog();
+        await using var host = await ChatHost.StartAsync(servers, Storage.Sqlite, s => s["LOG_LEVEL"] = "Verbose",
+            services: s => s.AddSingleton<ILogEventSink>(log));
+        var password = "pw-" + Guid.NewGuid().ToString("N");
+        var wrongPassword = "wrong-" + Guid.NewGuid().ToString("N");
+        var forgedToken = "forged-" + Guid.NewGuid().ToString("N");
+
+        var user = await host.RegisterAsync(password: password);
+        using var anonymous = host.Client();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsJsonAsync("/auth/login", new { phone = user.Phone, password = wrongPassword }, Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.PostAsJsonAsync("/auth/login", new { phone = user.Phone, password }, Ct)).StatusCode);
+        // A body that fails to parse, with the password in it.
+        using var broken = new StringContent($"{{\"phone\":\"{user.Phone}\",\"password\":\"{password}\"", System.Text.Encoding.UTF8, "application/json");
+        Assert.Equal(HttpStatusCode.BadRequest, (await anonymous.PostAsync("/auth/login", broken, Ct)).StatusCode);
+
+        using (var authed = host.Client(user.Token))
+        {
+            Assert.Equal(HttpStatusCode.OK, (await authed.GetAsync("/users", Ct)).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await authed.GetAsync("/no-such-path", Ct)).StatusCode);
+        }
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync($"/auth/verify?token={user.Token}", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync($"/users?token={Uri.EscapeDataString(user.Token)}&limit=5", Ct)).StatusCode);
+        using (var forged = host.Client(forgedToken))
+            Assert.Equal(HttpStatusCode.Unauthorized, (await forged.GetAsync("/auth/verify", Ct)).StatusCode);
+
+        // Request lines are written as each response completes: a last request marks the end of the ones above.
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health", Ct)).StatusCode);
+        for (var i = 0; i < 100 && !log.Text.Contains(RequestLine("GET", "/health", 200), StringComparison.Ordinal); i++) await Task.Delay(50, Ct);
+        var text = log.Text;
+
+        Assert.Contains(RequestLine("POST", "/auth/login", 401), text); // the capture works and sees request lines
+        Assert.Contains(RequestLine("GET", "/users", 401), text);       // the path, without its query
+        Assert.DoesNotContain(password, text);
+        Assert.DoesNotContain(wrongPassword, text);
+        Assert.DoesNotContain(forgedToken, text);
+        Assert.DoesNotContain(user.Token.Split('.')[2], text); // the signature part of the real token
+        Assert.DoesNotContain("token=", text);
+        Assert.DoesNotContain("Bearer", text);
+    }
+}

@@ -1,0 +1,147 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Chat.Tests.Browser;
+using Chat.Tests.Infrastructure;
+
+namespace Chat.Tests.Pages;
+
+/// <summary>Page behaviour that needs no browser: plain HTTP with a cookie jar, on SQLite.</summary>
+public sealed partial class PageTests(SqliteApp app)  : IClassFixture<SqliteApp>
+{
+    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
+    private static partial Regex AntiforgeryField();
+
+    sealed class Browserless : IDisposable
+    {
+        public readonly HttpClient Http;
+        public Browserless(ChatHost host)
+        {
+            Http = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = host.Address };
+            Http.DefaultRequestHeaders.Accept.ParseAdd("text/html");
+        }
+
+        public async Task<string> TokenAsync(string path)
+        {
+            var html = await GetStringAsync(path);
+            return AntiforgeryField().Match(html).Groups[1].Value;
+        }
+
+        public Task<HttpResponseMessage> PostAsync(string path, params (string, string)[] fields) =>
+            Http.PostAsync(path, new FormUrlEncodedContent(fields.Select(f => KeyValuePair.Create(f.Item1, f.Item2))), TestContext.Current.CancellationToken);
+
+        public Task<HttpResponseMessage> GetAsync(string path) => Http.GetAsync(path, TestContext.Current.CancellationToken);
+        public Task<HttpResponseMessage> GetAsync(Uri? path) => Http.GetAsync(path, TestContext.Current.CancellationToken);
+        public Task<string> GetStringAsync(string path) => Http.GetStringAsync(path, TestContext.Current.CancellationToken);
+
+        public async Task LogInAsync(TestUser user)
+        {
+            var token = await TokenAsync("/login");
+            var response = await PostAsync("/login", ("__RequestVerificationToken", token), ("Phone", user.Phone), ("Password", user.Password));
+            Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        }
+
+        public void Dispose() => Http.Dispose();
+    }
+
+    [Fact]
+    public async Task A_form_post_without_the_antiforgery_token_is_refused()
+    {
+        using var client = new Browserless(app.Host);
+        var response = await client.PostAsync("/register", ("Phone", ChatHost.NewPhone()), ("DisplayName", "No Token"), ("Password", "long enough 1"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Registration_errors_come_back_inline_as_422_and_htmx_gets_only_the_form()
+    {
+        using var client = new Browserless(app.Host);
+        var token = await client.TokenAsync("/register");
+        var fields = new[] { ("__RequestVerificationToken", token), ("Phone", "not a phone"), ("DisplayName", ""), ("Password", "x") };
+        var page = await client.PostAsync("/register", fields);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, page.StatusCode);
+        var html = await page.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.Contains("<html", html);
+        Assert.Contains("Phone must be an international number", html);
+
+        client.Http.DefaultRequestHeaders.Add("HX-Request", "true");
+        var fragment = await client.PostAsync("/register", fields);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, fragment.StatusCode);
+        var form = await fragment.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.StartsWith("<form id=\"register-form\"", form.Trim());
+        Assert.DoesNotContain("<html", form);
+    }
+
+    [Fact]
+    public async Task Chat_pages_need_a_session_and_bad_input_gets_a_4xx()
+    {
+        using var client = new Browserless(app.Host);
+        var anonymous = await client.GetAsync("/chat");
+        Assert.Equal(HttpStatusCode.Redirect, anonymous.StatusCode);
+        Assert.StartsWith("/login", anonymous.Headers.Location!.PathAndQuery);
+
+        var me = await app.Host.RegisterAsync("Page Tester");
+        var peer = await app.Host.RegisterAsync("Page Peer");
+        await client.LogInAsync(me);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/chat")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/chat/987654321")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync($"/chat/{peer.Id}?before=%%%")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync($"/chat/{peer.Id}?handler=older&before=bogus")).StatusCode);
+
+        var token = await client.TokenAsync($"/chat/{peer.Id}");
+        var empty = await client.PostAsync($"/chat/{peer.Id}", ("__RequestVerificationToken", token), ("text", "   "), ("clientMessageId", "c1"));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, empty.StatusCode);
+        var tooLong = await client.PostAsync($"/chat/{peer.Id}", ("__RequestVerificationToken", token), ("text", "hi"), ("clientMessageId", new string('x', 200)));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, tooLong.StatusCode);
+        var toNobody = await client.PostAsync("/chat/987654321", ("__RequestVerificationToken", token), ("text", "hi"), ("clientMessageId", "c2"));
+        Assert.Equal(HttpStatusCode.NotFound, toNobody.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_form_post_sent_twice_with_the_same_client_message_id_is_stored_once()
+    {
+        using var client = new Browserless(app.Host);
+        var me = await app.Host.RegisterAsync("Double Clicker");
+        var peer = await app.Host.RegisterAsync("Double Peer");
+        await client.LogInAsync(me);
+        var token = await client.TokenAsync($"/chat/{peer.Id}");
+        for (var i = 0; i < 2; i++)
+        {
+            var sent = await client.PostAsync($"/chat/{peer.Id}", ("__RequestVerificationToken", token), ("text", "only once"), ("clientMessageId", "same-id"));
+            Assert.Equal(HttpStatusCode.Redirect, sent.StatusCode);
+        }
+        var html = await client.GetStringAsync($"/chat/{peer.Id}");
+        Assert.Single(Regex.Matches(html, "data-text[^>]*>only once<"));
+    }
+
+    [Fact]
+    public async Task Directory_search_renders_names_as_text()
+    {
+        using var client = new Browserless(app.Host);
+        var me = await app.Host.RegisterAsync("Searcher");
+        await app.Host.RegisterAsync("<script>alert(1)</script>Eve");
+        await client.LogInAsync(me);
+        client.Http.DefaultRequestHeaders.Add("HX-Request", "true");
+        var rows = await client.GetStringAsync("/chat?handler=search&q=" + Uri.EscapeDataString("<script>"));
+        Assert.Contains("&lt;script&gt;alert(1)&lt;/script&gt;Eve", rows);
+        Assert.DoesNotContain("<script>", rows);
+    }
+
+    [Fact]
+    public async Task Members_get_403_at_the_admin_pages_and_see_no_admin_link()
+    {
+        using var client = new Browserless(app.Host);
+        // The first user of this app may have been made admin; a later one is a plain member.
+        await app.Host.RegisterAsync("First Comer");
+        var member = await app.Host.RegisterAsync("Member Only");
+        Assert.False(member.IsAdmin);
+        await client.LogInAsync(member);
+        Assert.DoesNotContain("href=\"/admin\"", await client.GetStringAsync("/chat"));
+        foreach (var path in new[] { "/admin", "/admin/audit-log" })
+        {
+            var response = await client.GetAsync(path);
+            Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+            var forbidden = await client.GetAsync(response.Headers.Location);
+            Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
+        }
+    }
+}

@@ -1,0 +1,154 @@
+using System.Text.Json;
+using Chat.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using StackExchange.Redis;
+
+namespace Chat.Tests.Realtime;
+
+/// <summary>These tests restart the shared Redis, so they run alone, after the parallel tests.</summary>
+[CollectionDefinition(nameof(RedisOutage), DisableParallelization = true)]
+public sealed class RedisOutage;
+
+/// <summary>Two nodes of one deployment: one PostgreSQL database, one Redis (with a prefix of its own).</summary>
+public sealed class TwoNodes(TestServers servers) : IAsyncLifetime
+{
+    public ChatHost A { get; private set; } = null!;
+    public ChatHost B { get; private set; } = null!;
+    public TestServers Servers => servers;
+
+    public async ValueTask InitializeAsync()
+    {
+        var database = await servers.CreateDatabaseAsync();
+        var prefix = $"test-{Guid.NewGuid():N}:";
+        void Configure(IDictionary<string, string?> s)
+        {
+            RealtimeApp.Bulk(s);
+            s["REDIS_PREFIX"] = prefix;
+        }
+        A = await ChatHost.StartAsync(servers, Storage.Postgres, Configure, database, redis: true);
+        B = await ChatHost.StartAsync(servers, Storage.Postgres, Configure, database, redis: true);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await A.DisposeAsync();
+        await B.DisposeAsync();
+    }
+}
+
+[Collection(nameof(RedisOutage))]
+public sealed class MultiNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
+{
+    static readonly TimeSpan LongWait = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Users_on_two_nodes_exchange_messages_receipts_typing_and_presence()
+    {
+        var ann = await nodes.A.RegisterAsync();
+        var bob = await nodes.B.RegisterAsync();
+        await Conversations.IdAsync(nodes.A, ann, bob);
+        await using var annOnA = await SocketClient.ConnectAsync(nodes.A, ann);
+        await using var annOnB = await SocketClient.ConnectAsync(nodes.B, ann);
+
+        var bobOnB = await SocketClient.ConnectAsync(nodes.B, bob);
+        var online = await annOnA.TakeAsync("presence");
+        Assert.Equal((bob.Id, true), (online.Str("userId"), online.GetProperty("online").GetBoolean()));
+
+        var ack = await annOnA.SendAndAckAsync(bob.Id, "across");
+        var atBob = await bobOnB.TakeAsync("message");
+        Assert.Equal(ack.Message().ToString(), atBob.Message().ToString());
+        Assert.Equal(ack.Message().ToString(), (await annOnB.TakeAsync("message")).Message().ToString());
+
+        await bobOnB.SendAndAckAsync(ann.Id, "back");
+        Assert.Equal(2, (await annOnA.TakeAsync("message")).Seq());
+
+        await bobOnB.SendAsync(new { type = "receipt", messageId = atBob.Message().Str("id"), kind = "read" });
+        var receipt = await annOnA.TakeAsync("receipt");
+        Assert.Equal((atBob.Message().Str("id"), "read"), (receipt.Str("messageId"), receipt.Str("kind")));
+
+        await bobOnB.SendAsync(new { type = "typing", toUserId = ann.Id, state = "start" });
+        var typing = await annOnA.TakeAsync("typing");
+        Assert.Equal((bob.Id, "start"), (typing.Str("fromUserId"), typing.Str("state")));
+
+        await nodes.B.RegisterAsync("Cat");
+        Assert.Equal("Cat", (await annOnA.TakeAsync("user-registered")).GetProperty("user").Str("displayName"));
+
+        // Online while any connection is open on any node.
+        var bobOnA = await SocketClient.ConnectAsync(nodes.A, bob);
+        await bobOnB.CloseAsync();
+        Assert.Equal(0, await annOnA.CountAfterAsync(f => f.Type() == "presence" && f.GetProperty("online").GetBoolean() == false, TimeSpan.FromMilliseconds(500)));
+        await bobOnA.CloseAsync();
+        var offline = await annOnA.TakeAsync("presence");
+        Assert.False(offline.GetProperty("online").GetBoolean());
+        Assert.Equal(JsonValueKind.String, offline.GetProperty("lastSeenAt").ValueKind);
+        await bobOnA.DisposeAsync();
+        await bobOnB.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Redis_restarted_during_a_two_node_exchange_of_300_messages_loses_and_doubles_nothing_after_sync()
+    {
+        const int each = 150, total = 2 * each;
+        var ann = await nodes.A.RegisterAsync();
+        var bob = await nodes.B.RegisterAsync();
+        var conversation = await Conversations.IdAsync(nodes.A, ann, bob);
+        await using var annSocket = await SocketClient.ConnectAsync(nodes.A, ann);
+        await using var bobSocket = await SocketClient.ConnectAsync(nodes.B, bob);
+
+        async Task SendAsync(SocketClient socket, TestUser to, string prefix)
+        {
+            for (var n = 0; n < each; n++)
+            {
+                await socket.SendMessageAsync(to.Id, $"{prefix}{n}");
+                await Task.Delay(20); // spread the exchange (about 3 s) over the outage
+            }
+        }
+        var exchange = Task.WhenAll(SendAsync(annSocket, bob, "a"), SendAsync(bobSocket, ann, "b"));
+        await annSocket.WaitForCountAsync(f => f.Type() == "ack", each / 3, LongWait);
+        await nodes.Servers.RestartRedisAsync(TimeSpan.FromSeconds(1));
+        await exchange;
+        await annSocket.WaitForCountAsync(f => f.Type() == "ack", each, LongWait);
+        await bobSocket.WaitForCountAsync(f => f.Type() == "ack", each, LongWait);
+
+        var recovered = 0;
+        foreach (var socket in new[] { annSocket, bobSocket })
+        {
+            var held = Holdings(socket);
+            var contiguous = 0L;
+            while (held.Contains(contiguous + 1)) contiguous++;
+            await socket.SendAsync(new { type = "sync", since = new Dictionary<string, long> { [conversation] = contiguous } });
+            recovered += (await socket.TakeAsync("sync-complete", LongWait)).GetProperty("sent").GetInt32();
+            await Task.Delay(300, TestContext.Current.CancellationToken); // anything late and doubled would show now
+            var all = socket.Received.Where(f => f.Type() is "ack" or "message").Select(f => f.Seq()).ToList();
+            Assert.Equal(Enumerable.Range(1, total).Select(n => (long)n), all.Order());
+        }
+
+        Assert.True(recovered > 0, "the outage should have cost some live deliveries, which sync recovered");
+
+        // Cross-node delivery resumes by itself once Redis is back.
+        foreach (var node in new[] { nodes.A, nodes.B })
+        {
+            var redis = node.Services.GetRequiredService<IConnectionMultiplexer>();
+            for (var i = 0; i < 100 && !redis.IsConnected; i++) await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+        JsonElement? live = null;
+        for (var probe = 0; probe < 20 && live is null; probe++)
+        {
+            await annSocket.SendAndAckAsync(bob.Id, $"probe-{probe}");
+            try { live = await bobSocket.TakeAsync(f => f.IsMessage() && f.Seq() > total, TimeSpan.FromSeconds(1)); }
+            catch (TimeoutException) { }
+        }
+        Assert.NotNull(live);
+    }
+
+    [Fact]
+    public async Task Readiness_includes_redis()
+    {
+        using var client = nodes.A.Client();
+        var ready = await client.GetStringAsync("/health/ready", TestContext.Current.CancellationToken);
+        Assert.Equal("up", JsonDocument.Parse(ready).RootElement.GetProperty("checks").GetProperty("redis").GetString());
+    }
+
+    static HashSet<long> Holdings(SocketClient socket) =>
+        socket.Received.Where(f => f.Type() is "ack" or "message").Select(f => f.Seq()).ToHashSet();
+}

@@ -1,0 +1,76 @@
+using Chat.Web.Data;
+using Chat.Web.Features.Directory;
+using Chat.Web.Features.Messaging;
+using Microsoft.EntityFrameworkCore;
+
+namespace Chat.Web.Features.Conversations;
+
+/// <summary>What the chat screen reads: the list of conversations, directory search rows, and a conversation's bubbles.</summary>
+public sealed class ConversationList(ChatDbContext db, UserDirectory directory, MessageHistory history, Receipts receipts)
+{
+    public const int PageSize = 30;
+
+    /// <summary>The user's conversations that have messages, newest activity first, with last message and unread count.</summary>
+    public async Task<IReadOnlyList<ConversationRow>> ForUserAsync(long me, CancellationToken ct)
+    {
+        // Three small queries rather than one with correlated subqueries: the same SQL shape on SQLite and PostgreSQL.
+        var lasts = await (from m in db.Messages.AsNoTracking()
+                           join c in db.Conversations on m.ConversationId equals c.Id
+                           where (c.AId == me || c.BId == me) && m.Seq == c.LastSeq
+                           select m).ToListAsync(ct);
+        var conversationIds = lasts.Select(m => m.ConversationId).ToList();
+        var unread = await db.Messages.AsNoTracking()
+            .Where(m => conversationIds.Contains(m.ConversationId) && m.ReceiverId == me && m.ReadAt == null)
+            .GroupBy(m => m.ConversationId).Select(g => new { g.Key, Count = g.Count() })
+            .ToDictionaryAsync(x => x.Key, x => x.Count, ct);
+        var peerIds = lasts.Select(m => m.SenderId == me ? m.ReceiverId : m.SenderId).ToList();
+        var peers = await db.Users.AsNoTracking().Where(u => peerIds.Contains(u.Id)).ToDictionaryAsync(u => u.Id, ct);
+        return lasts.OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id)
+            .Select(m => (Message: m, PeerId: m.SenderId == me ? m.ReceiverId : m.SenderId))
+            .Where(x => peers.ContainsKey(x.PeerId))
+            .Select(x => new ConversationRow(x.PeerId, peers[x.PeerId].DisplayName, peers[x.PeerId].Phone,
+                Preview(x.Message, me), x.Message.CreatedAt, unread.GetValueOrDefault(x.Message.ConversationId), Online: false))
+            .ToList();
+    }
+
+    /// <summary>Directory rows for search-as-you-type: the same directory the JSON API lists (excludes self and the bootstrap admin).</summary>
+    public async Task<IReadOnlyList<ConversationRow>> SearchAsync(long me, string? search, CancellationToken ct)
+    {
+        var page = await directory.ListAsync(me, 0, 20, search, ct);
+        return page.Items.Select(u => new ConversationRow(long.Parse(u.Id), u.DisplayName, u.Phone, null, null, 0, Online: false)).ToList();
+    }
+
+    /// <summary>
+    /// Opens the conversation for reading: the newest page of bubbles, oldest first, and marks the peer's
+    /// unread messages read through <see cref="Receipts"/> (the same rules as the socket's receipts).
+    /// Returns the marked messages so the realtime gateway can tell the sender.
+    /// </summary>
+    public async Task<(IReadOnlyList<Bubble> Bubbles, string? OlderCursor, IReadOnlyList<Message> MarkedRead)> OpenAsync(
+        long me, long conversationId, CancellationToken ct)
+    {
+        var unreadIds = await db.Messages.AsNoTracking()
+            .Where(m => m.ConversationId == conversationId && m.ReceiverId == me && m.ReadAt == null)
+            .Select(m => m.Id).ToListAsync(ct);
+        var marked = new List<Message>();
+        foreach (var id in unreadIds)
+            if (await receipts.MarkAsync(me, id, ReceiptKind.Read, ct) is ReceiptResult.Marked(var m)) marked.Add(m);
+        var (bubbles, cursor) = await OlderAsync(me, conversationId, 0, ct);
+        return (bubbles, cursor, marked);
+    }
+
+    /// <summary>A page of bubbles before <paramref name="beforeSeq"/> (0 = the newest), oldest first, and the seq to continue before.</summary>
+    public async Task<(IReadOnlyList<Bubble> Bubbles, string? OlderCursor)> OlderAsync(long me, long conversationId, long beforeSeq, CancellationToken ct)
+    {
+        var page = await history.PageAsync(conversationId, beforeSeq, PageSize, ct);
+        var ids = page.Items.Select(v => long.Parse(v.Id)).ToList();
+        var messages = await db.Messages.AsNoTracking().Where(m => ids.Contains(m.Id)).OrderBy(m => m.Seq).ToListAsync(ct);
+        return (messages.Select(m => Bubble.From(m, me)).ToList(), page.NextCursor);
+    }
+
+    static string Preview(Message m, long me)
+    {
+        var text = BrowserText.Decode(m.Ciphertext).ReplaceLineEndings(" ");
+        if (text.Length > 80) text = text[..80] + "…";
+        return m.SenderId == me ? "You: " + text : text;
+    }
+}

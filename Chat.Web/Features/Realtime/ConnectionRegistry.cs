@@ -1,0 +1,117 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+
+namespace Chat.Web.Features.Realtime;
+
+/// <summary>
+/// One open connection of a user on this node, as the fan-out bus sees it.
+/// Extension point: any live channel to a user implements this and registers with
+/// <see cref="ConnectionRegistry"/> — the JSON gateway (<see cref="SocketConnection"/>) is one kind,
+/// the browser's htmx socket (HTML fragments) and SSE streams are others. They all receive the same
+/// <see cref="ChatEvent"/>s and only render them differently.
+/// </summary>
+public interface IChatEventSink
+{
+    /// <summary>Unique across nodes; used to skip the sending connection of a message.</summary>
+    string Id { get; }
+    long UserId { get; }
+
+    /// <summary>
+    /// Queues the event without waiting (the publisher never blocks on a slow reader). Returns false
+    /// when the sink's bounded queue is full; the sink then disconnects itself rather than grow.
+    /// </summary>
+    bool TryEnqueue(ChatEvent e);
+}
+
+/// <summary>The connections open on this node, by user. Delivers bus events to them.</summary>
+public sealed class ConnectionRegistry
+{
+    readonly ConcurrentDictionary<long, ConcurrentDictionary<string, IChatEventSink>> byUser = new();
+    readonly ConcurrentDictionary<string, IChatEventSink> all = new();
+    long counter;
+
+    /// <summary>This process's id: tags bus messages so a node skips its own echo from Redis.</summary>
+    public string NodeId { get; } = Guid.NewGuid().ToString("N")[..12];
+
+    public string NewConnectionId() => $"{NodeId}-{Interlocked.Increment(ref counter)}";
+
+    /// <summary>Registers the sink; returns how many connections its user now has on this node.</summary>
+    public int Add(IChatEventSink sink)
+    {
+        all[sink.Id] = sink;
+        lock (byUser)
+        {
+            var mine = byUser.GetOrAdd(sink.UserId, _ => new());
+            mine[sink.Id] = sink;
+            return mine.Count;
+        }
+    }
+
+    /// <summary>Unregisters the sink; returns how many connections its user still has on this node.</summary>
+    public int Remove(IChatEventSink sink)
+    {
+        all.TryRemove(sink.Id, out _);
+        lock (byUser)
+        {
+            if (!byUser.TryGetValue(sink.UserId, out var mine)) return 0;
+            mine.TryRemove(sink.Id, out _);
+            if (mine.IsEmpty) byUser.TryRemove(sink.UserId, out _);
+            return mine.Count;
+        }
+    }
+
+    public int CountFor(long userId) => byUser.TryGetValue(userId, out var mine) ? mine.Count : 0;
+
+    public IReadOnlyCollection<IChatEventSink> All => all.Values.ToList();
+
+    /// <summary>Hands the event to the addressed connections on this node.</summary>
+    public void Deliver(Delivery d)
+    {
+        if (d.Everyone)
+        {
+            foreach (var sink in all.Values) sink.TryEnqueue(d.Event);
+            return;
+        }
+        foreach (var userId in d.UserIds)
+        {
+            if (!byUser.TryGetValue(userId, out var mine)) continue;
+            foreach (var sink in mine.Values)
+                if (sink.Id != d.ExceptConnectionId) sink.TryEnqueue(d.Event);
+        }
+    }
+
+    /// <summary>
+    /// A user's events as an async stream, for consumers that render them elsewhere (an SSE endpoint:
+    /// <c>TypedResults.ServerSentEvents(registry.SubscribeAsync(me, ct))</c>). The subscription counts as a
+    /// connection for delivery only; it is removed when the enumeration ends. A subscriber that falls
+    /// <paramref name="capacity"/> events behind is ended.
+    /// </summary>
+    public async IAsyncEnumerable<ChatEvent> SubscribeAsync(long userId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct, int capacity = 256)
+    {
+        var sink = new QueueSink(NewConnectionId(), userId, capacity);
+        Add(sink);
+        try
+        {
+            await foreach (var e in sink.Reader.ReadAllAsync(ct)) yield return e;
+        }
+        finally
+        {
+            Remove(sink);
+        }
+    }
+
+    sealed class QueueSink(string id, long userId, int capacity) : IChatEventSink
+    {
+        readonly Channel<ChatEvent> queue = Channel.CreateBounded<ChatEvent>(new BoundedChannelOptions(capacity) { SingleReader = true });
+        public string Id => id;
+        public long UserId => userId;
+        public ChannelReader<ChatEvent> Reader => queue.Reader;
+
+        public bool TryEnqueue(ChatEvent e)
+        {
+            if (queue.Writer.TryWrite(e)) return true;
+            queue.Writer.TryComplete(); // too far behind: end the stream, the client reconnects and catches up
+            return false;
+        }
+    }
+}

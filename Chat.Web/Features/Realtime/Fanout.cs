@@ -1,0 +1,115 @@
+using System.Text.Json;
+using StackExchange.Redis;
+
+namespace Chat.Web.Features.Realtime;
+
+/// <summary>
+/// The fan-out bus: hands an event to the addressed connections on every node. Callers publish only
+/// after their transaction committed. At-most-once: the database stays the source of truth and
+/// clients recover anything missed with sync.
+/// </summary>
+public interface IFanout
+{
+    Task PublishAsync(Delivery delivery, CancellationToken ct = default);
+}
+
+/// <summary>One node: straight to this node's connections.</summary>
+public sealed class InProcessFanout(ConnectionRegistry registry) : IFanout
+{
+    public Task PublishAsync(Delivery delivery, CancellationToken ct = default)
+    {
+        registry.Deliver(delivery);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>
+/// Many nodes over Redis pub/sub. Every node publishes to and subscribes to one channel, so all
+/// nodes see all events in the one order Redis received them: messages of a conversation are
+/// published in seq order (MessageSender publishes while it holds the conversation's lock), so they
+/// arrive in seq order everywhere.
+/// Each event is delivered on this node at once as well as published; a node skips its own echo
+/// (by <see cref="ConnectionRegistry.NodeId"/>), so same-node delivery keeps working while Redis is
+/// down. StackExchange.Redis reconnects and re-subscribes by itself; events published during an
+/// outage do not reach other nodes, and their clients recover them with sync.
+/// </summary>
+public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry registry, RealtimeSettings settings, ILogger<RedisFanout> log)
+    : IFanout, IHostedService
+{
+    readonly RedisChannel channel = RedisChannel.Literal(settings.RedisPrefix + "events");
+
+    sealed record Envelope(string Origin, Delivery Delivery);
+
+    public async Task PublishAsync(Delivery delivery, CancellationToken ct = default)
+    {
+        registry.Deliver(delivery);
+        if (!redis.IsConnected) return; // fail fast during an outage instead of queueing behind it
+        try
+        {
+            var json = JsonSerializer.Serialize(new Envelope(registry.NodeId, delivery), RealtimeJson.Options);
+            await redis.GetSubscriber().PublishAsync(channel, json);
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            log.LogWarning("Redis publish failed ({Reason}); other nodes' clients will catch up with sync", e.GetType().Name);
+        }
+    }
+
+    readonly CancellationTokenSource stopping = new();
+
+    /// <summary>
+    /// Subscribes before the node takes requests; a node that starts while Redis is down still starts
+    /// (same-node delivery works) and keeps trying in the background until Redis answers.
+    /// </summary>
+    public async Task StartAsync(CancellationToken ct)
+    {
+        if (!await TrySubscribeAsync()) _ = RetrySubscribeAsync(stopping.Token);
+    }
+
+    async Task RetrySubscribeAsync(CancellationToken ct)
+    {
+        try
+        {
+            do await Task.Delay(TimeSpan.FromSeconds(1), ct);
+            while (!await TrySubscribeAsync());
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    async Task<bool> TrySubscribeAsync()
+    {
+        try
+        {
+            // A ChannelMessageQueue hands messages over one at a time, in order (a plain handler may run concurrently).
+            var queue = await redis.GetSubscriber().SubscribeAsync(channel);
+            queue.OnMessage(Receive);
+            return true;
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            log.LogWarning("Redis subscribe failed ({Reason}); retrying", e.GetType().Name);
+            return false;
+        }
+    }
+
+    void Receive(ChannelMessage message)
+    {
+        try
+        {
+            var envelope = JsonSerializer.Deserialize<Envelope>((string)message.Message!, RealtimeJson.Options);
+            if (envelope is not null && envelope.Origin != registry.NodeId) registry.Deliver(envelope.Delivery);
+        }
+        catch (JsonException e)
+        {
+            log.LogWarning(e, "Ignored a malformed message on {Channel}", channel);
+        }
+    }
+
+    public Task StopAsync(CancellationToken ct)
+    {
+        stopping.Cancel();
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,315 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using System.Text.Json;
+using System.Threading.Channels;
+using System.Threading.RateLimiting;
+using Chat.Web.Data;
+using Chat.Web.Features.Messaging;
+using Microsoft.EntityFrameworkCore;
+
+namespace Chat.Web.Features.Realtime;
+
+/// <summary>
+/// One JSON WebSocket of the API. A read loop handles the client's frames one at a time; everything
+/// the server sends — replies, bus events, the sync replay, the closing frame — goes through one
+/// bounded queue and one write loop, so frames never interleave and a slow reader costs bounded memory.
+/// </summary>
+public sealed class SocketConnection : IChatEventSink, IAsyncDisposable
+{
+    /// <summary>Close codes of the protocol (4401 = the HTTP status, in the application range).</summary>
+    public const WebSocketCloseStatus Unauthorized = (WebSocketCloseStatus)4401;
+    public const WebSocketCloseStatus ServiceRestart = (WebSocketCloseStatus)1012;
+    const int ReplayPageSize = 200;
+    const int MaxTrackedLiveMessages = 4096;
+    static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(2);
+
+    abstract record Outbound
+    {
+        public sealed record Event(ChatEvent Value) : Outbound;
+        public sealed record Frame(object Value) : Outbound;
+        public sealed record Replay(Dictionary<long, long> Since) : Outbound;
+        public sealed record Close(WebSocketCloseStatus Status, string Reason) : Outbound;
+    }
+
+    readonly WebSocket socket;
+    readonly Channel<Outbound> outbound;
+    readonly CancellationTokenSource aborted = new();
+    readonly TokenBucketRateLimiter limiter;
+    readonly ClientFrameHandler handler;
+    readonly IServiceScopeFactory scopes;
+    readonly ILogger log;
+    volatile bool closing;
+
+    // Write-loop state for exactly-once delivery around a sync (touched by the write loop only).
+    readonly Dictionary<long, long> replayedUpTo = [];
+    readonly HashSet<(long Conversation, long Seq)> sentLiveSinceSync = [];
+
+    public SocketConnection(WebSocket socket, string id, long userId, RealtimeSettings settings, ClientFrameHandler handler,
+        IServiceScopeFactory scopes, ILogger log)
+    {
+        this.socket = socket;
+        this.handler = handler;
+        this.scopes = scopes;
+        this.log = log;
+        Id = id;
+        UserId = userId;
+        outbound = Channel.CreateBounded<Outbound>(new BoundedChannelOptions(settings.QueueCapacity) { SingleReader = true });
+        limiter = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = settings.FrameBurst,
+            TokensPerPeriod = settings.FramesPerSecond,
+            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+            AutoReplenishment = true,
+            QueueLimit = 0,
+        });
+    }
+
+    public string Id { get; }
+    public long UserId { get; }
+    public CancellationToken Aborted => aborted.Token;
+
+    public bool TryEnqueue(ChatEvent e)
+    {
+        if (outbound.Writer.TryWrite(new Outbound.Event(e))) return true;
+        if (!closing) Abort("outbound queue full (the client does not read)");
+        return false;
+    }
+
+    /// <summary>Queues a reply, waiting while the queue is full: a client that does not read stops being read.</summary>
+    public ValueTask SendAsync(object frame) => outbound.Writer.WriteAsync(new Outbound.Frame(frame), aborted.Token);
+
+    /// <summary>Queues a reply without waiting (for callers that must not block); a full queue drops the connection.</summary>
+    public void TryReply(object frame)
+    {
+        if (!outbound.Writer.TryWrite(new Outbound.Frame(frame)) && !closing) Abort("outbound queue full (the client does not read)");
+    }
+
+    public ValueTask ReplayAsync(Dictionary<long, long> since) => outbound.Writer.WriteAsync(new Outbound.Replay(since), aborted.Token);
+
+    /// <summary>Sends a closing frame after what is already queued; aborts if even that cannot be queued.</summary>
+    public void Close(WebSocketCloseStatus status, string reason)
+    {
+        if (closing) return;
+        closing = true;
+        if (!outbound.Writer.TryWrite(new Outbound.Close(status, reason))) Abort("outbound queue full while closing");
+    }
+
+    void Abort(string why)
+    {
+        if (aborted.IsCancellationRequested) return;
+        log.LogInformation("Dropping WebSocket {ConnectionId}: {Reason}", Id, why);
+        closing = true;
+        aborted.Cancel();
+        socket.Abort();
+    }
+
+    /// <summary>Runs until the socket closes; the caller registers and unregisters the connection around this.</summary>
+    public async Task RunAsync()
+    {
+        var writing = Task.Run(WriteLoopAsync);
+        try
+        {
+            await SendAsync(new ReadyFrame());
+            await ReadLoopAsync();
+        }
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException or ChannelClosedException)
+        {
+            // The peer went away or we dropped it.
+        }
+        finally
+        {
+            outbound.Writer.TryComplete();
+            if (await Task.WhenAny(writing, Task.Delay(CloseHandshakeTimeout)) != writing) Abort("write loop did not finish");
+            await writing;
+        }
+    }
+
+    async Task ReadLoopAsync()
+    {
+        var frame = new ArrayBufferWriter<byte>(4096);
+        while (socket.State is WebSocketState.Open or WebSocketState.CloseSent)
+        {
+            ValueWebSocketReceiveResult result;
+            try
+            {
+                result = await ReceiveAsync(frame);
+            }
+            catch (FrameTooLargeException)
+            {
+                Close(WebSocketCloseStatus.MessageTooBig, $"frames are limited to {RealtimeSettings.MaxFrameBytes} bytes");
+                await DrainUntilClosedAsync();
+                return;
+            }
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                Close(WebSocketCloseStatus.NormalClosure, "bye");
+                return;
+            }
+            if (closing)
+            {
+                frame.ResetWrittenCount(); // a close is under way: ignore what still comes in
+                continue;
+            }
+            if (!limiter.AttemptAcquire().IsAcquired)
+            {
+                await SendAsync(ErrorFrame.Of("rate_limited", "Too many frames; slow down.", null));
+            }
+            else if (result.MessageType == WebSocketMessageType.Binary)
+            {
+                await SendAsync(ErrorFrame.Of("unsupported_frame", "Frames are JSON text.", null));
+            }
+            else
+            {
+                await handler.HandleAsync(this, frame.WrittenMemory, aborted.Token);
+            }
+            frame.ResetWrittenCount();
+        }
+    }
+
+    sealed class FrameTooLargeException : Exception;
+
+    /// <summary>Reads one whole message into <paramref name="frame"/>, refusing it as soon as it passes the limit.</summary>
+    async Task<ValueWebSocketReceiveResult> ReceiveAsync(ArrayBufferWriter<byte> frame)
+    {
+        while (true)
+        {
+            var result = await socket.ReceiveAsync(frame.GetMemory(4096), aborted.Token);
+            frame.Advance(result.Count);
+            if (frame.WrittenCount > RealtimeSettings.MaxFrameBytes) throw new FrameTooLargeException();
+            if (result.EndOfMessage || result.MessageType == WebSocketMessageType.Close) return result;
+        }
+    }
+
+    /// <summary>After our closing frame: read and discard until the client's closing frame, for a clean close handshake.</summary>
+    async Task DrainUntilClosedAsync()
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted.Token);
+        timeout.CancelAfter(CloseHandshakeTimeout);
+        var scratch = new byte[4096];
+        try
+        {
+            while (socket.State is WebSocketState.Open or WebSocketState.CloseSent)
+                if ((await socket.ReceiveAsync(scratch.AsMemory(), timeout.Token)).MessageType == WebSocketMessageType.Close) return;
+        }
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException)
+        {
+        }
+    }
+
+    async Task WriteLoopAsync()
+    {
+        try
+        {
+            await foreach (var item in outbound.Reader.ReadAllAsync(aborted.Token))
+            {
+                switch (item)
+                {
+                    case Outbound.Close close:
+                        if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+                            await socket.CloseOutputAsync(close.Status, close.Reason, aborted.Token);
+                        // A client that never answers our closing frame must not hold the connection (or shutdown) open.
+                        aborted.CancelAfter(CloseHandshakeTimeout);
+                        return;
+                    case Outbound.Replay replay:
+                        try
+                        {
+                            await ReplayAsync(replay.Since, aborted.Token);
+                        }
+                        catch (Exception e) when (e is not (OperationCanceledException or WebSocketException or IOException))
+                        {
+                            log.LogError(e, "Sync replay failed on WebSocket {ConnectionId}", Id);
+                            await WriteAsync(ErrorFrame.Of("server_error", "The sync failed; send it again.", "sync"), aborted.Token);
+                        }
+                        break;
+                    case Outbound.Event { Value: MessageEvent m }:
+                        if (!IsNewOnThisConnection(m.Message)) break;
+                        await WriteAsync(m, aborted.Token);
+                        break;
+                    case Outbound.Event e:
+                        await WriteAsync(e.Value, aborted.Token);
+                        break;
+                    case Outbound.Frame { Value: AckFrame ack }:
+                        _ = IsNewOnThisConnection(ack.Message); // an acked message is not replayed to its sender
+                        await WriteAsync(ack, aborted.Token);
+                        break;
+                    case Outbound.Frame f:
+                        await WriteAsync(f.Value, aborted.Token);
+                        break;
+                }
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException or IOException)
+        {
+            Abort("write failed");
+        }
+    }
+
+    /// <summary>
+    /// A live message already sent by a replay is a duplicate; one sent live (or acked) is remembered so
+    /// that a following replay skips it. Together: each message reaches a connection at most once, as an
+    /// ack or as a "message".
+    /// </summary>
+    bool IsNewOnThisConnection(MessageView m)
+    {
+        var conversation = long.Parse(m.ConversationId);
+        if (m.Seq <= replayedUpTo.GetValueOrDefault(conversation)) return false;
+        if (sentLiveSinceSync.Count < MaxTrackedLiveMessages) sentLiveSinceSync.Add((conversation, m.Seq));
+        return true;
+    }
+
+    /// <summary>
+    /// Sync: every message of every conversation of the user after the client's last seq (0 for a
+    /// conversation it did not list), conversation by conversation in seq order, then "sync-complete".
+    /// Live events queue behind the replay meanwhile.
+    /// </summary>
+    async Task ReplayAsync(Dictionary<long, long> since, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ChatDbContext>();
+        var history = scope.ServiceProvider.GetRequiredService<MessageHistory>();
+        var conversations = await db.Conversations.AsNoTracking()
+            .Where(c => c.AId == UserId || c.BId == UserId).OrderBy(c => c.Id)
+            .Select(c => new { c.Id, c.LastSeq }).ToListAsync(ct);
+        var sent = 0;
+        var positions = new Dictionary<string, long>();
+        foreach (var c in conversations)
+        {
+            var after = Math.Max(0, since.GetValueOrDefault(c.Id));
+            var upTo = after;
+            while (true)
+            {
+                var page = await history.AfterAsync(c.Id, upTo, ReplayPageSize, ct);
+                foreach (var m in page.Items)
+                {
+                    if (!sentLiveSinceSync.Contains((c.Id, m.Seq)))
+                    {
+                        await WriteAsync(new MessageEvent(m), ct);
+                        sent++;
+                    }
+                    upTo = m.Seq;
+                }
+                if (page.NextCursor is null) break;
+            }
+            replayedUpTo[c.Id] = Math.Max(replayedUpTo.GetValueOrDefault(c.Id), upTo);
+            positions[c.Id.ToString()] = Math.Max(upTo, since.GetValueOrDefault(c.Id));
+        }
+        sentLiveSinceSync.Clear();
+        await WriteAsync(new SyncCompleteFrame(positions, sent), ct);
+    }
+
+    Task WriteAsync(ChatEvent e, CancellationToken ct) => WriteBytesAsync(JsonSerializer.SerializeToUtf8Bytes(e, RealtimeJson.Options), ct);
+
+    Task WriteAsync(object frame, CancellationToken ct) => WriteBytesAsync(JsonSerializer.SerializeToUtf8Bytes(frame, frame.GetType(), RealtimeJson.Options), ct);
+
+    async Task WriteBytesAsync(byte[] json, CancellationToken ct)
+    {
+        if (socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived)) return;
+        await socket.SendAsync(json, WebSocketMessageType.Text, endOfMessage: true, ct);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await limiter.DisposeAsync();
+        aborted.Dispose();
+    }
+}

@@ -1,0 +1,102 @@
+using System.Net.WebSockets;
+using System.Security.Claims;
+using Chat.Web.Features.Auth;
+using Chat.Web.Infrastructure;
+using Microsoft.IdentityModel.JsonWebTokens;
+
+namespace Chat.Web.Features.Realtime;
+
+/// <summary>
+/// Accepts the API's WebSocket at /ws (and at /, where the original web client connects), only for
+/// upgrade requests: a plain GET / still reaches the landing page. Authenticates with ?token= or
+/// "Authorization: Bearer", registers the connection for fan-out and presence, and runs it.
+/// </summary>
+public sealed class SocketGateway(
+    ConnectionRegistry registry, PresenceTracker presence, TypingSignals typing, ClientFrameHandler handler,
+    Tokens tokens, RealtimeSettings settings, IServiceScopeFactory scopes, ILogger<SocketConnection> connectionLog, ILogger<SocketGateway> log)
+{
+    public static bool IsGatewayPath(PathString path) => path == "/ws" || path == "/";
+
+    public async Task HandleAsync(HttpContext http)
+    {
+        var socket = await http.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        {
+            KeepAliveInterval = TimeSpan.FromSeconds(settings.KeepAliveSeconds),
+            KeepAliveTimeout = TimeSpan.FromSeconds(settings.KeepAliveSeconds * 2),
+        });
+        // Accept first, then refuse: a browser sees the 4401 close code, never a failed handshake it cannot read.
+        if (await AuthenticateAsync(http) is not { } userId)
+        {
+            await CloseQuietlyAsync(socket, SocketConnection.Unauthorized, "unauthorized");
+            return;
+        }
+        await using var connection = new SocketConnection(socket, registry.NewConnectionId(), userId, settings, handler, scopes, connectionLog);
+        registry.Add(connection);
+        try
+        {
+            try
+            {
+                await presence.ConnectedAsync(connection, CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                log.LogWarning(e, "Presence update failed for WebSocket {ConnectionId}", connection.Id);
+            }
+            await connection.RunAsync();
+        }
+        finally
+        {
+            registry.Remove(connection);
+            try
+            {
+                await presence.DisconnectedAsync(connection, CancellationToken.None);
+                if (registry.CountFor(userId) == 0) await typing.StopAllFromAsync(userId);
+            }
+            catch (Exception e)
+            {
+                log.LogWarning(e, "Presence update failed after WebSocket {ConnectionId} closed", connection.Id);
+            }
+        }
+    }
+
+    async Task<long?> AuthenticateAsync(HttpContext http)
+    {
+        var token = http.Request.Query["token"] is [{ Length: > 0 } q] ? q
+            : http.Request.Headers.Authorization is [{ } h] && h.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? h["Bearer ".Length..].Trim()
+            : null;
+        if (token is null || token.Length > 4096) return null;
+        var result = await new JsonWebTokenHandler().ValidateTokenAsync(token, tokens.Validation);
+        if (!result.IsValid) return null;
+        var principal = new ClaimsPrincipal(result.ClaimsIdentity);
+        if (Tokens.UserId(principal) is not { } id || Tokens.Version(principal) is not { } version) return null;
+        await using var scope = scopes.CreateAsyncScope();
+        // Revoked (token version bumped) or deleted users are refused like a bad token.
+        return await scope.ServiceProvider.GetRequiredService<Accounts>().SessionAsync(id, version, http.RequestAborted) is null ? null : id;
+    }
+
+    static async Task CloseQuietlyAsync(WebSocket socket, WebSocketCloseStatus status, string reason)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        try
+        {
+            await socket.CloseAsync(status, reason, timeout.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException)
+        {
+            socket.Abort();
+        }
+    }
+
+    /// <summary>Asks every socket on this node to close with 1012 ("service restart"): clients reconnect, elsewhere if need be.</summary>
+    public void CloseAllForShutdown()
+    {
+        foreach (var connection in registry.All.OfType<SocketConnection>())
+            connection.Close(SocketConnection.ServiceRestart, "server shutting down");
+    }
+
+    public static Task RefuseNonUpgradeAsync(HttpContext http)
+    {
+        http.Response.StatusCode = StatusCodes.Status400BadRequest;
+        return http.Response.WriteAsJsonAsync(new ApiError("This endpoint takes WebSocket upgrade requests only."));
+    }
+}

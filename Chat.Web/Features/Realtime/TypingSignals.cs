@@ -1,0 +1,74 @@
+namespace Chat.Web.Features.Realtime;
+
+/// <summary>
+/// Typing indicators with expiry. A "start" reaches the peer once; while the typist keeps sending
+/// "start" the indicator stays on; <see cref="RealtimeSettings.TypingExpirySeconds"/> after the last one the peer gets "stop" by
+/// itself, so a closed laptop does not leave "typing…" on screen. Both the JSON gateway and the
+/// browser socket call this.
+/// </summary>
+public sealed class TypingSignals(IFanout fanout, RealtimeSettings settings, TimeProvider clock, ILogger<TypingSignals> log) : IDisposable
+{
+    readonly TimeSpan expiry = TimeSpan.FromSeconds(settings.TypingExpirySeconds);
+    readonly Dictionary<(long From, long To), ITimer> active = [];
+
+    public Task StartAsync(long from, long to, CancellationToken ct = default)
+    {
+        bool isNew;
+        lock (active)
+        {
+            isNew = !active.TryGetValue((from, to), out var timer);
+            if (isNew)
+            {
+                timer = clock.CreateTimer(_ => _ = ExpireAsync(from, to), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                active[(from, to)] = timer;
+            }
+            timer!.Change(expiry, Timeout.InfiniteTimeSpan);
+        }
+        return isNew ? PublishAsync(from, to, "start", ct) : Task.CompletedTask;
+    }
+
+    public Task StopAsync(long from, long to, CancellationToken ct = default) =>
+        Clear(from, to) ? PublishAsync(from, to, "stop", ct) : Task.CompletedTask;
+
+    /// <summary>Ends every indicator of a user who went away (their last connection closed).</summary>
+    public Task StopAllFromAsync(long from, CancellationToken ct = default)
+    {
+        long[] peers;
+        lock (active) peers = active.Keys.Where(k => k.From == from).Select(k => k.To).ToArray();
+        return Task.WhenAll(peers.Select(to => StopAsync(from, to, ct)));
+    }
+
+    async Task ExpireAsync(long from, long to)
+    {
+        try
+        {
+            await StopAsync(from, to);
+        }
+        catch (Exception e)
+        {
+            log.LogWarning(e, "Could not send a typing stop");
+        }
+    }
+
+    bool Clear(long from, long to)
+    {
+        lock (active)
+        {
+            if (!active.Remove((from, to), out var timer)) return false;
+            timer.Dispose();
+            return true;
+        }
+    }
+
+    Task PublishAsync(long from, long to, string state, CancellationToken ct) =>
+        fanout.PublishAsync(Delivery.To(new TypingEvent(from.ToString(), to.ToString(), state), to), ct);
+
+    public void Dispose()
+    {
+        lock (active)
+        {
+            foreach (var timer in active.Values) timer.Dispose();
+            active.Clear();
+        }
+    }
+}

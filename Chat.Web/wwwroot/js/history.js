@@ -1,0 +1,22 @@
+// The message list opens at the newest message. Older pages load when the top sentinel scrolls into
+// view (hx-trigger="intersect"); they are inserted above, so the scroll offset is moved by the height
+// they added and what the reader was looking at stays put.
+(function () {
+  function list() { return document.getElementById('messages'); }
+  function toBottom() { var l = list(); if (l) l.scrollTop = l.scrollHeight; }
+
+  document.addEventListener('DOMContentLoaded', toBottom);
+  document.addEventListener('htmx:afterSettle', function (e) {
+    if (e.detail.elt && e.detail.elt.id === 'messages') toBottom();
+  });
+
+  var before = null;
+  document.addEventListener('htmx:beforeSwap', function (e) {
+    var l = list();
+    if (l && e.detail.target && e.detail.target.matches('[data-older]')) before = { height: l.scrollHeight, top: l.scrollTop };
+  });
+  document.addEventListener('htmx:afterSwap', function () {
+    var l = list();
+    if (l && before) { l.scrollTop = before.top + (l.scrollHeight - before.height); before = null; }
+  });
+})();
