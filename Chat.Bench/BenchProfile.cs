@@ -33,6 +33,6 @@ public sealed record BenchProfile(
     public static readonly BenchProfile Full = new(
         "full", Connections: 200, FixedRate: 500, RunDuration: TimeSpan.FromSeconds(15), Warmup: TimeSpan.FromSeconds(3),
         QuietTimeout: TimeSpan.FromSeconds(10), MessageBytes: 256,
-        StepMode: true, StepStartRate: 250, StepFactor: 1.5, StepDuration: TimeSpan.FromSeconds(8), StepMaxRate: 200_000,
+        StepMode: true, StepStartRate: 100, StepFactor: 1.5, StepDuration: TimeSpan.FromSeconds(8), StepMaxRate: 200_000,
         IdleConnections: 10_000, HistoryMessages: 1_000_000, HistoryDepths: [0, 10_000, 100_000], HistorySamples: 25);
 }
