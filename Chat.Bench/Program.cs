@@ -23,6 +23,7 @@ switch (args.FirstOrDefault())
             StepMode = true, StepStartRate = BenchProfile.Full.StepStartRate, StepFactor = BenchProfile.Full.StepFactor,
             StepDuration = BenchProfile.Full.StepDuration, StepMaxRate = BenchProfile.Full.StepMaxRate,
         };
+        if (options.TryGetValue("step-start", out var stepStart)) profile = profile with { StepStartRate = double.Parse(stepStart) };
         var output = options.GetValueOrDefault("out") ?? "bench-results";
         var settings = new BenchSettings(profile,
             AppDll: options.GetValueOrDefault("app") ?? "Chat.Web/bin/Release/net10.0/Chat.Web.dll",
