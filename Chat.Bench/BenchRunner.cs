@@ -1,0 +1,195 @@
+using Chat.Bench.Load;
+using Chat.Bench.Measurements;
+using Chat.Bench.Reporting;
+using Chat.Bench.Targets;
+
+namespace Chat.Bench;
+
+/// <summary>Where things are and which cores they get, from the command line (bench.sh fills it in).</summary>
+public sealed record BenchSettings(
+    BenchProfile Profile, string AppDll, string? Postgres, string? Redis, string ServerCpus, string GeneratorCpus,
+    string OutputDirectory, string WorkDirectory, string? Commit, string RelayFault, string PostgresFsync, IReadOnlySet<string> Storages);
+
+/// <summary>
+/// The whole invocation: the relay first (the ceiling), then the app on each storage, every figure
+/// taken by the same harness, and the app compared with a relay run at the same rate.
+/// </summary>
+public sealed class BenchRunner(BenchSettings settings)
+{
+    readonly BenchProfile profile = settings.Profile;
+    readonly BenchResults results = new(settings.Profile.Name, DateTime.UtcNow, MachineInfo.Read(), settings.ServerCpus, settings.GeneratorCpus, settings.Commit);
+    readonly Dictionary<double, LoadResult> relayByRate = [];
+    RelayTarget? relay;
+
+    public async Task<BenchResults> RunAsync()
+    {
+        Directory.CreateDirectory(settings.WorkDirectory);
+        results.LoadAverageAtStart = MachineInfo.LoadAverage();
+        results.PostgresFsync = settings.PostgresFsync;
+        Console.WriteLine($"Server processes (app, relay, PostgreSQL, Redis) on CPU {settings.ServerCpus}; load generator on CPU {settings.GeneratorCpus}.");
+        try
+        {
+            relay = new RelayTarget(await StartRelayAsync());
+            results.ServerCpusConfirmed = relay.Server.AllowedCpus();
+            results.GeneratorCpusConfirmed = ServerProcess.AllowedCpus("self");
+            await RelayAsync();
+            if (settings.Storages.Contains("postgres"))
+            {
+                if (settings.Postgres is null || settings.Redis is null) results.NotMeasured.Add("PostgreSQL + Redis: no --postgres/--redis given.");
+                else await AppAsync(await PostgresBenchDatabase.CreateAsync(settings.Postgres, settings.Redis));
+            }
+            if (settings.Storages.Contains("sqlite")) await AppAsync(new SqliteBenchDatabase(settings.WorkDirectory));
+        }
+        finally
+        {
+            if (relay is not null) await relay.DisposeAsync();
+        }
+        results.LoadAverageAtEnd = MachineInfo.LoadAverage();
+        if (BenchSocket.FramesBeforeReady is { Count: > 0 } early)
+            results.Notes.Add($"{early.Count} frames arrived before \"ready\" (the protocol sends ready first); the last: {early.Last?[..Math.Min(160, early.Last.Length)]}");
+        return results;
+    }
+
+    Task<ServerProcess> StartRelayAsync()
+    {
+        var self = typeof(BenchRunner).Assembly.Location;
+        // Chat.Bench's own runtimeconfig picks workstation GC for the generator; the relay gets ASP.NET Core's
+        // defaults (server GC, concurrent) like the app, so memory and speed compare like with like.
+        var environment = new Dictionary<string, string> { ["DOTNET_gcServer"] = "1", ["DOTNET_gcConcurrent"] = "1" };
+        return ServerProcess.StartAsync("relay", settings.ServerCpus, "dotnet", $"'{self}' relay --fault {settings.RelayFault}", environment,
+            Path.GetDirectoryName(self)!, Log("relay"), TimeSpan.FromSeconds(30));
+    }
+
+    async Task RelayAsync()
+    {
+        Progress("relay: warm-up");
+        var users = await relay!.UsersAsync(profile.Connections);
+        Report(await OpenLoopRun.RunAsync(relay, users, Plan(profile.FixedRate, profile.Warmup), "warm-up"));
+        results.Load.Add(await RelayAtAsync(profile.FixedRate));
+        Progress($"relay: {profile.IdleConnections} idle sockets");
+        results.Idle.Add(await IdleConnections.MeasureAsync(relay, users, profile.IdleConnections));
+        if (profile.StepMode) results.Steps.Add(await StepAsync(relay, users));
+    }
+
+    /// <summary>The relay at a given rate, measured once per rate: the denominator of every app/relay ratio.</summary>
+    async Task<LoadResult> RelayAtAsync(double rate)
+    {
+        if (relayByRate.TryGetValue(rate, out var known)) return known;
+        Progress($"relay: {rate:0} msg/s for {profile.RunDuration.TotalSeconds:0} s");
+        var result = await OpenLoopRun.RunAsync(relay!, await relay!.UsersAsync(profile.Connections), Plan(rate, profile.RunDuration), "fixed rate");
+        Report(result);
+        return relayByRate[rate] = result;
+    }
+
+    async Task AppAsync(BenchDatabase database)
+    {
+        Progress($"app ({database.Storage}): starting");
+        await using var app = await AppTarget.StartAsync(settings.AppDll, settings.ServerCpus, database, Log("app-" + database.Storage.Split(' ')[0].ToLowerInvariant()));
+        Progress($"app ({database.Storage}): registering {profile.Connections} users");
+        var users = await app.UsersAsync(profile.Connections);
+
+        // The socket gateway may not exist yet (it is built separately): measure what does exist.
+        var gateway = await ProbeGatewayAsync(app, users[0]);
+        if (gateway is not null) results.NotMeasured.Add($"app ({database.Storage}): load, step and idle sockets: {gateway}");
+        else
+        {
+            Progress($"app ({database.Storage}): {profile.IdleConnections} idle sockets");
+            results.Idle.Add(await IdleConnections.MeasureAsync(app, users, profile.IdleConnections));
+        }
+
+        Progress($"app ({database.Storage}): seeding {profile.HistoryMessages:N0} messages, paging");
+        results.History.Add(await HistoryDepth.MeasureAsync(app, profile.HistoryMessages, profile.HistoryDepths, profile.HistorySamples, profile.MessageBytes));
+        if (gateway is not null) return;
+
+        Progress($"app ({database.Storage}): warm-up");
+        Report(await OpenLoopRun.RunAsync(app, users, Plan(profile.FixedRate, profile.Warmup), "warm-up"));
+        await CompareAsync(app, users, profile.FixedRate, "fixed rate");
+        if (!profile.StepMode) return;
+
+        var steps = await StepAsync(app, users);
+        results.Steps.Add(steps);
+        // The issue's latency target: p99 at half the app's sustained rate against the relay's at that rate.
+        if (steps.HighestRateHeld is { } held) await CompareAsync(app, users, Math.Round(held / 2), "half sustained");
+    }
+
+    async Task CompareAsync(AppTarget app, IReadOnlyList<BenchUser> users, double rate, string label)
+    {
+        Progress($"app ({app.Storage}): {rate:0} msg/s for {profile.RunDuration.TotalSeconds:0} s");
+        var result = await OpenLoopRun.RunAsync(app, users, Plan(rate, profile.RunDuration), label);
+        Report(result);
+        results.Load.Add(result);
+        var ceiling = await RelayAtAsync(rate);
+        if (!results.Load.Contains(ceiling)) results.Load.Add(ceiling);
+    }
+
+    /// <summary>
+    /// Raises the rate by a fixed factor until p99 passes the limit or anything is lost or fails. A failing
+    /// step is run once more before it counts: on a shared machine one outside burst should not end the search.
+    /// </summary>
+    async Task<StepResult> StepAsync(IChatTarget target, IReadOnlyList<BenchUser> users)
+    {
+        var runs = new List<LoadResult>();
+        LoadResult? held = null;
+        var stoppedBy = $"reached the {profile.StepMaxRate:0} msg/s cap";
+        for (var rate = profile.StepStartRate; rate <= profile.StepMaxRate; rate = Math.Round(rate * profile.StepFactor))
+        {
+            var run = await StepRunAsync(target, users, rate, runs);
+            if (!run.HeldSlo(BenchProfile.P99LimitMs))
+            {
+                // An overloaded server may still be working through its backlog; let it finish first.
+                await Task.Delay(profile.QuietTimeout);
+                run = await StepRunAsync(target, users, rate, runs);
+            }
+            if (!run.HeldSlo(BenchProfile.P99LimitMs))
+            {
+                stoppedBy = run.Passed
+                    ? $"{rate:0} msg/s: p99 {Math.Max(run.EndToEnd.P99, run.Ack.P99)} ms > {BenchProfile.P99LimitMs} ms"
+                    : $"{rate:0} msg/s: {string.Join("; ", run.Failures)}";
+                // One core of load generator has its own ceiling; say so when it, not the server, ran out.
+                if (run.GeneratorCpu >= 0.9) stoppedBy += $" (generator CPU {run.GeneratorCpu:P0}: this may be the generator's limit)";
+                // One more probe halfway (geometrically) between the last rate that held and this one, for resolution.
+                if (held is not null && Math.Round(Math.Sqrt(held.TargetRate * rate)) is var between && between > held.TargetRate)
+                {
+                    await Task.Delay(profile.QuietTimeout);
+                    if (await StepRunAsync(target, users, between, runs) is var probe && probe.HeldSlo(BenchProfile.P99LimitMs)) held = probe;
+                }
+                break;
+            }
+            held = run;
+        }
+        await Task.Delay(profile.QuietTimeout);
+        return new StepResult(target.Name, target.Storage, held?.TargetRate, held?.EndToEnd.P99, stoppedBy, runs);
+    }
+
+    async Task<LoadResult> StepRunAsync(IChatTarget target, IReadOnlyList<BenchUser> users, double rate, List<LoadResult> runs)
+    {
+        Progress($"{target.Name} ({target.Storage}): step {rate:0} msg/s");
+        var run = await OpenLoopRun.RunAsync(target, users, Plan(rate, profile.StepDuration), "step");
+        Report(run);
+        runs.Add(run);
+        return run;
+    }
+
+    static async Task<string?> ProbeGatewayAsync(IChatTarget target, BenchUser user)
+    {
+        try
+        {
+            await using var socket = await BenchSocket.ConnectAsync(target.SocketUri(user), TimeSpan.FromSeconds(10));
+            return null;
+        }
+        catch (Exception e) when (e is System.Net.WebSockets.WebSocketException or OperationCanceledException or HttpRequestException)
+        {
+            return "the WebSocket gateway (/ws) did not accept a connection: " + e.Message;
+        }
+    }
+
+    LoadPlan Plan(double rate, TimeSpan duration) => new(profile.Connections, rate, duration, profile.MessageBytes, profile.QuietTimeout);
+
+    string Log(string name) => Path.Combine(settings.WorkDirectory, $"{name}.log");
+
+    static void Progress(string what) => Console.Error.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {what}");
+
+    static void Report(LoadResult r) => Console.Error.WriteLine(
+        $"           {r.AchievedRate:0} msg/s sent, e2e p50 {r.EndToEnd.P50} p99 {r.EndToEnd.P99} ms, ack p99 {r.Ack.P99} ms, " +
+        $"server CPU {r.ServerCpu:P0}, generator CPU {r.GeneratorCpu:P0}: {(r.Passed ? "ok" : "FAILED: " + string.Join("; ", r.Failures))}");
+}

@@ -1,0 +1,38 @@
+using Chat.Bench.Load;
+using Chat.Bench.Targets;
+
+namespace Chat.Bench.Measurements;
+
+public sealed record IdleResult(string Target, string Storage, int Connections, long RssBeforeBytes, long RssAfterBytes, double BytesPerConnection);
+
+/// <summary>
+/// What an idle authenticated socket costs the server: (RSS_K − RSS_0) / K, read from /proc/&lt;pid&gt;/status.
+/// The server is warmed first (a few sockets opened and closed) so JIT and first-use allocations are not charged
+/// to the connections, and both readings wait for memory to settle after the last handshake.
+/// </summary>
+public static class IdleConnections
+{
+    static readonly TimeSpan Settle = TimeSpan.FromSeconds(2);
+
+    public static async Task<IdleResult> MeasureAsync(IChatTarget target, IReadOnlyList<BenchUser> users, int count)
+    {
+        // Several sockets per user when count > users: like tabs and devices of the same person.
+        Uri UriFor(int i) => target.SocketUri(users[i % users.Count]);
+        foreach (var s in await BenchSocket.ConnectManyAsync([.. Enumerable.Range(0, 20).Select(UriFor)], smallBuffers: true))
+            await s.DisposeAsync();
+        await Task.Delay(Settle);
+        var before = target.Server.ResidentBytes();
+
+        var sockets = await BenchSocket.ConnectManyAsync([.. Enumerable.Range(0, count).Select(UriFor)], smallBuffers: true);
+        try
+        {
+            await Task.Delay(Settle);
+            var after = target.Server.ResidentBytes();
+            return new IdleResult(target.Name, target.Storage, count, before, after, Math.Round((after - before) / (double)count));
+        }
+        finally
+        {
+            await Task.WhenAll(sockets.Select(s => s.DisposeAsync().AsTask()));
+        }
+    }
+}

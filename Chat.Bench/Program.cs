@@ -1,0 +1,67 @@
+using System.Text.Json;
+using Chat.Bench;
+using Chat.Bench.Relay;
+using Chat.Bench.Reporting;
+
+// Chat.Bench relay --urls http://127.0.0.1:PORT      the relay target (started by "run", pinned to the server core)
+// Chat.Bench run [--full] --app Chat.Web.dll ...      the whole benchmark (bench.sh is the usual way in)
+var options = ParseOptions(args.Skip(1));
+switch (args.FirstOrDefault())
+{
+    case "relay":
+        return await ChatRelay.RunAsync(options.GetValueOrDefault("urls") ?? "http://127.0.0.1:5099", RelayFault.Parse(options.GetValueOrDefault("fault")));
+    case "run":
+        var profile = options.ContainsKey("full") ? BenchProfile.Full : BenchProfile.Quick;
+        // Overrides for short experiments while developing; the profiles are what gets reported.
+        if (options.TryGetValue("connections", out var c)) profile = profile with { Connections = int.Parse(c) };
+        if (options.TryGetValue("rate", out var rate)) profile = profile with { FixedRate = double.Parse(rate) };
+        if (options.TryGetValue("seconds", out var s)) profile = profile with { RunDuration = TimeSpan.FromSeconds(double.Parse(s)) };
+        if (options.TryGetValue("idle", out var idle)) profile = profile with { IdleConnections = int.Parse(idle) };
+        if (options.TryGetValue("history", out var history)) profile = profile with { HistoryMessages = int.Parse(history) };
+        if (options.ContainsKey("steps")) profile = profile with
+        {
+            StepMode = true, StepStartRate = BenchProfile.Full.StepStartRate, StepFactor = BenchProfile.Full.StepFactor,
+            StepDuration = BenchProfile.Full.StepDuration, StepMaxRate = BenchProfile.Full.StepMaxRate,
+        };
+        if (options.TryGetValue("step-start", out var stepStart)) profile = profile with { StepStartRate = double.Parse(stepStart) };
+        var output = options.GetValueOrDefault("out") ?? "bench-results";
+        var settings = new BenchSettings(profile,
+            AppDll: options.GetValueOrDefault("app") ?? "Chat.Web/bin/Release/net10.0/Chat.Web.dll",
+            Postgres: options.GetValueOrDefault("postgres"), Redis: options.GetValueOrDefault("redis"),
+            ServerCpus: options.GetValueOrDefault("server-cpus") ?? "0", GeneratorCpus: options.GetValueOrDefault("generator-cpus") ?? "1",
+            OutputDirectory: output,
+            WorkDirectory: options.GetValueOrDefault("work") ?? Path.Combine(Path.GetTempPath(), $"chat-bench-{Environment.ProcessId}"),
+            Commit: options.GetValueOrDefault("commit"),
+            // Proof that the checks bite: "--relay-fault drop:1000" must turn the relay's runs FAILED.
+            RelayFault: options.GetValueOrDefault("relay-fault") ?? "none",
+            PostgresFsync: options.GetValueOrDefault("postgres-fsync") ?? "on",
+            Storages: (options.GetValueOrDefault("storage") ?? "postgres,sqlite").Split(',').ToHashSet());
+        var results = await new BenchRunner(settings).RunAsync();
+        var markdown = MarkdownReport.Render(results);
+        Console.WriteLine();
+        Console.WriteLine(markdown);
+        Directory.CreateDirectory(output);
+        var stem = Path.Combine(output, $"bench-{results.Profile}-{results.StartedAt:yyyyMMdd-HHmmss}");
+        await File.WriteAllTextAsync(stem + ".json", JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
+        await File.WriteAllTextAsync(stem + ".md", markdown);
+        Console.WriteLine($"Written: {stem}.json and {stem}.md");
+        return results.Passed ? 0 : 1;
+    default:
+        Console.Error.WriteLine("usage: Chat.Bench run [--full] [--app DLL] [--postgres CONN] [--redis HOST:PORT] [--server-cpus 0] [--generator-cpus 1] [--out DIR]\n" +
+            "       Chat.Bench relay --urls http://127.0.0.1:PORT");
+        return 2;
+}
+
+/// <summary>--name value pairs; a flag without a value (--full) maps to "true".</summary>
+static Dictionary<string, string> ParseOptions(IEnumerable<string> args)
+{
+    var options = new Dictionary<string, string>();
+    var list = args.ToList();
+    for (var i = 0; i < list.Count; i++)
+    {
+        if (!list[i].StartsWith("--", StringComparison.Ordinal)) continue;
+        var hasValue = i + 1 < list.Count && !list[i + 1].StartsWith("--", StringComparison.Ordinal);
+        options[list[i][2..]] = hasValue ? list[++i] : "true";
+    }
+    return options;
+}

@@ -1,0 +1,36 @@
+using Chat.Bench.Load;
+
+namespace Chat.Bench.Targets;
+
+/// <summary>A server the harness can load: where its sockets are, how users come to exist, what it stored.</summary>
+public interface IChatTarget : IAsyncDisposable
+{
+    /// <summary>"app" or "relay".</summary>
+    string Name { get; }
+    /// <summary>Where messages go: "PostgreSQL + Redis", "SQLite", "memory".</summary>
+    string Storage { get; }
+    ServerProcess Server { get; }
+    Uri SocketUri(BenchUser user);
+    /// <summary>At least <paramref name="count"/> users, the same ones on every call (created on first need).</summary>
+    Task<IReadOnlyList<BenchUser>> UsersAsync(int count);
+    /// <summary>Rows in the messages table, or null for a target without a database.</summary>
+    Task<long?> CountStoredMessagesAsync();
+}
+
+/// <summary>The relay: users are just ids, the "token" is the id.</summary>
+public sealed class RelayTarget(ServerProcess server) : IChatTarget
+{
+    public string Name => "relay";
+    public string Storage => "memory";
+    public ServerProcess Server => server;
+
+    public Uri SocketUri(BenchUser user) =>
+        new($"ws://{server.BaseUri.Authority}/ws?token={Uri.EscapeDataString(user.Token)}");
+
+    public Task<IReadOnlyList<BenchUser>> UsersAsync(int count) =>
+        Task.FromResult<IReadOnlyList<BenchUser>>([.. Enumerable.Range(1, count).Select(i => new BenchUser($"{i}", $"{i}"))]);
+
+    public Task<long?> CountStoredMessagesAsync() => Task.FromResult<long?>(null);
+
+    public ValueTask DisposeAsync() => server.DisposeAsync();
+}
