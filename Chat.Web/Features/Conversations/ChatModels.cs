@@ -11,6 +11,12 @@ public sealed record Bubble(long Id, long Seq, string ClientMessageId, string Te
     public static Bubble From(Message m, long viewerId) => new(
         m.Id, m.Seq, m.ClientMessageId, BrowserText.Decode(m.Ciphertext), m.CreatedAt, m.SenderId == viewerId,
         m.ReadAt is not null ? TickState.Read : m.DeliveredAt is not null ? TickState.Delivered : TickState.Sent);
+
+    /// <summary>A message as the bus carries it (base64 ciphertext), for the browser socket.</summary>
+    public static Bubble From(Chat.Web.Features.Messaging.MessageView m, long viewerId) => new(
+        long.Parse(m.Id), m.Seq, m.ClientMessageId, BrowserText.Decode(Convert.FromBase64String(m.Ciphertext)), m.CreatedAt,
+        m.SenderId == viewerId.ToString(),
+        m.ReadAt is not null ? TickState.Read : m.DeliveredAt is not null ? TickState.Delivered : TickState.Sent);
 }
 
 /// <summary>A row of the conversation list. DOM id conversation_&lt;PeerId&gt;.</summary>

@@ -16,6 +16,7 @@ public static class RealtimeSetup
         services.AddSingleton<TypingSignals>();
         services.AddSingleton<ClientFrameHandler>();
         services.AddSingleton<SocketGateway>();
+        services.AddSingleton<Conversations.BrowserSocket>();
 
         var redis = ChatSettings.From(builder.Configuration).RedisConfiguration(builder.Configuration);
         if (redis is null)
@@ -53,6 +54,7 @@ public static class RealtimeSetup
         app.Use(async (http, next) =>
         {
             if (http.WebSockets.IsWebSocketRequest && SocketGateway.IsGatewayPath(http.Request.Path)) await gateway.HandleAsync(http);
+            else if (http.Request.Path == Conversations.BrowserSocket.Path) await http.RequestServices.GetRequiredService<Conversations.BrowserSocket>().HandleAsync(http);
             else if (http.Request.Path == "/ws") await SocketGateway.RefuseNonUpgradeAsync(http);
             else await next(http);
         });

@@ -31,6 +31,16 @@ public sealed class SocketGateway(
             return;
         }
         await using var connection = new SocketConnection(socket, registry.NewConnectionId(), userId, settings, handler, scopes, connectionLog);
+        await RunRegisteredAsync(connection, connection.RunAsync);
+    }
+
+    /// <summary>
+    /// The one code path of every live socket (the JSON gateway and the browser's htmx socket): registers the
+    /// connection for fan-out and presence, runs it, and unregisters it (presence offline and typing stopped
+    /// when it was the user's last connection here).
+    /// </summary>
+    public async Task RunRegisteredAsync(IChatEventSink connection, Func<Task> run)
+    {
         registry.Add(connection);
         try
         {
@@ -42,7 +52,7 @@ public sealed class SocketGateway(
             {
                 log.LogWarning(e, "Presence update failed for WebSocket {ConnectionId}", connection.Id);
             }
-            await connection.RunAsync();
+            await run();
         }
         finally
         {
@@ -50,7 +60,7 @@ public sealed class SocketGateway(
             try
             {
                 await presence.DisconnectedAsync(connection, CancellationToken.None);
-                if (registry.CountFor(userId) == 0) await typing.StopAllFromAsync(userId);
+                if (registry.CountFor(connection.UserId) == 0) await typing.StopAllFromAsync(connection.UserId);
             }
             catch (Exception e)
             {
@@ -74,7 +84,7 @@ public sealed class SocketGateway(
         return await scope.ServiceProvider.GetRequiredService<Accounts>().SessionAsync(id, version, http.RequestAborted) is null ? null : id;
     }
 
-    static async Task CloseQuietlyAsync(WebSocket socket, WebSocketCloseStatus status, string reason)
+    public static async Task CloseQuietlyAsync(WebSocket socket, WebSocketCloseStatus status, string reason)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
         try

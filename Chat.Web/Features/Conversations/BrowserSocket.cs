@@ -1,0 +1,275 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+using Chat.Web.Features.Auth;
+using Chat.Web.Features.Messaging;
+using Chat.Web.Features.Realtime;
+using Chat.Web.Features.Shared;
+using Chat.Web.Infrastructure;
+
+namespace Chat.Web.Features.Conversations;
+
+/// <summary>
+/// The browser's live socket at /chat/socket for the htmx ws extension: cookie-authenticated, same-origin only
+/// (cross-site WebSocket hijacking defence), and it speaks HTML — every event becomes an out-of-band fragment
+/// rendered by the same Razor components as the page. <c>?peer=</c> names the open conversation.
+/// </summary>
+public sealed class BrowserSocket(SocketGateway gateway, ConnectionRegistry registry, FragmentRenderer fragments, RealtimeSettings settings,
+    IServiceScopeFactory scopes, IConfiguration config, IHostEnvironment env, ILogger<BrowserSocket> log)
+{
+    public const string Path = "/chat/socket";
+    readonly string[] allowedOrigins = ChatSettings.From(config).AllowedOrigins(env.IsDevelopment());
+
+    /// <summary>The handshake's Origin must be this app (scheme + host of the request) or a configured origin.</summary>
+    public bool IsAllowedOrigin(HttpRequest request)
+    {
+        if (request.Headers.Origin is not [{ Length: > 0 } origin]) return false;
+        var own = $"{request.Scheme}://{request.Host.Value}";
+        return string.Equals(origin, own, StringComparison.OrdinalIgnoreCase)
+            || allowedOrigins.Any(o => string.Equals(o.TrimEnd('/'), origin, StringComparison.OrdinalIgnoreCase));
+    }
+
+    public async Task HandleAsync(HttpContext http)
+    {
+        if (!http.WebSockets.IsWebSocketRequest)
+        {
+            http.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return;
+        }
+        if (!IsAllowedOrigin(http.Request))
+        {
+            http.Response.StatusCode = StatusCodes.Status403Forbidden;
+            return;
+        }
+        if (Tokens.UserId(http.User) is not { } me || http.User.Identity?.IsAuthenticated != true)
+        {
+            http.Response.StatusCode = StatusCodes.Status401Unauthorized;
+            return;
+        }
+        long? peer = null;
+        if (http.Request.Query["peer"] is [{ } p] && long.TryParse(p, out var peerId) && peerId != me)
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            if (await scope.ServiceProvider.GetRequiredService<Accounts>().FindAsync(peerId, http.RequestAborted) is not null) peer = peerId;
+        }
+        var socket = await http.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        {
+            KeepAliveInterval = TimeSpan.FromSeconds(settings.KeepAliveSeconds),
+            KeepAliveTimeout = TimeSpan.FromSeconds(settings.KeepAliveSeconds * 2),
+        });
+        var connection = new BrowserConnection(socket, registry.NewConnectionId(), me, peer, settings, fragments, scopes, log);
+        await gateway.RunRegisteredAsync(connection, connection.RunAsync);
+    }
+}
+
+/// <summary>One browser tab's socket: a bounded queue and a single writer that renders events to HTML.</summary>
+sealed class BrowserConnection(WebSocket socket, string id, long userId, long? peer, RealtimeSettings settings, FragmentRenderer fragments,
+    IServiceScopeFactory scopes, ILogger log) : IChatEventSink
+{
+    const int MaxSyncMessages = 500;
+    readonly Channel<object> outbound = Channel.CreateBounded<object>(new BoundedChannelOptions(settings.QueueCapacity) { SingleReader = true });
+    readonly CancellationTokenSource aborted = new();
+    volatile bool closing;
+
+    sealed record Html(string Value);
+    sealed record Close(WebSocketCloseStatus Status, string Reason);
+
+    public string Id => id;
+    public long UserId => userId;
+
+    public bool TryEnqueue(ChatEvent e)
+    {
+        if (e is SessionsRevokedEvent)
+        {
+            if (!closing && !outbound.Writer.TryWrite(new Close(SocketConnection.Unauthorized, "session revoked"))) Abort();
+            closing = true;
+            return true;
+        }
+        if (outbound.Writer.TryWrite(e)) return true;
+        Abort();
+        return false;
+    }
+
+    void Abort()
+    {
+        if (aborted.IsCancellationRequested) return;
+        log.LogInformation("Dropping browser socket {ConnectionId}: queue full or write failed", Id);
+        closing = true;
+        aborted.Cancel();
+        socket.Abort();
+    }
+
+    public async Task RunAsync()
+    {
+        var writing = Task.Run(WriteLoopAsync);
+        try
+        {
+            await ReadLoopAsync();
+        }
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException or ChannelClosedException)
+        {
+        }
+        finally
+        {
+            outbound.Writer.TryComplete();
+            if (await Task.WhenAny(writing, Task.Delay(TimeSpan.FromSeconds(2))) != writing) Abort();
+            await writing;
+            aborted.Dispose();
+        }
+    }
+
+    async Task ReadLoopAsync()
+    {
+        var frame = new ArrayBufferWriter<byte>(4096);
+        while (socket.State is WebSocketState.Open or WebSocketState.CloseSent)
+        {
+            var result = await socket.ReceiveAsync(frame.GetMemory(4096), aborted.Token);
+            frame.Advance(result.Count);
+            if (frame.WrittenCount > RealtimeSettings.MaxFrameBytes)
+            {
+                outbound.Writer.TryWrite(new Close(WebSocketCloseStatus.MessageTooBig, "frame too large"));
+                return;
+            }
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                if (!closing) outbound.Writer.TryWrite(new Close(WebSocketCloseStatus.NormalClosure, "bye"));
+                return;
+            }
+            if (!result.EndOfMessage) continue;
+            if (!closing && result.MessageType == WebSocketMessageType.Text) await HandleFrameAsync(frame.WrittenMemory);
+            frame.ResetWrittenCount();
+        }
+    }
+
+    /// <summary>
+    /// What the page sends (JSON; htmx's HEADERS are ignored): <c>{"type":"sync","after":seq}</c> on (re)connect,
+    /// <c>{"type":"read","seq":n}</c> while the open conversation is visible, <c>{"type":"typing","state":"start|stop"}</c>.
+    /// Everything is about the open conversation only, between this user and an existing peer.
+    /// </summary>
+    async Task HandleFrameAsync(ReadOnlyMemory<byte> json)
+    {
+        if (peer is not { } peerId) return;
+        string? type; long number; string? state;
+        try
+        {
+            using var doc = JsonDocument.Parse(json);
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object) return;
+            type = root.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+            number = root.TryGetProperty("after", out var a) && a.TryGetInt64(out var av) ? av
+                : root.TryGetProperty("seq", out var s) && s.TryGetInt64(out var sv) ? sv : 0;
+            state = root.TryGetProperty("state", out var st) && st.ValueKind == JsonValueKind.String ? st.GetString() : null;
+        }
+        catch (JsonException)
+        {
+            return;
+        }
+        await using var scope = scopes.CreateAsyncScope();
+        var services = scope.ServiceProvider;
+        try
+        {
+            switch (type)
+            {
+                case "typing":
+                    var typing = services.GetRequiredService<TypingSignals>();
+                    await (state == "start" ? typing.StartAsync(userId, peerId, aborted.Token) : typing.StopAsync(userId, peerId, aborted.Token));
+                    break;
+                case "read" when number > 0:
+                    if (await services.GetRequiredService<ConversationDirectory>().FindAsync(userId, peerId, aborted.Token) is PairResult.Found(var c))
+                        await services.GetRequiredService<Receipts>().MarkReadUpToAsync(userId, c.Id, number, aborted.Token);
+                    break;
+                case "sync" when number >= 0:
+                    if (await services.GetRequiredService<ConversationDirectory>().FindAsync(userId, peerId, aborted.Token) is not PairResult.Found(var conv)) break;
+                    var history = services.GetRequiredService<MessageHistory>();
+                    var after = number;
+                    var sent = 0;
+                    while (sent < MaxSyncMessages)
+                    {
+                        var page = await history.AfterAsync(conv.Id, after, 100, aborted.Token);
+                        foreach (var m in page.Items)
+                        {
+                            await outbound.Writer.WriteAsync(new Html(await AppendAsync(m)), aborted.Token);
+                            after = m.Seq;
+                            sent++;
+                        }
+                        if (page.NextCursor is null) break;
+                    }
+                    break;
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log.LogWarning(e, "Browser socket {ConnectionId} could not handle a {Type} frame", Id, type);
+        }
+    }
+
+    /// <summary>A bubble appended to the open conversation; the page's script replaces a bubble of the same id instead (never twice).</summary>
+    async Task<string> AppendAsync(MessageView m) =>
+        "<div hx-swap-oob=\"beforeend:#messages\">" +
+        await fragments.RenderAsync<MessageBubble>(new Dictionary<string, object?> { ["Bubble"] = Bubble.From(m, userId) }) + "</div>";
+
+    async Task<string?> RenderAsync(ChatEvent e) => e switch
+    {
+        MessageEvent { Message: var m } when peer is { } p && (m.SenderId == p.ToString() || m.ReceiverId == p.ToString()) => await AppendAsync(m),
+        ReceiptEvent r when long.TryParse(r.MessageId, out var messageId) => await fragments.RenderAsync<Ticks>(new Dictionary<string, object?>
+        {
+            ["MessageId"] = messageId, ["Delivery"] = r.Kind == "read" ? TickState.Read : TickState.Delivered, ["OutOfBand"] = true,
+        }),
+        TypingEvent t when peer is { } p && t.FromUserId == p.ToString() => await fragments.RenderAsync<TypingIndicator>(new Dictionary<string, object?>
+        {
+            ["PeerId"] = p, ["Typing"] = t.State == "start", ["OutOfBand"] = true,
+        }),
+        _ => null,
+    };
+
+    async Task WriteLoopAsync()
+    {
+        try
+        {
+            await foreach (var item in outbound.Reader.ReadAllAsync(aborted.Token))
+            {
+                switch (item)
+                {
+                    case Close close:
+                        if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+                            await socket.CloseOutputAsync(close.Status, close.Reason, aborted.Token);
+                        aborted.CancelAfter(TimeSpan.FromSeconds(2));
+                        return;
+                    case Html html:
+                        await SendAsync(html.Value);
+                        break;
+                    case ChatEvent e:
+                        if (await RenderAsync(e) is { } fragment) await SendAsync(fragment);
+                        if (e is MessageEvent { Message: { DeliveredAt: null } m } && m.ReceiverId == userId.ToString()) await MarkDeliveredAsync(m);
+                        break;
+                }
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException or IOException or ObjectDisposedException)
+        {
+            Abort();
+        }
+    }
+
+    /// <summary>A message pushed to its recipient's page counts as delivered (the recipient marks only their own messages).</summary>
+    async Task MarkDeliveredAsync(MessageView m)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<Receipts>().MarkAsync(userId, long.Parse(m.Id), ReceiptKind.Delivered, aborted.Token);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log.LogWarning(e, "Browser socket {ConnectionId} could not mark a message delivered", Id);
+        }
+    }
+
+    async Task SendAsync(string html)
+    {
+        if (socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived)) return;
+        await socket.SendAsync(Encoding.UTF8.GetBytes(html), WebSocketMessageType.Text, endOfMessage: true, aborted.Token);
+    }
+}

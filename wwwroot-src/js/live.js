@@ -1,0 +1,96 @@
+// The live chat screen over the htmx ws extension (/chat/socket). The server pushes HTML fragments as
+// out-of-band swaps; bubbles come as "beforeend:#messages" and are placed here by seq, replacing a bubble of
+// the same id (the optimistic one, or one already shown), so a message never appears twice. On every
+// (re)connect the page asks for what it missed after its last seq; while visible it reports what it has read.
+(function () {
+  var socket = null;
+  var wrapper = null;
+  var typingSentAt = 0;
+
+  function stored() { return document.querySelectorAll('#messages [id^="message_"]'); }
+  function lastSeq() {
+    var max = 0;
+    stored().forEach(function (b) { var s = parseInt(b.getAttribute('data-seq'), 10) || 0; if (s > max) max = s; });
+    return max;
+  }
+  function send(frame) { if (socket) socket.send(JSON.stringify(frame), document.body); }
+  function reportRead() {
+    if (document.visibilityState !== 'visible' || !document.getElementById('messages')) return;
+    var seq = lastSeq();
+    if (seq > 0) send({ type: 'read', seq: seq });
+  }
+
+  document.addEventListener('htmx:wsOpen', function (e) {
+    socket = wrapper = e.detail.socketWrapper;
+    if (document.getElementById('messages')) send({ type: 'sync', after: lastSeq() });
+  });
+  document.addEventListener('htmx:wsClose', function () { socket = null; });
+  // Back online: a socket from before may be half-dead without knowing it; reconnect now (and sync) rather than wait.
+  window.addEventListener('online', function () { if (wrapper) wrapper.reconnect(); });
+  document.addEventListener('htmx:wsAfterMessage', reportRead);
+  document.addEventListener('visibilitychange', reportRead);
+
+  // Ticks only move forward: a receipt can overtake the bubble it belongs to (the POST's answer, the socket's copy),
+  // so a tick that found no bubble waits here, and a bubble swapped in never shows an older tick than the page had.
+  var rank = { sent: 0, delivered: 1, read: 2 };
+  var lateTicks = {};
+  function keepNewestTicks(bubble, old) {
+    var ticks = bubble.querySelector('[id^="ticks_"]');
+    if (!ticks) return;
+    var candidates = [lateTicks[ticks.id], old && old.querySelector('[id^="ticks_"]')];
+    candidates.forEach(function (c) {
+      if (c && c.id === ticks.id && rank[c.getAttribute('data-delivery')] > rank[ticks.getAttribute('data-delivery')]) {
+        var copy = c.cloneNode(true);
+        ticks.replaceWith(copy);
+        ticks = copy;
+      }
+    });
+    delete lateTicks[ticks.id];
+  }
+  document.addEventListener('htmx:oobErrorNoTarget', function (e) {
+    var el = e.detail && e.detail.content;
+    if (el && el.id && el.id.indexOf('ticks_') === 0) {
+      var prev = lateTicks[el.id];
+      if (!prev || rank[el.getAttribute('data-delivery')] > rank[prev.getAttribute('data-delivery')]) lateTicks[el.id] = el.cloneNode(true);
+    }
+  });
+
+  document.addEventListener('htmx:oobBeforeSwap', function (e) {
+    var d = e.detail;
+    if (!d.target || !d.fragment) return;
+    var bubble = d.fragment.firstElementChild;
+    if (!bubble || !bubble.id || bubble.id.indexOf('message_') !== 0) return;
+    var list = document.getElementById('messages');
+    if (!list) return;
+    d.shouldSwap = false;
+    bubble.removeAttribute('hx-swap-oob');
+    var atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+    var existing = document.getElementById(bubble.id);
+    keepNewestTicks(bubble, existing);
+    if (existing) {
+      existing.replaceWith(bubble);
+    } else {
+      var seq = parseInt(bubble.getAttribute('data-seq'), 10) || 0;
+      var next = Array.prototype.find.call(stored(), function (b) {
+        var s = parseInt(b.getAttribute('data-seq'), 10) || 0;
+        return s > seq;
+      });
+      list.insertBefore(bubble, next || null);
+      var empty = list.querySelector('[data-empty]');
+      if (empty) empty.remove();
+    }
+    htmx.process(bubble);
+    if (atBottom) list.scrollTop = list.scrollHeight;
+  });
+
+  // Typing: "start" at most every 2 s while keys go in, "stop" when the box empties, loses focus or sends.
+  document.addEventListener('input', function (e) {
+    if (!e.target.matches || !e.target.matches('[data-composer] textarea')) return;
+    if (e.target.value === '') { typingSentAt = 0; send({ type: 'typing', state: 'stop' }); return; }
+    var now = Date.now();
+    if (now - typingSentAt > 2000) { typingSentAt = now; send({ type: 'typing', state: 'start' }); }
+  });
+  function stopTyping() { if (typingSentAt) { typingSentAt = 0; send({ type: 'typing', state: 'stop' }); } }
+  document.addEventListener('focusout', function (e) { if (e.target.matches && e.target.matches('[data-composer] textarea')) stopTyping(); });
+  document.addEventListener('htmx:configRequest', function (e) { if (e.detail.elt.matches && e.detail.elt.matches('[data-composer]')) stopTyping(); });
+})();
