@@ -46,7 +46,7 @@ public sealed class LiveChatTests(BrowserApp app, BrowserFixture browser) : ICla
         var bobOpen = bobPage.WaitForWebSocketAsync(new() { Predicate = ws => ws.Url.Contains("/chat/socket") });
         await bobPage.GotoAsync($"/chat/{ann.Id}");
         await bobOpen;
-        await Assertions.Expect(annPage.Locator("#messages [data-delivery='read']")).ToHaveCountAsync(1, new() { Timeout = 2000 });
+        await Assertions.Expect(annPage.Locator("#messages [data-delivery='read']")).ToHaveCountAsync(1, new() { Timeout = 5000 });
 
         // Both ways, each within a second, no reload, no duplicates.
         await SendAsync(bobPage, "Hi Ann, live too");
@@ -55,7 +55,7 @@ public sealed class LiveChatTests(BrowserApp app, BrowserFixture browser) : ICla
         await Assertions.Expect(Bubbles(bobPage)).ToHaveTextAsync(["Hello Bob, live", "Hi Ann, live too", "Third one"], WithinASecond);
         await Assertions.Expect(Bubbles(annPage)).ToHaveTextAsync(["Hello Bob, live", "Hi Ann, live too", "Third one"]);
         // Bob has the conversation open and visible, so Ann's third message turns read too.
-        await Assertions.Expect(annPage.Locator("#messages [data-delivery='read']")).ToHaveCountAsync(2, new() { Timeout = 2000 });
+        await Assertions.Expect(annPage.Locator("#messages [data-delivery='read']")).ToHaveCountAsync(2, new() { Timeout = 5000 });
 
         // Typing: shows while Bob types, goes away when he stops (empties the box).
         var typing = annPage.Locator($"#typing_{bob.Id}");
