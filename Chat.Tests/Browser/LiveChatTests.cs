@@ -40,7 +40,7 @@ public sealed class LiveChatTests(BrowserApp app, BrowserFixture browser) : ICla
         await bobConnected;
 
         await SendAsync(annPage, "Hello Bob, live");
-        await Assertions.Expect(StoredBubbles(annPage).Locator("[data-delivery='delivered']")).ToHaveCountAsync(1, new() { Timeout = 2000 });
+        await Assertions.Expect(StoredBubbles(annPage).Locator("[data-delivery='delivered']")).ToHaveCountAsync(1, new() { Timeout = 5000 });
 
         // Bob opens the conversation: Ann's tick turns read without a reload.
         var bobOpen = bobPage.WaitForWebSocketAsync(new() { Predicate = ws => ws.Url.Contains("/chat/socket") });
@@ -61,9 +61,9 @@ public sealed class LiveChatTests(BrowserApp app, BrowserFixture browser) : ICla
         var typing = annPage.Locator($"#typing_{bob.Id}");
         await Assertions.Expect(typing).ToBeHiddenAsync();
         await bobPage.GetByLabel("Message", new() { Exact = true }).PressSequentiallyAsync("typing a");
-        await Assertions.Expect(typing).ToHaveTextAsync("typing…", new() { Timeout = 2000 });
+        await Assertions.Expect(typing).ToHaveTextAsync("typing…", new() { Timeout = 5000 });
         await bobPage.GetByLabel("Message", new() { Exact = true }).FillAsync("");
-        await Assertions.Expect(typing).ToBeHiddenAsync(new() { Timeout = 2000 });
+        await Assertions.Expect(typing).ToBeHiddenAsync(new() { Timeout = 5000 });
     }
 
     [Fact]
