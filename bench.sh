@@ -18,18 +18,7 @@ done
 
 step() { printf '\n== %s\n' "$*" >&2; }
 
-missing=()
-ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
-command -v redis-server >/dev/null || missing+=(redis-server)
-command -v taskset >/dev/null || missing+=(util-linux)
-if [ ${#missing[@]} -gt 0 ]; then
-  step "installing ${missing[*]}"
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
-  $SUDO service postgresql stop >/dev/null 2>&1 || true
-  $SUDO service redis-server stop >/dev/null 2>&1 || true
-fi
+bash .ci/install-missing.sh taskset:util-linux
 
 # Two different cores when there are two; on a single core both share it (and the figures say so).
 cpus=$(nproc --all)

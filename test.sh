@@ -7,19 +7,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 step() { printf '\n== %s\n' "$*"; }
 
-missing=()
-ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
-command -v redis-server >/dev/null || missing+=(redis-server)
-command -v chromium >/dev/null || missing+=(chromium)
-if [ ${#missing[@]} -gt 0 ]; then
-  step "installing ${missing[*]}"
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
-  # The Debian package starts a cluster and a Redis as services; the tests run their own.
-  $SUDO service postgresql stop >/dev/null 2>&1 || true
-  $SUDO service redis-server stop >/dev/null 2>&1 || true
-fi
+bash .ci/install-missing.sh chromium:chromium
 
 if [ -f package.json ]; then
   # The built assets are committed (a fresh clone runs styled without Node); the tools are installed so that

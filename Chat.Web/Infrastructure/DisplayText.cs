@@ -35,4 +35,8 @@ public static class DisplayText
         search = string.IsNullOrWhiteSpace(raw) ? null : raw.Trim();
         return search is null || (search.Length <= MaxSearchLength && IsSafe(search));
     }
+
+    /// <summary>A LIKE pattern (escape character '\\') matching names or phones that contain the search text, case-insensitively.</summary>
+    public static string ContainsPattern(string search) =>
+        "%" + search.Trim().ToLowerInvariant().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
 }

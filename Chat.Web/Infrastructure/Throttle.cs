@@ -112,9 +112,12 @@ public static class ThrottleSetup
 
     public static IResult TooMany(HttpContext http, ThrottleDecision decision)
     {
-        http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(decision.RetryAfter.TotalSeconds)).ToString();
+        SetRetryAfter(http.Response, decision);
         return ApiErrors.Result(StatusCodes.Status429TooManyRequests, "Too many requests. Try again later.");
     }
+
+    public static void SetRetryAfter(HttpResponse response, ThrottleDecision decision) =>
+        response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(decision.RetryAfter.TotalSeconds)).ToString();
 }
 
 /// <summary>
@@ -135,7 +138,7 @@ public sealed class ThrottledPostAttribute : Attribute, IAsyncPageFilter
                 .HitAsync(http.RequestServices.GetRequiredService<ThrottlePolicies>().AuthPerIp, http.Connection.RemoteIpAddress?.ToString() ?? "unknown");
             if (!decision.Allowed)
             {
-                http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(decision.RetryAfter.TotalSeconds)).ToString();
+                ThrottleSetup.SetRetryAfter(http.Response, decision);
                 context.Result = new ContentResult { StatusCode = StatusCodes.Status429TooManyRequests, Content = "Too many attempts. Try again in a minute.", ContentType = "text/plain; charset=utf-8" };
                 return;
             }

@@ -18,7 +18,7 @@ public sealed class AdminUsers(ChatDbContext db, AuditLog audit, WriteGate write
         var query = db.Users.AsNoTracking().Where(u => u.Id > afterId);
         if (!string.IsNullOrWhiteSpace(search))
         {
-            var pattern = "%" + search.Trim().ToLowerInvariant().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
+            var pattern = DisplayText.ContainsPattern(search);
             query = query.Where(u => EF.Functions.Like(u.DisplayName.ToLower(), pattern, "\\") || EF.Functions.Like(u.Phone, pattern, "\\"));
         }
         var rows = await query.OrderBy(u => u.Id).Take(limit + 1).ToListAsync(ct);
@@ -47,7 +47,7 @@ public sealed class AdminUsers(ChatDbContext db, AuditLog audit, WriteGate write
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         // Their open sockets close within moments, on every node.
-        await fanout.PublishAsync(Delivery.To(new SessionsRevokedEvent(userId.ToString()), userId), ct);
+        await fanout.PublishAsync(Delivery.SessionsRevoked(userId), ct);
         return DeleteUserResult.Deleted;
     }
 

@@ -80,7 +80,7 @@ public sealed class Accounts(ChatDbContext db, Passwords passwords, WriteGate wr
         await db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(s => s.SetProperty(u => u.TokenVersion, u => u.TokenVersion + 1), ct);
         audit.Add("auth.sessions_revoked", userId, userId);
         await db.SaveChangesAsync(ct);
-        await fanout.PublishAsync(Delivery.To(new SessionsRevokedEvent(userId.ToString()), userId), ct);
+        await fanout.PublishAsync(Delivery.SessionsRevoked(userId), ct);
     }
 
     /// <summary>Changes the password and revokes every older session; the user (with the new token version) on success.</summary>
@@ -92,7 +92,7 @@ public sealed class Accounts(ChatDbContext db, Passwords passwords, WriteGate wr
         user.TokenVersion++;
         audit.Add("auth.password_changed", userId, userId);
         using (await writes.EnterAsync(ct)) await db.SaveChangesAsync(ct);
-        await fanout.PublishAsync(Delivery.To(new SessionsRevokedEvent(userId.ToString()), userId), ct);
+        await fanout.PublishAsync(Delivery.SessionsRevoked(userId), ct);
         return user;
     }
 

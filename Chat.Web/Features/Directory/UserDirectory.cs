@@ -20,7 +20,7 @@ public sealed class UserDirectory(ChatDbContext db, ChatSettings settings)
         if (bootstrapPhone is not null) query = query.Where(u => u.Phone != bootstrapPhone);
         if (!string.IsNullOrWhiteSpace(search))
         {
-            var pattern = "%" + search.Trim().ToLowerInvariant().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
+            var pattern = DisplayText.ContainsPattern(search);
             query = query.Where(u => EF.Functions.Like(u.DisplayName.ToLower(), pattern, "\\") || EF.Functions.Like(u.Phone, pattern, "\\"));
         }
         var rows = await query.OrderBy(u => u.Id).Take(limit + 1).ToListAsync(ct);

@@ -48,6 +48,8 @@ public sealed record Delivery(ChatEvent Event, long[] UserIds, bool Everyone = f
 {
     public static Delivery To(ChatEvent e, params long[] userIds) => new(e, userIds.Distinct().ToArray());
     public static Delivery ToEveryone(ChatEvent e) => new(e, [], Everyone: true);
+    /// <summary>Closes every open connection of the user, on every node.</summary>
+    public static Delivery SessionsRevoked(long userId) => To(new SessionsRevokedEvent(userId.ToString()), userId);
 }
 
 public static class RealtimeJson
