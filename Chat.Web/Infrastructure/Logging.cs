@@ -15,7 +15,8 @@ public static class Logging
     {
         var level = Enum.TryParse<LogEventLevel>(builder.Configuration["LOG_LEVEL"], ignoreCase: true, out var l) ? l : LogEventLevel.Information;
         var json = !builder.Environment.IsDevelopment();
-        builder.Services.AddSerilog((services, cfg) =>
+        // preserveStaticLogger: each host keeps its own logger (tests run several hosts in one process).
+        builder.Services.AddSerilog(preserveStaticLogger: true, configureLogger: (services, cfg) =>
         {
             cfg.MinimumLevel.Is(level)
                .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
@@ -33,6 +34,8 @@ public static class Logging
     {
         app.UseSerilogRequestLogging(o =>
         {
+            // This host's logger: without it the middleware writes to the process-wide static logger.
+            o.Logger = app.Services.GetRequiredService<Serilog.ILogger>();
             // RequestPath is the path only: query strings (which may carry a token) are never logged.
             o.MessageTemplate = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms";
             o.GetLevel = (ctx, _, ex) => ex is not null || ctx.Response.StatusCode >= 500 ? LogEventLevel.Error : LogEventLevel.Information;
