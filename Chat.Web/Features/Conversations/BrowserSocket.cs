@@ -43,7 +43,7 @@ public sealed class BrowserSocket(SocketGateway gateway, ConnectionRegistry regi
             http.Response.StatusCode = StatusCodes.Status403Forbidden;
             return;
         }
-        if (Tokens.UserId(http.User) is not { } me || http.User.Identity?.IsAuthenticated != true)
+        if (Tokens.UserId(http.User) is not { } me || Tokens.Version(http.User) is not { } tokenVersion || http.User.Identity?.IsAuthenticated != true)
         {
             http.Response.StatusCode = StatusCodes.Status401Unauthorized;
             return;
@@ -60,7 +60,7 @@ public sealed class BrowserSocket(SocketGateway gateway, ConnectionRegistry regi
             KeepAliveTimeout = TimeSpan.FromSeconds(settings.KeepAliveSeconds * 2),
         });
         var connection = new BrowserConnection(socket, registry.NewConnectionId(), me, peer, settings, fragments, scopes, log);
-        await gateway.RunRegisteredAsync(connection, connection.RunAsync);
+        await gateway.RunRegisteredAsync(connection, tokenVersion, connection.RunAsync);
     }
 }
 

@@ -25,13 +25,13 @@ public sealed class SocketGateway(
             KeepAliveTimeout = TimeSpan.FromSeconds(settings.KeepAliveSeconds * 2),
         });
         // Accept first, then refuse: a browser sees the 4401 close code, never a failed handshake it cannot read.
-        if (await AuthenticateAsync(http) is not { } userId)
+        if (await AuthenticateAsync(http) is not var (userId, tokenVersion))
         {
             await CloseQuietlyAsync(socket, SocketConnection.Unauthorized, "unauthorized");
             return;
         }
         await using var connection = new SocketConnection(socket, registry.NewConnectionId(), userId, settings, handler, scopes, connectionLog);
-        await RunRegisteredAsync(connection, connection.RunAsync);
+        await RunRegisteredAsync(connection, tokenVersion, connection.RunAsync);
     }
 
     /// <summary>
@@ -39,11 +39,16 @@ public sealed class SocketGateway(
     /// connection for fan-out and presence, runs it, and unregisters it (presence offline and typing stopped
     /// when it was the user's last connection here).
     /// </summary>
-    public async Task RunRegisteredAsync(IChatEventSink connection, Func<Task> run)
+    public async Task RunRegisteredAsync(IChatEventSink connection, int tokenVersion, Func<Task> run)
     {
         registry.Add(connection);
         try
         {
+            // A revocation committed between the handshake's session check and this registration reached no
+            // sink; checking once more, now that the connection is registered, leaves no such window.
+            await using (var scope = scopes.CreateAsyncScope())
+                if (await scope.ServiceProvider.GetRequiredService<Accounts>().SessionAsync(connection.UserId, tokenVersion, CancellationToken.None) is null)
+                    connection.TryEnqueue(new SessionsRevokedEvent(connection.UserId.ToString()));
             try
             {
                 await presence.ConnectedAsync(connection, CancellationToken.None);
@@ -69,7 +74,7 @@ public sealed class SocketGateway(
         }
     }
 
-    async Task<long?> AuthenticateAsync(HttpContext http)
+    async Task<(long UserId, int TokenVersion)?> AuthenticateAsync(HttpContext http)
     {
         var token = http.Request.Query["token"] is [{ Length: > 0 } q] ? q
             : http.Request.Headers.Authorization is [{ } h] && h.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? h["Bearer ".Length..].Trim()
@@ -81,7 +86,7 @@ public sealed class SocketGateway(
         if (Tokens.UserId(principal) is not { } id || Tokens.Version(principal) is not { } version) return null;
         await using var scope = scopes.CreateAsyncScope();
         // Revoked (token version bumped) or deleted users are refused like a bad token.
-        return await scope.ServiceProvider.GetRequiredService<Accounts>().SessionAsync(id, version, http.RequestAborted) is null ? null : id;
+        return await scope.ServiceProvider.GetRequiredService<Accounts>().SessionAsync(id, version, http.RequestAborted) is null ? null : (id, version);
     }
 
     public static async Task CloseQuietlyAsync(WebSocket socket, WebSocketCloseStatus status, string reason)
