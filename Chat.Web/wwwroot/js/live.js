@@ -24,7 +24,12 @@
     socket = wrapper = e.detail.socketWrapper;
     if (document.getElementById('messages')) send({ type: 'sync', after: lastSeq() });
   });
-  document.addEventListener('htmx:wsClose', function () { socket = null; });
+  // 4401: the session ended (logged out everywhere, password changed, account removed). Reloading lets the server
+  // decide where this tab belongs now: the sign-in page.
+  document.addEventListener('htmx:wsClose', function (e) {
+    socket = null;
+    if (e.detail.event && e.detail.event.code === 4401) window.location.reload();
+  });
   // Back online: a socket from before may be half-dead without knowing it; reconnect now (and sync) rather than wait.
   window.addEventListener('online', function () { if (wrapper) wrapper.reconnect(); });
   document.addEventListener('htmx:wsAfterMessage', reportRead);
