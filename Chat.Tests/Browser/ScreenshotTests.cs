@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using System.Text.Json;
 using Chat.Tests.Infrastructure;
 using Microsoft.Playwright;
 using static Chat.Tests.Browser.ChatPages;
@@ -13,8 +15,9 @@ public sealed class ScreenshotTests(BrowserApp app, BrowserFixture browser) : IC
         var host = app.Host;
         var ann = await host.RegisterAsync("Ann Lee");
         var bob = await host.RegisterAsync("Bob Marsh");
-        await host.RegisterAsync("Chloé Dubois");
-        await host.RegisterAsync("Dev Patel");
+        var chloe = await host.RegisterAsync("Chloé Dubois");
+        var dev = await host.RegisterAsync("Dev Patel");
+        await host.RegisterAsync("Eva Nakamura");
         await using (var setup = await browser.ContextAsync(host))
         {
             var page = await setup.NewPageAsync();
@@ -35,6 +38,26 @@ public sealed class ScreenshotTests(BrowserApp app, BrowserFixture browser) : IC
             await Assertions.Expect(StoredBubbles(page).Filter(new() { HasText = "photos" })).ToHaveCountAsync(1);
         }
 
+        // The list as it looks in use: a conversation with a reply ("You: …"), one with unread messages, and people online.
+        await using (var devSocket = await SocketClient.ConnectAsync(host, dev))
+        await using (var annSocket = await SocketClient.ConnectAsync(host, ann))
+        {
+            var thanks = await devSocket.SendAndAckAsync(ann.Id, "shot-dev", "Thanks for the intro to the design team!");
+            await annSocket.SendAsync(new { type = "receipt", messageId = thanks.Message().Str("id"), kind = "read" });
+            await annSocket.SendAndAckAsync(dev.Id, "shot-ann", "Any time. They loved your portfolio.");
+        }
+        await using var chloeOnline = await SocketClient.ConnectAsync(host, chloe);
+        await chloeOnline.SendAndAckAsync(ann.Id, "shot-chloe-1", "Did you see the photos from Lisbon?");
+        await chloeOnline.SendAndAckAsync(ann.Id, "shot-chloe-2", "The one at the tram stop is my favourite");
+        // Bob is online and has read Ann's reply: her bubble shows the read ticks.
+        await using var bobOnline = await SocketClient.ConnectAsync(host, bob);
+        using (var bobApi = host.Client(bob.Token))
+        {
+            var history = await bobApi.GetFromJsonAsync<JsonElement>($"/conversations/{ann.Id}/messages", TestContext.Current.CancellationToken);
+            foreach (var m in history.GetProperty("items").EnumerateArray().Where(m => m.Str("receiverId") == bob.Id))
+                await bobOnline.SendAsync(new { type = "receipt", messageId = m.Str("id"), kind = "read" });
+        }
+
         var dir = Path.Combine(BrowserFixture.RepoRoot, "test-artifacts", "screenshots");
         Directory.CreateDirectory(dir);
         var shots = new List<string>();
@@ -53,8 +76,11 @@ public sealed class ScreenshotTests(BrowserApp app, BrowserFixture browser) : IC
             shots.Add(await ShotAsync(page, dir, $"landing-{device}-{theme}.png"));
 
             await LogInAsync(page, ann.Phone, ann.Password);
+            // On a phone the list and the conversation are separate screens: both are worth a look.
+            if (device == "mobile") shots.Add(await ShotAsync(page, dir, $"chat-list-{device}-{theme}.png"));
             await page.GotoAsync($"/chat/{bob.Id}");
             await Assertions.Expect(StoredBubbles(page).Filter(new() { HasText = "photos" })).ToBeVisibleAsync();
+            await Assertions.Expect(page.Locator("#messages [data-delivery='read']")).ToHaveCountAsync(1);
             shots.Add(await ShotAsync(page, dir, $"chat-{device}-{theme}.png"));
 
             await page.GetByRole(AriaRole.Button, new() { Name = "Log out" }).ClickAsync();
@@ -63,7 +89,7 @@ public sealed class ScreenshotTests(BrowserApp app, BrowserFixture browser) : IC
             shots.Add(await ShotAsync(page, dir, $"admin-{device}-{theme}.png"));
         }
 
-        Assert.Equal(12, shots.Count);
+        Assert.Equal(14, shots.Count);
         Assert.Empty(consoleErrors);
         Assert.All(shots, s => Assert.True(new FileInfo(s).Length > 10_000, s + " is suspiciously small"));
     }

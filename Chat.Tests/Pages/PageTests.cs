@@ -136,12 +136,28 @@ public sealed partial class PageTests(SqliteApp app)  : IClassFixture<SqliteApp>
         Assert.False(member.IsAdmin);
         await client.LogInAsync(member);
         Assert.DoesNotContain("href=\"/admin\"", await client.GetStringAsync("/chat"));
-        foreach (var path in new[] { "/admin", "/admin/audit-log" })
+        foreach (var path in new[] { "/admin", "/admin/audit-log", "/admin?handler=stats" })
         {
             var response = await client.GetAsync(path);
             Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
             var forbidden = await client.GetAsync(response.Headers.Location);
             Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
         }
+    }
+
+    [Fact]
+    public async Task The_user_event_stream_is_401_without_a_session_and_opens_with_ready_for_one()
+    {
+        using var anonymous = new Browserless(app.Host);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/chat/events")).StatusCode);
+
+        using var client = new Browserless(app.Host);
+        await client.LogInAsync(await app.Host.RegisterAsync("Sse Reader"));
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/chat/events");
+        using var response = await client.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(TestContext.Current.CancellationToken));
+        Assert.Equal("event: ready", await reader.ReadLineAsync(TestContext.Current.CancellationToken).AsTask().WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
     }
 }

@@ -26,6 +26,7 @@ public static class PagesSetup
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddScoped<CookieSession>();
         builder.Services.AddScoped<ConversationList>();
+        builder.Services.AddSingleton<ListUpdates>();
         builder.Services.AddScoped<SiteStats>();
         return builder;
     }
@@ -33,6 +34,7 @@ public static class PagesSetup
     public static WebApplication MapPages(this WebApplication app)
     {
         app.MapRazorPages();
+        app.MapUserEvents();
         return app;
     }
 }

@@ -60,6 +60,25 @@
     }
   });
 
+  // A list row (after a message on the socket, or a newcomer on the SSE stream) comes as "afterbegin:#conversation-list":
+  // its old copy goes first, so the row moves to the top instead of appearing twice. While a search shows its
+  // results, a row already there is updated in place and no other is added.
+  document.addEventListener('htmx:oobBeforeSwap', function (e) {
+    var d = e.detail;
+    var row = d.fragment && d.fragment.firstElementChild;
+    if (!d.target || !row || !row.id || row.id.indexOf('conversation_') !== 0) return;
+    var existing = document.getElementById(row.id);
+    var search = document.getElementById('directory-search');
+    if (search && search.value.trim() !== '') {
+      d.shouldSwap = false;
+      if (existing) { existing.replaceWith(row); htmx.process(row); }
+      return;
+    }
+    if (existing) existing.remove();
+    var empty = d.target.querySelector('[data-empty]');
+    if (empty) empty.remove();
+  });
+
   document.addEventListener('htmx:oobBeforeSwap', function (e) {
     var d = e.detail;
     if (!d.target || !d.fragment) return;

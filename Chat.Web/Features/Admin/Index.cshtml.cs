@@ -30,6 +30,10 @@ public sealed class IndexModel(AdminUsers users, SiteStats stats) : PageModel
         return Page();
     }
 
+    /// <summary>Just the stats, for the dashboard's polling.</summary>
+    public async Task<IActionResult> OnGetStatsAsync(CancellationToken ct) =>
+        Partial("/Features/Admin/_Stats.cshtml", await stats.CountAsync(ct));
+
     public async Task<IActionResult> OnPostDeleteAsync(long id, string? q, CancellationToken ct)
     {
         Notice = await users.DeleteAsync(Tokens.UserId(User)!.Value, id, ct) switch

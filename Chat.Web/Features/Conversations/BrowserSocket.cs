@@ -71,6 +71,7 @@ sealed class BrowserConnection(WebSocket socket, string id, long userId, long? p
     const int MaxSyncMessages = 500;
     readonly Channel<object> outbound = Channel.CreateBounded<object>(new BoundedChannelOptions(settings.QueueCapacity) { SingleReader = true });
     readonly CancellationTokenSource aborted = new();
+    readonly ListUpdates list = new(fragments);
     volatile bool closing;
 
     sealed record Html(string Value);
@@ -224,6 +225,26 @@ sealed class BrowserConnection(WebSocket socket, string id, long userId, long? p
         _ => null,
     };
 
+    /// <summary>
+    /// The conversation's list row after a message (preview, time, unread badge), moved to the top. The open
+    /// conversation's row shows no badge: this page reads what arrives there (read frames), and its badge would only flash.
+    /// </summary>
+    async Task<string?> ListRowAsync(MessageView m)
+    {
+        if (!long.TryParse(m.SenderId == userId.ToString() ? m.ReceiverId : m.SenderId, out var other)) return null;
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            if (await scope.ServiceProvider.GetRequiredService<ConversationList>().RowAsync(userId, other, aborted.Token) is not { } row) return null;
+            return await list.RowAtTopAsync(other == peer ? row with { Unread = 0 } : row, active: other == peer);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log.LogWarning(e, "Browser socket {ConnectionId} could not render a list row", Id);
+            return null;
+        }
+    }
+
     async Task WriteLoopAsync()
     {
         try
@@ -242,6 +263,7 @@ sealed class BrowserConnection(WebSocket socket, string id, long userId, long? p
                         break;
                     case ChatEvent e:
                         if (await RenderAsync(e) is { } fragment) await SendAsync(fragment);
+                        if (e is MessageEvent { Message: var sentOrReceived } && await ListRowAsync(sentOrReceived) is { } row) await SendAsync(row);
                         if (e is MessageEvent { Message: { DeliveredAt: null } m } && m.ReceiverId == userId.ToString()) await MarkDeliveredAsync(m);
                         break;
                 }

@@ -28,10 +28,14 @@ public sealed class IndexModel(ConversationList list, ConversationDirectory conv
     {
         Me = Tokens.UserId(User)!.Value;
         Search = string.IsNullOrWhiteSpace(q) ? null : q.Trim();
+        if (peerId is not null)
+        {
+            if (!Cursor.TryDecode(before, out var beforeSeq)) return BadRequest();
+            if (await OpenAsync(peerId.Value, beforeSeq, ct) is { } nothingToShow) return nothingToShow;
+        }
+        // After opening, which marks the conversation read: its row shows no unread badge.
         Rows = Search is null ? await list.ForUserAsync(Me, ct) : await list.SearchAsync(Me, Search, ct);
-        if (peerId is null) return Page();
-        if (!Cursor.TryDecode(before, out var beforeSeq)) return BadRequest();
-        return await OpenAsync(peerId.Value, beforeSeq, ct) ?? Page();
+        return Page();
     }
 
     /// <summary>Search as you type: just the rows.</summary>

@@ -28,6 +28,14 @@ public sealed class UserDirectory(ChatDbContext db, ChatSettings settings)
         return new Page<PublicUser>(items, rows.Count > limit ? Cursor.Encode(rows[limit - 1].Id) : null);
     }
 
+    /// <summary>The newest users, except <paramref name="selfId"/>, the bootstrap admin and <paramref name="except"/> (the chat list's "people" rows).</summary>
+    public async Task<IReadOnlyList<PublicUser>> NewestAsync(long selfId, IReadOnlyCollection<long> except, int limit, CancellationToken ct)
+    {
+        var query = db.Users.AsNoTracking().Where(u => u.Id != selfId && !except.Contains(u.Id));
+        if (bootstrapPhone is not null) query = query.Where(u => u.Phone != bootstrapPhone);
+        return (await query.OrderByDescending(u => u.Id).Take(limit).ToListAsync(ct)).Select(PublicUser.From).ToList();
+    }
+
     public Task<User?> FindByPhoneAsync(string phone, CancellationToken ct)
     {
         var normalized = PhoneNumber.Normalize(phone);

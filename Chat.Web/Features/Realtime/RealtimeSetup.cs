@@ -13,6 +13,7 @@ public static class RealtimeSetup
         services.AddSingleton(RealtimeSettings.From(builder.Configuration));
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<PresenceTracker>();
+        services.AddSingleton<OnlineCount>();
         services.AddSingleton<TypingSignals>();
         services.AddSingleton<ClientFrameHandler>();
         services.AddSingleton<SocketGateway>();

@@ -1,0 +1,109 @@
+using Chat.Tests.Infrastructure;
+using Chat.Web.Features.Conversations;
+using Microsoft.Playwright;
+using static Chat.Tests.Browser.ChatPages;
+
+namespace Chat.Tests.Browser;
+
+/// <summary>The chat screen's list lives: newcomers over SSE (/chat/events), presence dots, rows after a message.</summary>
+public sealed class LiveListTests(BrowserApp app, BrowserFixture browser) : IClassFixture<BrowserApp>
+{
+    ChatHost Host => app.Host;
+    static readonly LocatorAssertionsToHaveAttributeOptions Soon = new() { Timeout = 5000 };
+
+    /// <summary>Logs in and opens <paramref name="path"/>, returning once its user-event stream is subscribed.</summary>
+    async Task<(IBrowserContext Context, IPage Page)> OpenAsync(TestUser me, string path = "/chat")
+    {
+        var context = await browser.ContextAsync(Host);
+        var page = await context.NewPageAsync();
+        await LogInAsync(page, me.Phone, me.Password);
+        // The stream answers (headers and a "ready" event) only once it is subscribed to the bus.
+        await page.RunAndWaitForResponseAsync(() => page.GotoAsync(path), r => r.Url.EndsWith(UserEvents.Path, StringComparison.Ordinal));
+        // A reload would also show what the live updates show; this marker proves there was none.
+        await page.EvaluateAsync("() => { window.notReloaded = true; }");
+        return (context, page);
+    }
+
+    static async Task AssertNotReloadedAsync(IPage page) => Assert.True(await page.EvaluateAsync<bool>("() => window.notReloaded === true"));
+
+    [Fact]
+    public async Task A_person_who_registers_appears_in_a_signed_in_users_list_without_a_reload()
+    {
+        var ann = await Host.RegisterAsync("Ann Directory");
+        var (context, page) = await OpenAsync(ann);
+        await using var _ = context;
+
+        var carl = await Host.RegisterAsync("Carl <b>Newcomer</b>");
+
+        var row = page.Locator($"#conversation-list > #conversation_{carl.Id}");
+        await Assertions.Expect(row).ToContainTextAsync("Carl <b>Newcomer</b>", new() { Timeout = 5000 });
+        await Assertions.Expect(row).ToContainTextAsync(carl.Phone);
+        await Assertions.Expect(page.Locator("#conversation-list > li").First).ToHaveIdAsync($"conversation_{carl.Id}");
+        await Assertions.Expect(page.Locator("#conversation-list b")).ToHaveCountAsync(0);
+        await AssertNotReloadedAsync(page);
+
+        // The row is a link to the conversation like any other.
+        await row.GetByRole(AriaRole.Link).ClickAsync();
+        await page.WaitForURLAsync($"**/chat/{carl.Id}");
+    }
+
+    [Fact]
+    public async Task A_peers_presence_dot_turns_online_when_they_open_the_app_and_offline_when_they_close_it()
+    {
+        var ann = await Host.RegisterAsync("Ann Presence");
+        var bob = await Host.RegisterAsync("Bob Presence");
+        // A conversation makes them peers, who hear of each other's presence. Ann writes, so Bob has never been online.
+        await using (var annSocket = await SocketClient.ConnectAsync(Host, ann))
+            await annSocket.SendAndAckAsync(bob.Id, "presence-hello", "Hello Bob");
+        var (annContext, annPage) = await OpenAsync(ann);
+        await using var _ = annContext;
+        var dot = annPage.Locator($"#conversation_{bob.Id} #presence_{bob.Id}");
+        await Assertions.Expect(dot).ToHaveAttributeAsync("data-online", "false", Soon);
+
+        var bobContext = await browser.ContextAsync(Host);
+        var bobPage = await bobContext.NewPageAsync();
+        await LogInAsync(bobPage, bob.Phone, bob.Password);
+        await Assertions.Expect(dot).ToHaveAttributeAsync("data-online", "true", Soon);
+
+        await bobContext.CloseAsync();
+        await Assertions.Expect(dot).ToHaveAttributeAsync("data-online", "false", Soon);
+        await AssertNotReloadedAsync(annPage);
+    }
+
+    [Fact]
+    public async Task A_message_for_a_conversation_that_is_not_open_updates_its_row_and_unread_badge_which_clears_when_opened()
+    {
+        var ann = await Host.RegisterAsync("Ann Rows");
+        var bob = await Host.RegisterAsync("Bob Rows");
+        var cat = await Host.RegisterAsync("Cat Rows");
+        await using var bobSocket = await SocketClient.ConnectAsync(Host, bob);
+        await bobSocket.SendAndAckAsync(ann.Id, "rows-1", "An old message");
+        await using (var catSocket = await SocketClient.ConnectAsync(Host, cat))
+            await catSocket.SendAndAckAsync(ann.Id, "rows-2", "Newer, from Cat");
+        var (context, page) = await OpenAsync(ann, $"/chat/{cat.Id}");
+        await using var _ = context;
+        var bobRow = page.Locator($"#conversation-list > #conversation_{bob.Id}");
+        var badge = bobRow.Locator("[aria-label$=' unread']");
+        await Assertions.Expect(badge).ToHaveTextAsync("1");
+        await Assertions.Expect(page.Locator("#conversation-list > li").First).ToHaveIdAsync($"conversation_{cat.Id}");
+
+        await bobSocket.SendAndAckAsync(ann.Id, "rows-3", "Are you there?");
+
+        await Assertions.Expect(bobRow).ToContainTextAsync("Are you there?", new() { Timeout = 5000 });
+        await Assertions.Expect(badge).ToHaveTextAsync("2");
+        await Assertions.Expect(page.Locator("#conversation-list > li").First).ToHaveIdAsync($"conversation_{bob.Id}");
+        await Assertions.Expect(page.Locator($"#conversation_{bob.Id}")).ToHaveCountAsync(1);
+        // The open conversation (Cat's) did not get the message.
+        await Assertions.Expect(Bubbles(page)).ToHaveTextAsync(["Newer, from Cat"]);
+        await AssertNotReloadedAsync(page);
+
+        // Ann's own reply moves Cat's row up with a "You:" preview, and opening Bob's conversation clears its badge.
+        await SendAsync(page, "Back in a minute");
+        await Assertions.Expect(page.Locator("#conversation-list > li").First).ToHaveIdAsync($"conversation_{cat.Id}", new() { Timeout = 5000 });
+        await Assertions.Expect(page.Locator($"#conversation_{cat.Id}")).ToContainTextAsync("You: Back in a minute");
+        await bobRow.GetByRole(AriaRole.Link).ClickAsync();
+        await page.WaitForURLAsync($"**/chat/{bob.Id}");
+        await Assertions.Expect(Bubbles(page)).ToHaveTextAsync(["An old message", "Are you there?"]);
+        await Assertions.Expect(page.Locator($"#conversation_{bob.Id} [aria-label$=' unread']")).ToHaveCountAsync(0);
+    }
+}

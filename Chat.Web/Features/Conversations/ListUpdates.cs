@@ -1,0 +1,23 @@
+using Chat.Web.Features.Shared;
+
+namespace Chat.Web.Features.Conversations;
+
+/// <summary>
+/// The live fragments of the left-hand list, written once for both channels that push them: the browser socket
+/// (a conversation's row after a message) and the SSE user-event stream (a newcomer's row, presence dots).
+/// Rendered by the same Razor components as the page, so every user string is encoded.
+/// </summary>
+public sealed class ListUpdates(FragmentRenderer fragments)
+{
+    /// <summary>
+    /// A row placed at the top of #conversation-list. The page's script (live.js) removes the row's previous copy
+    /// first, so a conversation with new activity moves up instead of appearing twice.
+    /// </summary>
+    public async Task<string> RowAtTopAsync(ConversationRow row, bool active) =>
+        "<div hx-swap-oob=\"afterbegin:#conversation-list\">" +
+        await fragments.RenderAsync<ConversationListItem>(new Dictionary<string, object?> { ["Row"] = row, ["Active"] = active }) + "</div>";
+
+    /// <summary>The dot of presence_&lt;userId&gt;, swapped in place wherever the page shows it.</summary>
+    public Task<string> PresenceAsync(long userId, bool online) =>
+        fragments.RenderAsync<PresenceDot>(new Dictionary<string, object?> { ["UserId"] = userId, ["Online"] = online, ["OutOfBand"] = true });
+}
