@@ -50,10 +50,11 @@ public sealed class OnlineCount(IPresenceStore store, ConnectionRegistry registr
         var redis = services.GetRequiredService<IConnectionMultiplexer>();
         var db = redis.GetDatabase();
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        var online = 0;
+        // The keys' live-entry counts go out together (pipelined): one round trip's wait, not one per user.
+        var counts = new List<Task<long>>();
         foreach (var server in redis.GetServers().Where(s => s.IsConnected && !s.IsReplica))
             await foreach (var key in server.KeysAsync(pattern: $"{settings.RedisPrefix}presence:*", pageSize: 500))
-                if (await db.SortedSetLengthAsync(key, now, double.PositiveInfinity) > 0) online++;
-        return online;
+                counts.Add(db.SortedSetLengthAsync(key, now, double.PositiveInfinity));
+        return (await Task.WhenAll(counts)).Count(live => live > 0);
     }
 }
