@@ -114,6 +114,35 @@ public sealed partial class PageTests(SqliteApp app)  : IClassFixture<SqliteApp>
     }
 
     [Fact]
+    public async Task The_online_dot_is_shown_for_conversation_peers_only_never_for_directory_rows()
+    {
+        using var client = new Browserless(app.Host);
+        var ann = await app.Host.RegisterAsync("Dot Ann");
+        var bob = await app.Host.RegisterAsync("Dot Bob");
+        var carl = await app.Host.RegisterAsync("Dot Carl");
+        // Both are online; only Bob has a conversation with Ann.
+        await using var bobSocket = await SocketClient.ConnectAsync(app.Host, bob);
+        await using var carlSocket = await SocketClient.ConnectAsync(app.Host, carl);
+        await bobSocket.SendAndAckAsync(ann.Id, "dot-hello", "Hi Ann");
+        await client.LogInAsync(ann);
+
+        var html = await client.GetStringAsync("/chat");
+        for (var tries = 0; !html.Contains($"id=\"presence_{bob.Id}\" data-online=\"true\"") && tries < 50; tries++)
+        {
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+            html = await client.GetStringAsync("/chat");
+        }
+        Assert.Contains($"id=\"presence_{bob.Id}\" data-online=\"true\"", html);
+        Assert.Contains($"id=\"conversation_{carl.Id}\"", html);
+        Assert.DoesNotContain($"presence_{carl.Id}", html);
+
+        client.Http.DefaultRequestHeaders.Add("HX-Request", "true");
+        var found = await client.GetStringAsync("/chat?handler=search&q=" + Uri.EscapeDataString("Dot Carl"));
+        Assert.Contains($"id=\"conversation_{carl.Id}\"", found);
+        Assert.DoesNotContain($"presence_{carl.Id}", found);
+    }
+
+    [Fact]
     public async Task Directory_search_renders_names_as_text()
     {
         using var client = new Browserless(app.Host);

@@ -23,7 +23,7 @@ public sealed class ConversationList(ChatDbContext db, UserDirectory directory, 
         var rows = await RowsAsync(me, db.Conversations.Where(c => c.AId == me || c.BId == me), ct);
         var talkedTo = rows.Select(r => r.PeerId).ToList();
         var people = await directory.NewestAsync(me, talkedTo, NewPeopleShown, ct);
-        return [.. rows, .. await WithPresenceAsync(people.Select(DirectoryRow))];
+        return [.. rows, .. people.Select(DirectoryRow)];
     }
 
     /// <summary>The list row of one conversation as it is now (for a live update), or null while it has no messages.</summary>
@@ -33,8 +33,8 @@ public sealed class ConversationList(ChatDbContext db, UserDirectory directory, 
         return (await RowsAsync(me, db.Conversations.Where(c => c.AId == a && c.BId == b), ct)).FirstOrDefault();
     }
 
-    /// <summary>A directory row: a person without a conversation, their phone where the preview goes.</summary>
-    public static ConversationRow DirectoryRow(PublicUser u) => new(long.Parse(u.Id), u.DisplayName, u.Phone, null, null, 0, Online: false);
+    /// <summary>A directory row: a person without a conversation, their phone where the preview goes, no presence.</summary>
+    public static ConversationRow DirectoryRow(PublicUser u) => new(long.Parse(u.Id), u.DisplayName, u.Phone, null, null, 0, Online: null);
 
     async Task<IReadOnlyList<ConversationRow>> RowsAsync(long me, IQueryable<Conversation> conversations, CancellationToken ct)
     {
@@ -61,7 +61,7 @@ public sealed class ConversationList(ChatDbContext db, UserDirectory directory, 
     public async Task<IReadOnlyList<ConversationRow>> SearchAsync(long me, string? search, CancellationToken ct)
     {
         var page = await directory.ListAsync(me, 0, 20, search, ct);
-        return await WithPresenceAsync(page.Items.Select(DirectoryRow));
+        return [.. page.Items.Select(DirectoryRow)];
     }
 
     /// <summary>The online dot from the presence store, which spans every node (one cheap lookup per row; a list is short).</summary>
