@@ -30,6 +30,9 @@ public sealed class LiveListTests(BrowserApp app, BrowserFixture browser) : ICla
     public async Task A_person_who_registers_appears_in_a_signed_in_users_list_without_a_reload()
     {
         var ann = await Host.RegisterAsync("Ann Directory");
+        var bob = await Host.RegisterAsync("Bob Directory");
+        await using (var bobSocket = await SocketClient.ConnectAsync(Host, bob))
+            await bobSocket.SendAndAckAsync(ann.Id, "directory-hello", "Hello Ann");
         var (context, page) = await OpenAsync(ann);
         await using var _ = context;
 
@@ -38,9 +41,15 @@ public sealed class LiveListTests(BrowserApp app, BrowserFixture browser) : ICla
         var row = page.Locator($"#conversation-list > #conversation_{carl.Id}");
         await Assertions.Expect(row).ToContainTextAsync("Carl <b>Newcomer</b>", new() { Timeout = 5000 });
         await Assertions.Expect(row).ToContainTextAsync(carl.Phone);
-        await Assertions.Expect(page.Locator("#conversation-list > li").First).ToHaveIdAsync($"conversation_{carl.Id}");
         await Assertions.Expect(page.Locator("#conversation-list b")).ToHaveCountAsync(0);
+        // Where a reload puts them: below the conversations, first among the people without one.
+        var rows = page.Locator("#conversation-list > li");
+        await Assertions.Expect(rows.Nth(0)).ToHaveIdAsync($"conversation_{bob.Id}");
+        await Assertions.Expect(rows.Nth(1)).ToHaveIdAsync($"conversation_{carl.Id}");
         await AssertNotReloadedAsync(page);
+        await page.ReloadAsync();
+        await Assertions.Expect(rows.Nth(0)).ToHaveIdAsync($"conversation_{bob.Id}");
+        await Assertions.Expect(rows.Nth(1)).ToHaveIdAsync($"conversation_{carl.Id}");
 
         // The row is a link to the conversation like any other.
         await row.GetByRole(AriaRole.Link).ClickAsync();

@@ -61,7 +61,7 @@
   });
 
   // A list row (after a message on the socket, or a newcomer on the SSE stream) comes as "afterbegin:#conversation-list":
-  // its old copy goes first, so the row moves to the top instead of appearing twice. While a search shows its
+  // its old copy goes first, so the row moves to the top instead of appearing twice (a newcomer's, below the conversations). While a search shows its
   // results, a row already there is updated in place and no other is added.
   document.addEventListener('htmx:oobBeforeSwap', function (e) {
     var d = e.detail;
@@ -77,6 +77,13 @@
     if (existing) existing.remove();
     var empty = d.target.querySelector('[data-empty]');
     if (empty) empty.remove();
+    // A newcomer (a person, no conversation yet) goes where a reload would put them: first below the conversations.
+    if (row.getAttribute('data-row') === 'person') {
+      d.shouldSwap = false;
+      d.target.insertBefore(row, d.target.querySelector(':scope > [data-row="person"]'));
+      row.removeAttribute('hx-swap-oob');
+      htmx.process(row);
+    }
   });
 
   document.addEventListener('htmx:oobBeforeSwap', function (e) {
