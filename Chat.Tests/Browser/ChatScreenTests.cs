@@ -209,6 +209,8 @@ public sealed class ChatScreenTests(BrowserApp app, BrowserFixture browser) : IC
         await Assertions.Expect(Bubbles(page).First).ToHaveTextAsync("history 01");
         // The message that was at the top before the older page arrived is still on screen: no jump.
         await Assertions.Expect(anchor).ToBeInViewportAsync();
+        // All sent today: the older page's separator for today is not repeated above the newest page's.
+        await Assertions.Expect(page.Locator("#messages [role='separator']")).ToHaveCountAsync(1);
         var seqs = await page.Locator("#messages [data-seq]").EvaluateAllAsync<long[]>("els => els.map(e => Number(e.dataset.seq))");
         Assert.Equal(Enumerable.Range(1, 45).Select(i => (long)i), seqs);
     }

@@ -70,6 +70,47 @@ public sealed class LiveChatTests(BrowserApp app, BrowserFixture browser) : ICla
     }
 
     [Fact]
+    public async Task Times_show_on_the_readers_clock_in_bubbles_sent_and_received_live_and_after_a_reload()
+    {
+        var ann = await Host.RegisterAsync("Ann Clock");
+        var bob = await Host.RegisterAsync("Bob Clock");
+        // Kolkata is UTC+5:30: no whole-hour slip can pass for it.
+        await using var context = await browser.ContextAsync(Host, timezoneId: "Asia/Kolkata");
+        var page = await context.NewPageAsync();
+        await LogInAsync(page, ann.Phone, ann.Password);
+        var connected = page.WaitForWebSocketAsync(new() { Predicate = ws => ws.Url.Contains("/chat/socket") });
+        await page.GotoAsync($"/chat/{bob.Id}");
+        await connected;
+
+        await SendAsync(page, "Sent from Kolkata");
+        await Assertions.Expect(StoredBubbles(page)).ToHaveCountAsync(1, new() { Timeout = 5000 });
+        await using (var bobSocket = await SocketClient.ConnectAsync(Host, bob))
+            await bobSocket.SendAndAckAsync(ann.Id, "clock-live", "Received live");
+        await Assertions.Expect(StoredBubbles(page)).ToHaveCountAsync(2, new() { Timeout = 5000 });
+        await AssertShownInKolkataAsync(page);
+
+        await page.ReloadAsync();
+        await AssertShownInKolkataAsync(page);
+    }
+
+    static async Task AssertShownInKolkataAsync(IPage page)
+    {
+        var kolkata = TimeZoneInfo.FindSystemTimeZoneById("Asia/Kolkata");
+        var times = await StoredBubbles(page).Locator("time")
+            .EvaluateAllAsync<string[][]>("ts => ts.map(t => [t.getAttribute('datetime'), t.textContent])");
+        Assert.Equal(2, times.Length);
+        foreach (var t in times)
+        {
+            var utc = DateTime.Parse(t[0], null, System.Globalization.DateTimeStyles.AdjustToUniversal);
+            Assert.Equal(TimeZoneInfo.ConvertTimeFromUtc(utc, kolkata).ToString("HH:mm"), t[1]);
+        }
+        var day = DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(DateTime.UtcNow, kolkata));
+        // One separator for the day, live as after a reload (not one per live message, not none).
+        await Assertions.Expect(page.Locator("#messages [role='separator']")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("#messages [role='separator']")).ToHaveAttributeAsync("data-day", day.ToString("yyyy-MM-dd"));
+    }
+
+    [Fact]
     public async Task Messages_sent_while_the_recipient_is_offline_all_appear_once_in_order_when_back_online()
     {
         var ann = await Host.RegisterAsync("Ann Offline");

@@ -33,7 +33,7 @@ public sealed class BrowserFixture : IAsyncDisposable
 
     /// <summary>A fresh browser context (its own cookies and storage) aimed at <paramref name="host"/>.</summary>
     public async Task<IBrowserContext> ContextAsync(ChatHost host, bool javaScript = true, int width = 1280, int height = 800,
-        ColorScheme colorScheme = ColorScheme.Light)
+        ColorScheme colorScheme = ColorScheme.Light, string? timezoneId = null)
     {
         var context = await (await BrowserAsync()).NewContextAsync(new()
         {
@@ -42,6 +42,7 @@ public sealed class BrowserFixture : IAsyncDisposable
             ViewportSize = new() { Width = width, Height = height },
             ColorScheme = colorScheme,
             Locale = "en-GB",
+            TimezoneId = timezoneId,
         });
         // Generous: the CI machine has 2 cores shared by the app, PostgreSQL and Chromium.
         context.SetDefaultTimeout(20_000);

@@ -39,4 +39,24 @@ public sealed class FragmentRendererTests(SqliteApp app) : IClassFixture<SqliteA
         Assert.Contains("aria-label=\"3 unread\"", html);
         Assert.Contains("Zoe &lt;i&gt;", html);
     }
+
+    [Fact]
+    public async Task Times_and_date_separators_follow_the_readers_time_zone()
+    {
+        var fragments = app.Host.Services.GetRequiredService<FragmentRenderer>();
+        // 20:00 UTC on Thursday 1 January is 05:00 on Friday 2 January in Tokyo: another time and another day.
+        var bubble = new Bubble(1, 1, "tz-1", "late", new DateTime(2026, 1, 1, 20, 0, 0, DateTimeKind.Utc), Own: false, TickState.Sent);
+        async Task<string> RenderIn(ViewerTime time) =>
+            await fragments.RenderAsync<MessageList>(new Dictionary<string, object?> { ["Bubbles"] = new[] { bubble }, ["Time"] = time });
+
+        var utc = await RenderIn(ViewerTime.Utc);
+        Assert.Contains("Thursday, 1 January 2026", utc);
+        Assert.Contains(">20:00</time>", utc);
+
+        var tokyo = await RenderIn(new ViewerTime(TimeZoneInfo.FindSystemTimeZoneById("Asia/Tokyo")));
+        Assert.Contains("data-day=\"2026-01-02\"", tokyo);
+        Assert.Contains("Friday, 2 January 2026", tokyo);
+        Assert.Contains(">05:00</time>", tokyo);
+        Assert.Contains("datetime=\"2026-01-01T20:00:00.0000000Z\"", tokyo); // the machine-readable time stays UTC
+    }
 }

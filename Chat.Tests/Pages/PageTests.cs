@@ -14,9 +14,11 @@ public sealed partial class PageTests(SqliteApp app)  : IClassFixture<SqliteApp>
     sealed class Browserless : IDisposable
     {
         public readonly HttpClient Http;
+        public readonly HttpMessageHandler Handler;
         public Browserless(ChatHost host)
         {
-            Http = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = host.Address };
+            Handler = new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false };
+            Http = new HttpClient(Handler) { BaseAddress = host.Address };
             Http.DefaultRequestHeaders.Accept.ParseAdd("text/html");
         }
 
@@ -140,6 +142,35 @@ public sealed partial class PageTests(SqliteApp app)  : IClassFixture<SqliteApp>
         var found = await client.GetStringAsync("/chat?handler=search&q=" + Uri.EscapeDataString("Dot Carl"));
         Assert.Contains($"id=\"conversation_{carl.Id}\"", found);
         Assert.DoesNotContain($"presence_{carl.Id}", found);
+    }
+
+    [Fact]
+    public async Task Times_render_in_the_zone_the_tz_cookie_names_and_a_bad_cookie_falls_back_to_utc()
+    {
+        var me = await app.Host.RegisterAsync("Clock Reader");
+        var peer = await app.Host.RegisterAsync("Clock Peer");
+        await using (var socket = await SocketClient.ConnectAsync(app.Host, peer))
+            await socket.SendAndAckAsync(me.Id, "clock-1", "What time is it?");
+        using var client = new Browserless(app.Host);
+        await client.LogInAsync(me);
+        var cookies = ((HttpClientHandler)client.Handler).CookieContainer;
+
+        async Task<(DateTime Utc, string Shown)> BubbleTime(string? zone)
+        {
+            if (zone is not null) cookies.Add(app.Host.Address, new Cookie("tz", zone));
+            var response = await client.GetAsync($"/chat/{peer.Id}");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var match = Regex.Match(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken),
+                "<time datetime=\"([^\"]+)\">([0-9:]+)</time>");
+            return (DateTime.Parse(match.Groups[1].Value, null, System.Globalization.DateTimeStyles.AdjustToUniversal), match.Groups[2].Value);
+        }
+
+        var (sentAt, shown) = await BubbleTime(null);
+        Assert.Equal(sentAt.ToString("HH:mm"), shown);
+        var kolkata = TimeZoneInfo.FindSystemTimeZoneById("Asia/Kolkata");
+        Assert.Equal(TimeZoneInfo.ConvertTimeFromUtc(sentAt, kolkata).ToString("HH:mm"), (await BubbleTime("Asia/Kolkata")).Shown);
+        foreach (var hostile in new[] { "../../../../etc/passwd", "Not/A_Zone", "Asia/Kolkata/..", new string('A', 300), "/usr/share/zoneinfo/UTC" })
+            Assert.Equal(sentAt.ToString("HH:mm"), (await BubbleTime(hostile)).Shown);
     }
 
     [Fact]

@@ -89,8 +89,9 @@
   document.addEventListener('htmx:oobBeforeSwap', function (e) {
     var d = e.detail;
     if (!d.target || !d.fragment) return;
-    var bubble = d.fragment.firstElementChild;
-    if (!bubble || !bubble.id || bubble.id.indexOf('message_') !== 0) return;
+    var bubble = d.fragment.querySelector(':scope > [id^="message_"]');
+    if (!bubble) return;
+    var separator = d.fragment.querySelector(':scope > [data-day]');
     var list = document.getElementById('messages');
     if (!list) return;
     d.shouldSwap = false;
@@ -110,9 +111,16 @@
       var empty = list.querySelector('[data-empty]');
       if (empty) empty.remove();
     }
+    // The day's separator goes in only where the day changes (the first message, or the first after midnight).
+    if (separator && dayBefore(bubble) !== separator.getAttribute('data-day')) list.insertBefore(separator, bubble);
     htmx.process(bubble);
     if (atBottom) list.scrollTop = list.scrollHeight;
   });
+
+  function dayBefore(el) {
+    for (var e = el.previousElementSibling; e; e = e.previousElementSibling) if (e.hasAttribute('data-day')) return e.getAttribute('data-day');
+    return null;
+  }
 
   // Typing: "start" at most every 2 s while keys go in, "stop" when the box empties, loses focus or sends.
   document.addEventListener('input', function (e) {

@@ -59,13 +59,13 @@ public sealed class BrowserSocket(SocketGateway gateway, ConnectionRegistry regi
             KeepAliveInterval = TimeSpan.FromSeconds(settings.KeepAliveSeconds),
             KeepAliveTimeout = TimeSpan.FromSeconds(settings.KeepAliveSeconds * 2),
         });
-        var connection = new BrowserConnection(socket, registry.NewConnectionId(), me, peer, settings, fragments, scopes, log);
+        var connection = new BrowserConnection(socket, registry.NewConnectionId(), me, peer, ViewerTime.From(http.Request), settings, fragments, scopes, log);
         await gateway.RunRegisteredAsync(connection, tokenVersion, connection.RunAsync);
     }
 }
 
 /// <summary>One browser tab's socket: a bounded queue and a single writer that renders events to HTML.</summary>
-sealed class BrowserConnection(WebSocket socket, string id, long userId, long? peer, RealtimeSettings settings, FragmentRenderer fragments,
+sealed class BrowserConnection(WebSocket socket, string id, long userId, long? peer, ViewerTime time, RealtimeSettings settings, FragmentRenderer fragments,
     IServiceScopeFactory scopes, ILogger log) : IChatEventSink
 {
     const int MaxSyncMessages = 500;
@@ -206,10 +206,13 @@ sealed class BrowserConnection(WebSocket socket, string id, long userId, long? p
         }
     }
 
-    /// <summary>A bubble appended to the open conversation; the page's script replaces a bubble of the same id instead (never twice).</summary>
+    /// <summary>
+    /// A bubble appended to the open conversation, after its day's separator; the page's script replaces a bubble of the same
+    /// id instead (never twice) and keeps the separator only where the day changes.
+    /// </summary>
     async Task<string> AppendAsync(MessageView m) =>
         "<div hx-swap-oob=\"beforeend:#messages\">" +
-        await fragments.RenderAsync<MessageBubble>(new Dictionary<string, object?> { ["Bubble"] = Bubble.From(m, userId) }) + "</div>";
+        await fragments.RenderAsync<MessageList>(new Dictionary<string, object?> { ["Bubbles"] = new[] { Bubble.From(m, userId) }, ["Time"] = time }) + "</div>";
 
     async Task<string?> RenderAsync(ChatEvent e) => e switch
     {
@@ -236,7 +239,7 @@ sealed class BrowserConnection(WebSocket socket, string id, long userId, long? p
         {
             await using var scope = scopes.CreateAsyncScope();
             if (await scope.ServiceProvider.GetRequiredService<ConversationList>().RowAsync(userId, other, aborted.Token) is not { } row) return null;
-            return await list.RowAtTopAsync(other == peer ? row with { Unread = 0 } : row, active: other == peer);
+            return await list.RowAtTopAsync(other == peer ? row with { Unread = 0 } : row, active: other == peer, time);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -1,6 +1,7 @@
 using Chat.Web.Data;
 using Chat.Web.Features.Auth;
 using Chat.Web.Features.Messaging;
+using Chat.Web.Features.Shared;
 using Chat.Web.Infrastructure;
 using Htmx;
 using Microsoft.AspNetCore.Mvc;
@@ -16,6 +17,9 @@ public sealed class IndexModel(ConversationList list, ConversationDirectory conv
 {
     public long Me { get; private set; }
     public IReadOnlyList<ConversationRow> Rows { get; private set; } = [];
+    /// <summary>The reader's clock for every time on the page (their browser's zone, else UTC).</summary>
+    public ViewerTime Time => time ??= ViewerTime.From(Request);
+    ViewerTime? time;
     public string? Search { get; private set; }
     public User? Peer { get; private set; }
     public IReadOnlyList<Bubble> Bubbles { get; private set; } = [];

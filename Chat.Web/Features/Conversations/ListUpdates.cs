@@ -13,9 +13,9 @@ public sealed class ListUpdates(FragmentRenderer fragments)
     /// A row placed at the top of #conversation-list. The page's script (live.js) removes the row's previous copy
     /// first, so a conversation with new activity moves up instead of appearing twice.
     /// </summary>
-    public async Task<string> RowAtTopAsync(ConversationRow row, bool active) =>
+    public async Task<string> RowAtTopAsync(ConversationRow row, bool active, ViewerTime time) =>
         "<div hx-swap-oob=\"afterbegin:#conversation-list\">" +
-        await fragments.RenderAsync<ConversationListItem>(new Dictionary<string, object?> { ["Row"] = row, ["Active"] = active }) + "</div>";
+        await fragments.RenderAsync<ConversationListItem>(new Dictionary<string, object?> { ["Row"] = row, ["Active"] = active, ["Time"] = time }) + "</div>";
 
     /// <summary>The dot of presence_&lt;userId&gt;, swapped in place wherever the page shows it.</summary>
     public Task<string> PresenceAsync(long userId, bool online) =>

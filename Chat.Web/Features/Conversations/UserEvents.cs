@@ -2,6 +2,7 @@ using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using Chat.Web.Features.Auth;
 using Chat.Web.Features.Realtime;
+using Chat.Web.Features.Shared;
 
 namespace Chat.Web.Features.Conversations;
 
@@ -28,10 +29,10 @@ public static class UserEvents
     static IResult Stream(HttpContext http, ConnectionRegistry registry, ListUpdates list)
     {
         if (http.User.Identity?.IsAuthenticated != true || Tokens.UserId(http.User) is not { } me) return TypedResults.Unauthorized();
-        return TypedResults.ServerSentEvents(RenderAsync(me, registry, list, http.RequestAborted));
+        return TypedResults.ServerSentEvents(RenderAsync(me, registry, list, ViewerTime.From(http.Request), http.RequestAborted));
     }
 
-    static async IAsyncEnumerable<SseItem<string>> RenderAsync(long me, ConnectionRegistry registry, ListUpdates list,
+    static async IAsyncEnumerable<SseItem<string>> RenderAsync(long me, ConnectionRegistry registry, ListUpdates list, ViewerTime time,
         [EnumeratorCancellation] CancellationToken ct)
     {
         await using var events = registry.SubscribeAsync(me, ct).GetAsyncEnumerator(ct);
@@ -48,7 +49,7 @@ public static class UserEvents
                     yield return new SseItem<string>("", SignedOut);
                     yield break;
                 case UserRegisteredEvent { User: var user } when user.Id != me.ToString():
-                    yield return new SseItem<string>(await list.RowAtTopAsync(ConversationList.DirectoryRow(user), active: false), UserRegistered);
+                    yield return new SseItem<string>(await list.RowAtTopAsync(ConversationList.DirectoryRow(user), active: false, time), UserRegistered);
                     break;
                 case PresenceEvent p when long.TryParse(p.UserId, out var userId):
                     yield return new SseItem<string>(await list.PresenceAsync(userId, p.Online), Presence);

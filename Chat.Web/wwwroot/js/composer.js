@@ -31,6 +31,9 @@
       bubble.id = 'message_' + clientId;
       // textContent, never innerHTML: what the person typed is text, not markup.
       bubble.querySelector('[data-text]').textContent = text;
+      // Sent now, on the reader's clock (the template's time is the page's); the server's copy replaces it.
+      var time = bubble.querySelector('time');
+      if (time) { var now = new Date(); time.textContent = ('0' + now.getHours()).slice(-2) + ':' + ('0' + now.getMinutes()).slice(-2); time.setAttribute('datetime', now.toISOString()); }
       list.appendChild(bubble);
       list.scrollTop = list.scrollHeight;
     }

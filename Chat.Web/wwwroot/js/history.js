@@ -17,6 +17,13 @@
   });
   document.addEventListener('htmx:afterSwap', function () {
     var l = list();
-    if (l && before) { l.scrollTop = before.top + (l.scrollHeight - before.height); before = null; }
+    if (!l || !before) return;
+    // An older page that ends on the day the list started with repeats that day's separator: keep only the first.
+    var day = null;
+    l.querySelectorAll('[data-day]').forEach(function (s) {
+      if (s.getAttribute('data-day') === day) s.remove(); else day = s.getAttribute('data-day');
+    });
+    l.scrollTop = before.top + (l.scrollHeight - before.height);
+    before = null;
   });
 })();

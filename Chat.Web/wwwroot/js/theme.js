@@ -28,3 +28,13 @@
   media.addEventListener('change', apply);
   apply();
 })();
+
+// The server renders every time (bubbles, list rows, date separators), so it needs the reader's time zone:
+// the IANA name goes in the "tz" cookie (ViewerTime.cs). Without JavaScript, times are UTC.
+(function () {
+  try {
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (!zone || document.cookie.split('; ').indexOf('tz=' + zone) >= 0) return;
+    document.cookie = 'tz=' + zone + '; path=/; max-age=31536000; samesite=lax' + (location.protocol === 'https:' ? '; secure' : '');
+  } catch (e) { /* no Intl: UTC */ }
+})();
