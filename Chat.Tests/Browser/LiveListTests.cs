@@ -64,19 +64,27 @@ public sealed class LiveListTests(BrowserApp app, BrowserFixture browser) : ICla
         // A conversation makes them peers, who hear of each other's presence. Ann writes, so Bob has never been online.
         await using (var annSocket = await SocketClient.ConnectAsync(Host, ann))
             await annSocket.SendAndAckAsync(bob.Id, "presence-hello", "Hello Bob");
-        var (annContext, annPage) = await OpenAsync(ann);
+        // Ann has their conversation open: the list's dot and the header's status line both follow Bob.
+        var (annContext, annPage) = await OpenAsync(ann, $"/chat/{bob.Id}");
         await using var _ = annContext;
         var dot = annPage.Locator($"#conversation_{bob.Id} #presence_{bob.Id}");
+        var status = annPage.Locator($"header #status_{bob.Id}");
         await Assertions.Expect(dot).ToHaveAttributeAsync("data-online", "false", Soon);
+        await Assertions.Expect(status).ToHaveTextAsync(""); // never seen yet
 
         var bobContext = await browser.ContextAsync(Host);
         var bobPage = await bobContext.NewPageAsync();
         await LogInAsync(bobPage, bob.Phone, bob.Password);
         await Assertions.Expect(dot).ToHaveAttributeAsync("data-online", "true", Soon);
+        await Assertions.Expect(status).ToHaveTextAsync("· online");
 
         await bobContext.CloseAsync();
         await Assertions.Expect(dot).ToHaveAttributeAsync("data-online", "false", Soon);
+        await Assertions.Expect(status).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^· last seen today at \d\d:\d\d$"));
         await AssertNotReloadedAsync(annPage);
+        // The page renders the same from the database: last seen is stored at the last disconnect.
+        await annPage.ReloadAsync();
+        await Assertions.Expect(status).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^· last seen today at \d\d:\d\d$"));
     }
 
     [Fact]

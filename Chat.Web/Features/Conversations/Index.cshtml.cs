@@ -1,6 +1,7 @@
 using Chat.Web.Data;
 using Chat.Web.Features.Auth;
 using Chat.Web.Features.Messaging;
+using Chat.Web.Features.Realtime;
 using Chat.Web.Features.Shared;
 using Chat.Web.Infrastructure;
 using Htmx;
@@ -13,7 +14,8 @@ namespace Chat.Web.Features.Conversations;
 /// The chat screen: /chat is the list, /chat/{peerId} the conversation beside it. Reads go through
 /// ConversationList, sends through MessageSender — the same services as the JSON API and the socket.
 /// </summary>
-public sealed class IndexModel(ConversationList list, ConversationDirectory conversations, Accounts accounts, MessageSender sender) : PageModel
+public sealed class IndexModel(ConversationList list, ConversationDirectory conversations, Accounts accounts, MessageSender sender,
+    PresenceTracker presence) : PageModel
 {
     public long Me { get; private set; }
     public IReadOnlyList<ConversationRow> Rows { get; private set; } = [];
@@ -23,6 +25,8 @@ public sealed class IndexModel(ConversationList list, ConversationDirectory conv
     public string? Search { get; private set; }
     public User? Peer { get; private set; }
     public IReadOnlyList<Bubble> Bubbles { get; private set; } = [];
+    /// <summary>The open conversation's peer is online; null where presence is not shared (no conversation yet).</summary>
+    public bool? PeerOnline { get; private set; }
     public string? OlderCursor { get; private set; }
     public string? SendError { get; private set; }
     /// <summary>A fresh id for the next message; a double-submitted form re-uses it and stores nothing twice.</summary>
@@ -91,6 +95,7 @@ public sealed class IndexModel(ConversationList list, ConversationDirectory conv
         Peer = await accounts.FindAsync(peerId, ct);
         if (Peer is null) return NotFound();
         if (await conversations.FindAsync(Me, peerId, ct) is not PairResult.Found(var conversation)) return null;
+        PeerOnline = await presence.IsOnlineAsync(peerId);
         if (beforeSeq > 0) (Bubbles, OlderCursor) = await list.OlderAsync(Me, conversation.Id, beforeSeq, ct);
         else (Bubbles, OlderCursor, _) = await list.OpenAsync(Me, conversation.Id, ct);
         return null;

@@ -1,3 +1,4 @@
+using Chat.Web.Features.Realtime;
 using Chat.Web.Features.Shared;
 
 namespace Chat.Web.Features.Conversations;
@@ -17,7 +18,14 @@ public sealed class ListUpdates(FragmentRenderer fragments)
         "<div hx-swap-oob=\"afterbegin:#conversation-list\">" +
         await fragments.RenderAsync<ConversationListItem>(new Dictionary<string, object?> { ["Row"] = row, ["Active"] = active, ["Time"] = time }) + "</div>";
 
-    /// <summary>The dot of presence_&lt;userId&gt;, swapped in place wherever the page shows it.</summary>
-    public Task<string> PresenceAsync(long userId, bool online) =>
-        fragments.RenderAsync<PresenceDot>(new Dictionary<string, object?> { ["UserId"] = userId, ["Online"] = online, ["OutOfBand"] = true });
+    /// <summary>
+    /// A presence change: the list's dot (presence_&lt;userId&gt;) and the open conversation's status line (status_&lt;userId&gt;),
+    /// each swapped in place where the page shows it.
+    /// </summary>
+    public async Task<string> PresenceAsync(PresenceEvent presence, long userId, ViewerTime time) =>
+        await fragments.RenderAsync<PresenceDot>(new Dictionary<string, object?> { ["UserId"] = userId, ["Online"] = presence.Online, ["OutOfBand"] = true }) +
+        await fragments.RenderAsync<PeerStatus>(new Dictionary<string, object?>
+        {
+            ["PeerId"] = userId, ["Online"] = presence.Online, ["LastSeenAt"] = presence.LastSeenAt, ["Time"] = time, ["OutOfBand"] = true,
+        });
 }

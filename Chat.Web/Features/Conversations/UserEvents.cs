@@ -52,7 +52,7 @@ public static class UserEvents
                     yield return new SseItem<string>(await list.RowAtTopAsync(ConversationList.DirectoryRow(user), active: false, time), UserRegistered);
                     break;
                 case PresenceEvent p when long.TryParse(p.UserId, out var userId):
-                    yield return new SseItem<string>(await list.PresenceAsync(userId, p.Online), Presence);
+                    yield return new SseItem<string>(await list.PresenceAsync(p, userId, time), Presence);
                     break;
             }
             next = events.MoveNextAsync();
