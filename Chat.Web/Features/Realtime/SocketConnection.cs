@@ -54,6 +54,8 @@ public sealed class SocketConnection : IChatEventSink, IAsyncDisposable
         Id = id;
         UserId = userId;
         outbound = Channel.CreateBounded<Outbound>(new BoundedChannelOptions(settings.QueueCapacity) { SingleReader = true });
+        // "ready" is queued before the connection is registered for events, so it is always the first frame.
+        outbound.Writer.TryWrite(new Outbound.Frame(new ReadyFrame()));
         limiter = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
         {
             TokenLimit = settings.FrameBurst,
@@ -114,7 +116,6 @@ public sealed class SocketConnection : IChatEventSink, IAsyncDisposable
         var writing = Task.Run(WriteLoopAsync);
         try
         {
-            await SendAsync(new ReadyFrame());
             await ReadLoopAsync();
         }
         catch (Exception e) when (e is OperationCanceledException or WebSocketException or ChannelClosedException)
