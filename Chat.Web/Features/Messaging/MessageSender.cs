@@ -40,9 +40,9 @@ public sealed class MessageSender(ChatDbContext db, ConversationDirectory conver
             return new SendResult.Rejected("invalid_client_message_id", $"clientMessageId must be 1 to {MaxClientMessageIdLength} characters.");
 
         var clientId = cmd.ClientMessageId ?? Guid.NewGuid().ToString("N");
-        // Per user across all their connections and nodes. A retry of a stored message is not a new
-        // message: over the limit it still gets its ack.
-        if (!(await throttle.HitAsync(limits.MessagesPerUser, cmd.SenderId.ToString())).Allowed)
+        // Per user across all their connections and nodes, counted in Redis a lease of hits at a time (most sends
+        // cost no round trip for it). A retry of a stored message is not a new message: over the limit it still gets its ack.
+        if (!(await throttle.HitLeasedAsync(limits.MessagesPerUser, cmd.SenderId.ToString())).Allowed)
             return cmd.ClientMessageId is not null && await FindRetryAsync(cmd.SenderId, clientId, ct) is { } earlier
                 ? Retried(earlier, cmd)
                 : new SendResult.Rejected("rate_limited", "Too many messages; slow down.");
