@@ -31,6 +31,40 @@ public abstract class GatewayTests(RealtimeApp app)
         Assert.Equal("ready", byHeader.Received[0].Type());
     }
 
+    [Fact]
+    public async Task Ready_is_the_first_frame_even_while_events_for_the_user_are_arriving()
+    {
+        var bob = await host.RegisterAsync();
+        var senders = new List<SocketClient>();
+        for (var i = 0; i < 3; i++) senders.Add(await SocketClient.ConnectAsync(host, await host.RegisterAsync()));
+        using var stop = new CancellationTokenSource();
+        // Messages to Bob all the while: each new connection of his is registered for them before it is told "ready".
+        var flowing = senders.Select((sender, i) => Task.Run(async () =>
+        {
+            for (var n = 0; !stop.IsCancellationRequested; n++)
+            {
+                await sender.SendMessageAsync(bob.Id, $"flow-{i}-{n}");
+                await Task.Delay(1, CancellationToken.None);
+            }
+        }, Ct)).ToList();
+        try
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                var bobSocket = await SocketClient.OpenAsync(host.Address, bob.Token);
+                await bobSocket.TakeAsync("ready");
+                await bobSocket.DropAsync(); // a close handshake while messages keep arriving trips up ClientWebSocket
+                Assert.Equal("ready", bobSocket.Received[0].Type());
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await Task.WhenAll(flowing);
+            foreach (var sender in senders) await sender.DropAsync();
+        }
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData("not-a-jwt")]

@@ -16,18 +16,24 @@ public sealed class TwoNodes(TestServers servers) : IAsyncLifetime
     public ChatHost B { get; private set; } = null!;
     public TestServers Servers => servers;
 
+    readonly string prefix = $"test-{Guid.NewGuid():N}:";
+    string database = "";
+
+    void Configure(IDictionary<string, string?> s)
+    {
+        RealtimeApp.Bulk(s);
+        s["REDIS_PREFIX"] = prefix;
+    }
+
     public async ValueTask InitializeAsync()
     {
-        var database = await servers.CreateDatabaseAsync();
-        var prefix = $"test-{Guid.NewGuid():N}:";
-        void Configure(IDictionary<string, string?> s)
-        {
-            RealtimeApp.Bulk(s);
-            s["REDIS_PREFIX"] = prefix;
-        }
-        A = await ChatHost.StartAsync(servers, Storage.Postgres, Configure, database, redis: true);
-        B = await ChatHost.StartAsync(servers, Storage.Postgres, Configure, database, redis: true);
+        database = await servers.CreateDatabaseAsync();
+        A = await StartAnotherNodeAsync();
+        B = await StartAnotherNodeAsync();
     }
+
+    /// <summary>One more node of the same deployment; the caller disposes it.</summary>
+    public Task<ChatHost> StartAnotherNodeAsync() => ChatHost.StartAsync(servers, Storage.Postgres, Configure, database, redis: true);
 
     public async ValueTask DisposeAsync()
     {
@@ -83,6 +89,37 @@ public sealed class MultiNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
         Assert.Equal(JsonValueKind.String, offline.GetProperty("lastSeenAt").ValueKind);
         await bobOnA.DisposeAsync();
         await bobOnB.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Senders_on_two_nodes_into_one_conversation_reach_a_third_node_in_seq_order()
+    {
+        // The two nodes' message writers commit batches concurrently; the conversation's advisory lock, held
+        // from the seq to the publish, keeps the events of both in seq order on the shared Redis channel, so a
+        // third node, which hears all of them from Redis, hands them on in seq order. (A sending node delivers its
+        // own events at once and the other node's when Redis brings them, so there the two may interleave out of
+        // seq order; clients order by seq.)
+        const int each = 150, total = 2 * each;
+        await using var c = await nodes.StartAnotherNodeAsync();
+        var ann = await nodes.A.RegisterAsync();
+        var bob = await nodes.B.RegisterAsync();
+        await Conversations.IdAsync(nodes.A, ann, bob);
+        await using var annOnA = await SocketClient.ConnectAsync(nodes.A, ann);
+        await using var bobOnB = await SocketClient.ConnectAsync(nodes.B, bob);
+        await using var annOnC = await SocketClient.ConnectAsync(c, ann);
+        await using var bobOnC = await SocketClient.ConnectAsync(c, bob);
+
+        async Task SendAsync(SocketClient socket, TestUser to, string prefix)
+        {
+            for (var n = 0; n < each; n++) await socket.SendMessageAsync(to.Id, $"{prefix}{n}");
+        }
+        await Task.WhenAll(SendAsync(annOnA, bob, "a"), SendAsync(bobOnB, ann, "b"));
+        foreach (var observer in new[] { annOnC, bobOnC })
+            Assert.Equal(Enumerable.Range(1, total).Select(n => (long)n),
+                (await observer.WaitForCountAsync(FrameExtensions.IsMessage, total, LongWait)).Select(f => f.Seq()));
+        foreach (var sender in new[] { annOnA, bobOnB })
+            Assert.Equal(Enumerable.Range(1, total).Select(n => (long)n),
+                (await sender.WaitForCountAsync(f => f.Type() is "ack" or "message", total, LongWait)).Select(f => f.Seq()).Order());
     }
 
     [Fact]

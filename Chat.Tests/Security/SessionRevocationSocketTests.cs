@@ -76,4 +76,32 @@ public sealed class MessageRateLimitTests(TestServers servers)
         var retry = await onA.SendAndAckAsync(peer.Id, "a0");
         Assert.Equal(1, retry.Seq());
     }
+
+    [Fact]
+    public async Task A_larger_limit_counted_in_leases_is_never_exceeded_across_nodes()
+    {
+        // A limit of 40 is taken from Redis two hits at a time: each node may hold one unspent hit, so the user
+        // gets 38 to 40 messages through, never 41.
+        const int limit = 40;
+        var database = await servers.CreateDatabaseAsync();
+        Action<IDictionary<string, string?>> configure = s => s["RATE_LIMIT_MESSAGES_PER_10S"] = limit.ToString();
+        await using var a = await ChatHost.StartAsync(servers, Storage.Postgres, configure, database, redis: true);
+        await using var b = await ChatHost.StartAsync(servers, Storage.Postgres, configure, database, redis: true);
+        var sender = await a.RegisterAsync();
+        var peer = await a.RegisterAsync();
+        await using var onA = await SocketClient.ConnectAsync(a, sender);
+        await using var onB = await SocketClient.ConnectAsync(b.Address, sender.Token);
+
+        var acked = 0;
+        for (var i = 0; i < limit; i++)
+            foreach (var (socket, node) in new[] { (onA, "a"), (onB, "b") })
+            {
+                var id = $"{node}{i}";
+                await socket.SendMessageAsync(peer.Id, id);
+                var reply = await socket.TakeAsync(f => f.Str("clientMessageId") == id || f.Str("ref") == id);
+                if (reply.Type() == "ack") acked++;
+                else Assert.Equal("rate_limited", reply.Str("code"));
+            }
+        Assert.InRange(acked, limit - 2, limit);
+    }
 }

@@ -1,4 +1,6 @@
+using Chat.Web.Data;
 using Chat.Web.Features.Conversations;
+using Microsoft.EntityFrameworkCore;
 
 namespace Chat.Web.Features.Messaging;
 
@@ -9,8 +11,22 @@ public static class MessagingSetup
         builder.Services.AddScoped<ConversationDirectory>();
         builder.Services.AddScoped<MessageSender>();
         builder.Services.AddSingleton<KnownConversations>();
+        builder.Services.AddSingleton(MessageStoreFor);
+        builder.Services.AddSingleton<MessageWriter>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<MessageWriter>());
         builder.Services.AddScoped<MessageHistory>();
         builder.Services.AddScoped<Receipts>();
         return builder;
+    }
+
+    /// <summary>The configured provider's store, on the same database as the app's DbContext.</summary>
+    static MessageStore MessageStoreFor(IServiceProvider services)
+    {
+        using var scope = services.CreateScope();
+        var database = scope.ServiceProvider.GetRequiredService<ChatDbContext>().Database;
+        var connectionString = database.GetConnectionString() ?? throw new InvalidOperationException("The database has no connection string.");
+        return database.IsNpgsql()
+            ? new PostgresMessageStore(connectionString, services.GetRequiredService<ILogger<PostgresMessageStore>>())
+            : new SqliteMessageStore(connectionString, services.GetRequiredService<WriteGate>());
     }
 }

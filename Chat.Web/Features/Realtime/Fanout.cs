@@ -10,6 +10,10 @@ namespace Chat.Web.Features.Realtime;
 /// </summary>
 public interface IFanout
 {
+    /// <summary>
+    /// Delivers on this node and issues the publish before it returns, so events published one after another
+    /// reach every node in that order even when the caller does not await each one.
+    /// </summary>
     Task PublishAsync(Delivery delivery, CancellationToken ct = default);
 }
 
@@ -26,7 +30,7 @@ public sealed class InProcessFanout(ConnectionRegistry registry) : IFanout
 /// <summary>
 /// Many nodes over Redis pub/sub. Every node publishes to and subscribes to one channel, so all
 /// nodes see all events in the one order Redis received them: messages of a conversation are
-/// published in seq order (MessageSender publishes while it holds the conversation's lock), so they
+/// published in seq order (MessageWriter issues them in order while it holds the conversation's lock), so they
 /// arrive in seq order everywhere.
 /// Each event is delivered on this node at once as well as published; a node skips its own echo
 /// (by <see cref="ConnectionRegistry.NodeId"/>), so same-node delivery keeps working while Redis is

@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Net.WebSockets;
 using System.Text.Json;
 using System.Threading.Channels;
-using System.Threading.RateLimiting;
 using Chat.Web.Data;
 using Chat.Web.Features.Messaging;
 using Microsoft.EntityFrameworkCore;
@@ -34,7 +33,7 @@ public sealed class SocketConnection : IChatEventSink, IAsyncDisposable
     readonly WebSocket socket;
     readonly Channel<Outbound> outbound;
     readonly CancellationTokenSource aborted = new();
-    readonly TokenBucketRateLimiter limiter;
+    readonly FrameAllowance frames;
     readonly ClientFrameHandler handler;
     readonly IServiceScopeFactory scopes;
     readonly ILogger log;
@@ -45,7 +44,7 @@ public sealed class SocketConnection : IChatEventSink, IAsyncDisposable
     readonly HashSet<(long Conversation, long Seq)> sentLiveSinceSync = [];
 
     public SocketConnection(WebSocket socket, string id, long userId, RealtimeSettings settings, ClientFrameHandler handler,
-        IServiceScopeFactory scopes, ILogger log)
+        IServiceScopeFactory scopes, TimeProvider clock, ILogger log)
     {
         this.socket = socket;
         this.handler = handler;
@@ -54,14 +53,9 @@ public sealed class SocketConnection : IChatEventSink, IAsyncDisposable
         Id = id;
         UserId = userId;
         outbound = Channel.CreateBounded<Outbound>(new BoundedChannelOptions(settings.QueueCapacity) { SingleReader = true });
-        limiter = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = settings.FrameBurst,
-            TokensPerPeriod = settings.FramesPerSecond,
-            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-            AutoReplenishment = true,
-            QueueLimit = 0,
-        });
+        // "ready" is queued before the connection is registered for events, so it is always the first frame.
+        outbound.Writer.TryWrite(new Outbound.Frame(new ReadyFrame()));
+        frames = new FrameAllowance(settings.FramesPerSecond, settings.FrameBurst, clock);
     }
 
     public string Id { get; }
@@ -114,7 +108,6 @@ public sealed class SocketConnection : IChatEventSink, IAsyncDisposable
         var writing = Task.Run(WriteLoopAsync);
         try
         {
-            await SendAsync(new ReadyFrame());
             await ReadLoopAsync();
         }
         catch (Exception e) when (e is OperationCanceledException or WebSocketException or ChannelClosedException)
@@ -131,13 +124,20 @@ public sealed class SocketConnection : IChatEventSink, IAsyncDisposable
 
     async Task ReadLoopAsync()
     {
-        var frame = new ArrayBufferWriter<byte>(4096);
         while (socket.State is WebSocketState.Open or WebSocketState.CloseSent)
         {
+            // Waits for the next message with a zero-byte read: an idle connection holds no receive buffer.
+            var next = await socket.ReceiveAsync(Memory<byte>.Empty, aborted.Token);
+            if (next.MessageType == WebSocketMessageType.Close)
+            {
+                Close(WebSocketCloseStatus.NormalClosure, "bye");
+                return;
+            }
+            using var frame = new PooledFrame();
             ValueWebSocketReceiveResult result;
             try
             {
-                result = await ReceiveAsync(frame);
+                result = next.EndOfMessage ? next : await frame.ReceiveAsync(socket, RealtimeSettings.MaxFrameBytes, aborted.Token);
             }
             catch (FrameTooLargeException)
             {
@@ -150,12 +150,8 @@ public sealed class SocketConnection : IChatEventSink, IAsyncDisposable
                 Close(WebSocketCloseStatus.NormalClosure, "bye");
                 return;
             }
-            if (closing)
-            {
-                frame.ResetWrittenCount(); // a close is under way: ignore what still comes in
-                continue;
-            }
-            if (!limiter.AttemptAcquire().IsAcquired)
+            if (closing) continue; // a close is under way: ignore what still comes in
+            if (!frames.TryTake())
             {
                 await SendAsync(ErrorFrame.Of("rate_limited", "Too many frames; slow down.", null));
             }
@@ -165,23 +161,8 @@ public sealed class SocketConnection : IChatEventSink, IAsyncDisposable
             }
             else
             {
-                await handler.HandleAsync(this, frame.WrittenMemory, aborted.Token);
+                await handler.HandleAsync(this, frame.Bytes, aborted.Token);
             }
-            frame.ResetWrittenCount();
-        }
-    }
-
-    sealed class FrameTooLargeException : Exception;
-
-    /// <summary>Reads one whole message into <paramref name="frame"/>, refusing it as soon as it passes the limit.</summary>
-    async Task<ValueWebSocketReceiveResult> ReceiveAsync(ArrayBufferWriter<byte> frame)
-    {
-        while (true)
-        {
-            var result = await socket.ReceiveAsync(frame.GetMemory(4096), aborted.Token);
-            frame.Advance(result.Count);
-            if (frame.WrittenCount > RealtimeSettings.MaxFrameBytes) throw new FrameTooLargeException();
-            if (result.EndOfMessage || result.MessageType == WebSocketMessageType.Close) return result;
         }
     }
 
@@ -312,9 +293,9 @@ public sealed class SocketConnection : IChatEventSink, IAsyncDisposable
         await socket.SendAsync(json, WebSocketMessageType.Text, endOfMessage: true, ct);
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
-        await limiter.DisposeAsync();
         aborted.Dispose();
+        return ValueTask.CompletedTask;
     }
 }

@@ -13,7 +13,7 @@ namespace Chat.Web.Features.Realtime;
 /// </summary>
 public sealed class SocketGateway(
     ConnectionRegistry registry, PresenceTracker presence, TypingSignals typing, ClientFrameHandler handler,
-    Tokens tokens, RealtimeSettings settings, IServiceScopeFactory scopes, ILogger<SocketConnection> connectionLog, ILogger<SocketGateway> log)
+    Tokens tokens, RealtimeSettings settings, IServiceScopeFactory scopes, TimeProvider clock, ILogger<SocketConnection> connectionLog, ILogger<SocketGateway> log)
 {
     public static bool IsGatewayPath(PathString path) => path == "/ws" || path == "/";
 
@@ -30,7 +30,7 @@ public sealed class SocketGateway(
             await CloseQuietlyAsync(socket, SocketConnection.Unauthorized, "unauthorized");
             return;
         }
-        await using var connection = new SocketConnection(socket, registry.NewConnectionId(), userId, settings, handler, scopes, connectionLog);
+        await using var connection = new SocketConnection(socket, registry.NewConnectionId(), userId, settings, handler, scopes, clock, connectionLog);
         await RunRegisteredAsync(connection, tokenVersion, connection.RunAsync);
     }
 

@@ -1,0 +1,148 @@
+using System.Threading.Channels;
+using Chat.Web.Data;
+using Chat.Web.Features.Realtime;
+
+namespace Chat.Web.Features.Messaging;
+
+/// <summary>
+/// Group commit. One loop per process takes every send queued at that moment and stores them with one
+/// transaction (<see cref="MessageStore"/>: one round trip and one fsync on PostgreSQL), then, in the batch's
+/// order — seq order within each conversation — runs each sender's Committed callback (its ack), issues the
+/// fan-out's publish and completes the sender. Nothing is acknowledged or published before its commit.
+/// A second send of the same sender and client message id within one batch waits for the next batch, where
+/// the store finds the first one stored: duplicates never fail the other messages of a batch.
+/// </summary>
+public sealed class MessageWriter(MessageStore store, IFanout fanout, ILogger<MessageWriter> log) : BackgroundService
+{
+    /// <summary>At most this many messages per transaction (one NpgsqlBatch), so one commit stays short.</summary>
+    const int MaxBatch = 256;
+
+    // Bounded: when the database falls behind, senders wait here (and their sockets stop being read).
+    readonly Channel<PendingSend> queue = Channel.CreateBounded<PendingSend>(new BoundedChannelOptions(8 * MaxBatch) { SingleReader = true });
+
+    sealed record PendingSend(Message Message, SendCommand Command)
+    {
+        public TaskCompletionSource<StoreOutcome> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public (long, string) ClientKey => (Message.SenderId, Message.ClientMessageId);
+    }
+
+    /// <summary>Stores the message with the next batch; returns once it is committed and its fan-out is on its way.</summary>
+    public async Task<StoreOutcome> WriteAsync(Message message, SendCommand command, CancellationToken ct)
+    {
+        var pending = new PendingSend(message, command);
+        await queue.Writer.WriteAsync(pending, ct);
+        return await pending.Done.Task;
+    }
+
+    // The last batch's fan-out, issued in seq order but not awaited one publish at a time; and whether the
+    // store may still hold conversations (PostgreSQL advisory locks) that wait for it.
+    Task lastPublished = Task.CompletedTask;
+    bool holdingConversations;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var batch = new List<PendingSend>();
+        var waitingForNextBatch = new List<PendingSend>();
+        var clientKeys = new HashSet<(long, string)>();
+        // Not cancelled by stoppingToken: at shutdown the queue is completed and what is in it is still stored.
+        while (waitingForNextBatch.Count > 0 || await WaitForSendsAsync())
+        {
+            batch.Clear();
+            clientKeys.Clear();
+            foreach (var send in waitingForNextBatch) if (clientKeys.Add(send.ClientKey)) batch.Add(send);
+            waitingForNextBatch.RemoveAll(batch.Contains);
+            while (batch.Count < MaxBatch && queue.Reader.TryRead(out var send))
+            {
+                if (clientKeys.Add(send.ClientKey)) batch.Add(send);
+                else waitingForNextBatch.Add(send);
+            }
+            await WriteBatchAsync(batch);
+        }
+        await lastPublished;
+        await store.ReleaseAsync();
+    }
+
+    /// <summary>
+    /// Waits for sends. A busy writer lets go of the last batch's conversations at the start of the next batch,
+    /// in the same round trip; an idle one does it as soon as the last batch's events are out, since another
+    /// node may be waiting for one of those conversations.
+    /// </summary>
+    async Task<bool> WaitForSendsAsync()
+    {
+        var next = queue.Reader.WaitToReadAsync(CancellationToken.None).AsTask();
+        if (holdingConversations && !next.IsCompleted && await Task.WhenAny(next, lastPublished) != next)
+        {
+            await store.ReleaseAsync();
+            holdingConversations = false;
+        }
+        return await next;
+    }
+
+    async Task WriteBatchAsync(List<PendingSend> batch)
+    {
+        // The store first lets go of what the last batch held: only once that batch's events reached Redis, so
+        // another node that takes one of its conversations next publishes after them (seq order across nodes).
+        // Usually they are out long before: the writer waits here, not after each publish.
+        await lastPublished;
+        holdingConversations = true;
+        StoreOutcome[] outcomes;
+        try
+        {
+            outcomes = await store.StoreAsync(batch.ConvertAll(s => s.Message), CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            // Nothing of the batch is stored; each sender reports a server error and may retry with its client id.
+            log.LogError(e, "Storing a batch of {Count} messages failed", batch.Count);
+            foreach (var send in batch) send.Done.TrySetException(e);
+            return;
+        }
+        var publishing = new List<Task>(batch.Count);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (outcomes[i] == StoreOutcome.Stored) publishing.Add(Announce(batch[i]));
+            batch[i].Done.TrySetResult(outcomes[i]);
+        }
+        lastPublished = Task.WhenAll(publishing);
+    }
+
+    /// <summary>
+    /// The ack (Committed) and the fan-out of a committed message. The publish is issued here, in the batch's
+    /// order, and StackExchange.Redis sends commands in the order they are issued, so the channel gets them in
+    /// seq order without waiting for each reply. The message is stored: a failure here is logged, not reported
+    /// as a failed send.
+    /// </summary>
+    Task Announce(PendingSend send)
+    {
+        var (message, command) = (send.Message, send.Command);
+        try
+        {
+            command.Committed?.Invoke(message);
+            return Logged(fanout.PublishAsync(new Delivery(new MessageEvent(MessageView.From(message)),
+                [message.ReceiverId, message.SenderId], ExceptConnectionId: command.FromConnectionId), CancellationToken.None), message.Id);
+        }
+        catch (Exception e)
+        {
+            log.LogError(e, "Announcing stored message {MessageId} failed; its recipients catch up with sync", message.Id);
+            return Task.CompletedTask;
+        }
+    }
+
+    async Task Logged(Task publishing, long messageId)
+    {
+        try
+        {
+            await publishing;
+        }
+        catch (Exception e)
+        {
+            log.LogError(e, "Publishing stored message {MessageId} failed; its recipients catch up with sync", messageId);
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        queue.Writer.TryComplete();
+        await base.StopAsync(cancellationToken);
+    }
+}
