@@ -200,6 +200,38 @@ public sealed class LiveChatTests(BrowserApp app, BrowserFixture browser) : ICla
     }
 
     [Fact]
+    public async Task The_browser_socket_closes_with_1009_on_a_frame_over_the_limit_and_answers_frames_under_it()
+    {
+        var ann = await Host.RegisterAsync("Ann Frames");
+        var bob = await Host.RegisterAsync("Bob Frames");
+        await using var context = await browser.ContextAsync(Host);
+        var page = await context.NewPageAsync();
+        await LogInAsync(page, ann.Phone, ann.Password);
+        var cookie = string.Join("; ", (await context.CookiesAsync()).Select(c => $"{c.Name}={c.Value}"));
+        var ct = TestContext.Current.CancellationToken;
+        using var ws = new ClientWebSocket();
+        ws.Options.SetRequestHeader("Origin", Host.Address.GetLeftPart(UriPartial.Authority));
+        ws.Options.SetRequestHeader("Cookie", cookie);
+        await ws.ConnectAsync(new Uri($"ws://{Host.Address.Authority}/chat/socket?peer={bob.Id}"), ct);
+        var buffer = new byte[64 * 1024];
+
+        // A frame under the limit, sent in pieces, is read whole: "typing" reaches Bob's socket.
+        await using var bobSocket = await SocketClient.ConnectAsync(Host, bob);
+        var typing = System.Text.Encoding.UTF8.GetBytes("""{"type":"typing","state":"start"}""");
+        await ws.SendAsync(typing.AsMemory(0, 10), WebSocketMessageType.Text, endOfMessage: false, ct);
+        await ws.SendAsync(typing.AsMemory(10), WebSocketMessageType.Text, endOfMessage: true, ct);
+        Assert.Equal("start", (await bobSocket.TakeAsync("typing")).Str("state"));
+
+        // One over the limit closes the socket with 1009.
+        await ws.SendAsync(new byte[RealtimeSettings.MaxFrameBytes + 1], WebSocketMessageType.Text, endOfMessage: true, ct);
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        wait.CancelAfter(TimeSpan.FromSeconds(10)); // an ignored frame would leave the socket open: fail, do not hang
+        WebSocketReceiveResult result;
+        do result = await ws.ReceiveAsync(buffer, wait.Token); while (result.MessageType != WebSocketMessageType.Close);
+        Assert.Equal(WebSocketCloseStatus.MessageTooBig, result.CloseStatus);
+    }
+
+    [Fact]
     public async Task Logging_out_everywhere_closes_the_browser_socket_and_the_tab_returns_to_sign_in()
     {
         var ann = await Host.RegisterAsync("Ann Revoked");

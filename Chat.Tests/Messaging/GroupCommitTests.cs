@@ -9,9 +9,9 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Chat.Tests.Messaging;
 
 /// <summary>
-/// The message writer stores every send queued at one moment in one transaction. Hundreds of sends started
-/// at once fill its queue faster than it commits, so they land in shared batches, retries of one client
-/// message id racing inside the same batch included.
+/// The message writer stores every send queued at one moment in one transaction. Hundreds of sends started at
+/// once, retries of one client message id racing each other included, must come out with the guarantees of
+/// one-at-a-time sends, however the writer happens to cut them into batches.
 /// </summary>
 public abstract class GroupCommitTests(RealtimeApp app)
 {

@@ -169,7 +169,7 @@ public sealed partial class PageTests(SqliteApp app)  : IClassFixture<SqliteApp>
         Assert.Equal(sentAt.ToString("HH:mm"), shown);
         var kolkata = TimeZoneInfo.FindSystemTimeZoneById("Asia/Kolkata");
         Assert.Equal(TimeZoneInfo.ConvertTimeFromUtc(sentAt, kolkata).ToString("HH:mm"), (await BubbleTime("Asia/Kolkata")).Shown);
-        foreach (var hostile in new[] { "../../../../etc/passwd", "Not/A_Zone", "Asia/Kolkata/..", new string('A', 300), "/usr/share/zoneinfo/UTC" })
+        foreach (var hostile in new[] { "../../../../etc/passwd", "Not/A_Zone", "Europe/../Asia/Kolkata", new string('A', 300), "/usr/share/zoneinfo/Asia/Kolkata" })
             Assert.Equal(sentAt.ToString("HH:mm"), (await BubbleTime(hostile)).Shown);
     }
 

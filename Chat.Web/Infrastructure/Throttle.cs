@@ -49,6 +49,7 @@ public sealed class Throttle(IServiceProvider services, Chat.Web.Features.Realti
     public async ValueTask<ThrottleDecision> HitLeasedAsync(ThrottlePolicy policy, string subject)
     {
         var key = Key(policy, subject);
+        if (Redis() is null) return HitLocal(key, policy); // one node: the local counter costs no round trip anyway
         var lease = leases.GetOrAdd(key, _ => new Lease());
         if (lease.TryTake(clock.GetUtcNow())) return new ThrottleDecision(true, TimeSpan.Zero);
         // A lease of a twentieth of the limit (at most 16): a limit of 5 is counted hit by hit, 200 by tens.

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
@@ -123,24 +122,25 @@ sealed class BrowserConnection(WebSocket socket, string id, long userId, long? p
 
     async Task ReadLoopAsync()
     {
-        var frame = new ArrayBufferWriter<byte>(4096);
         while (socket.State is WebSocketState.Open or WebSocketState.CloseSent)
         {
-            var result = await socket.ReceiveAsync(frame.GetMemory(4096), aborted.Token);
-            frame.Advance(result.Count);
-            if (frame.WrittenCount > RealtimeSettings.MaxFrameBytes)
+            PooledFrame received;
+            try
+            {
+                received = await PooledFrame.ReceiveNextAsync(socket, RealtimeSettings.MaxFrameBytes, aborted.Token);
+            }
+            catch (FrameTooLargeException)
             {
                 outbound.Writer.TryWrite(new Close(WebSocketCloseStatus.MessageTooBig, "frame too large"));
                 return;
             }
-            if (result.MessageType == WebSocketMessageType.Close)
+            using var frame = received;
+            if (frame.MessageType == WebSocketMessageType.Close)
             {
                 if (!closing) outbound.Writer.TryWrite(new Close(WebSocketCloseStatus.NormalClosure, "bye"));
                 return;
             }
-            if (!result.EndOfMessage) continue;
-            if (!closing && result.MessageType == WebSocketMessageType.Text) await HandleFrameAsync(frame.WrittenMemory);
-            frame.ResetWrittenCount();
+            if (!closing && frame.MessageType == WebSocketMessageType.Text) await HandleFrameAsync(frame.Bytes);
         }
     }
 

@@ -6,25 +6,44 @@ namespace Chat.Web.Features.Realtime;
 /// <summary>
 /// One incoming WebSocket message in a buffer rented from the shared pool and given back on Dispose, so a
 /// connection holds a receive buffer only while it reads and handles a message, not while it waits for one.
+/// Both sockets (the JSON gateway and the browser's) read through <see cref="ReceiveNextAsync"/>.
 /// </summary>
 public sealed class PooledFrame : IDisposable
 {
     const int InitialBytes = 4096;
-    byte[] buffer = ArrayPool<byte>.Shared.Rent(InitialBytes);
+    byte[] buffer = [];
 
     public int Length { get; private set; }
     public ReadOnlyMemory<byte> Bytes => buffer.AsMemory(0, Length);
+    /// <summary>Text, Binary, or Close when the peer closed (then there are no bytes).</summary>
+    public WebSocketMessageType MessageType { get; private set; }
 
-    /// <summary>Receives until the end of the message (or a close); past <paramref name="maxBytes"/> it throws <see cref="FrameTooLargeException"/>.</summary>
-    public async ValueTask<ValueWebSocketReceiveResult> ReceiveAsync(WebSocket socket, int maxBytes, CancellationToken ct)
+    /// <summary>
+    /// Waits for the next message with a zero-byte read (an idle connection holds no buffer), then receives all of
+    /// it; past <paramref name="maxBytes"/> it throws <see cref="FrameTooLargeException"/>. The caller disposes the frame.
+    /// </summary>
+    public static async ValueTask<PooledFrame> ReceiveNextAsync(WebSocket socket, int maxBytes, CancellationToken ct)
     {
-        while (true)
+        var first = await socket.ReceiveAsync(Memory<byte>.Empty, ct);
+        var frame = new PooledFrame { MessageType = first.MessageType };
+        if (first.EndOfMessage || first.MessageType == WebSocketMessageType.Close) return frame;
+        try
         {
-            if (Length == buffer.Length) Grow();
-            var result = await socket.ReceiveAsync(buffer.AsMemory(Length), ct);
-            Length += result.Count;
-            if (Length > maxBytes) throw new FrameTooLargeException();
-            if (result.EndOfMessage || result.MessageType == WebSocketMessageType.Close) return result;
+            frame.buffer = ArrayPool<byte>.Shared.Rent(InitialBytes);
+            while (true)
+            {
+                if (frame.Length == frame.buffer.Length) frame.Grow();
+                var result = await socket.ReceiveAsync(frame.buffer.AsMemory(frame.Length), ct);
+                frame.Length += result.Count;
+                frame.MessageType = result.MessageType;
+                if (frame.Length > maxBytes) throw new FrameTooLargeException();
+                if (result.EndOfMessage || result.MessageType == WebSocketMessageType.Close) return frame;
+            }
+        }
+        catch
+        {
+            frame.Dispose();
+            throw;
         }
     }
 
@@ -38,7 +57,7 @@ public sealed class PooledFrame : IDisposable
 
     public void Dispose()
     {
-        ArrayPool<byte>.Shared.Return(buffer);
+        if (buffer.Length > 0) ArrayPool<byte>.Shared.Return(buffer);
         buffer = [];
         Length = 0;
     }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net.WebSockets;
 using System.Text.Json;
 using System.Threading.Channels;
@@ -126,18 +125,10 @@ public sealed class SocketConnection : IChatEventSink, IAsyncDisposable
     {
         while (socket.State is WebSocketState.Open or WebSocketState.CloseSent)
         {
-            // Waits for the next message with a zero-byte read: an idle connection holds no receive buffer.
-            var next = await socket.ReceiveAsync(Memory<byte>.Empty, aborted.Token);
-            if (next.MessageType == WebSocketMessageType.Close)
-            {
-                Close(WebSocketCloseStatus.NormalClosure, "bye");
-                return;
-            }
-            using var frame = new PooledFrame();
-            ValueWebSocketReceiveResult result;
+            PooledFrame received;
             try
             {
-                result = next.EndOfMessage ? next : await frame.ReceiveAsync(socket, RealtimeSettings.MaxFrameBytes, aborted.Token);
+                received = await PooledFrame.ReceiveNextAsync(socket, RealtimeSettings.MaxFrameBytes, aborted.Token);
             }
             catch (FrameTooLargeException)
             {
@@ -145,7 +136,8 @@ public sealed class SocketConnection : IChatEventSink, IAsyncDisposable
                 await DrainUntilClosedAsync();
                 return;
             }
-            if (result.MessageType == WebSocketMessageType.Close)
+            using var frame = received;
+            if (frame.MessageType == WebSocketMessageType.Close)
             {
                 Close(WebSocketCloseStatus.NormalClosure, "bye");
                 return;
@@ -155,7 +147,7 @@ public sealed class SocketConnection : IChatEventSink, IAsyncDisposable
             {
                 await SendAsync(ErrorFrame.Of("rate_limited", "Too many frames; slow down.", null));
             }
-            else if (result.MessageType == WebSocketMessageType.Binary)
+            else if (frame.MessageType == WebSocketMessageType.Binary)
             {
                 await SendAsync(ErrorFrame.Of("unsupported_frame", "Frames are JSON text.", null));
             }
