@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Chat.Tests.Infrastructure;
 using Chat.Tests.Realtime;
 using Chat.Web.Data;
+using Chat.Web.Features.Admin;
 using Chat.Web.Features.Messaging;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -56,6 +57,40 @@ public abstract class GroupCommitTests(RealtimeApp app)
             // Committed (where a socket queues its ack) ran once per stored message, in seq order.
             Assert.Equal(conversation.Select(m => m.Seq).Order(), committed.Where(m => m.ConversationId == conversation.Key).Select(m => m.Seq));
         }
+    }
+
+    [Fact]
+    public async Task A_batch_mixing_a_removed_conversation_a_retry_and_new_sends_stores_only_the_new_ones_into_live_conversations()
+    {
+        var ann = long.Parse((await host.RegisterAsync()).Id);
+        var bob = long.Parse((await host.RegisterAsync()).Id);
+        var cat = long.Parse((await host.RegisterAsync()).Id);
+        // Both conversations exist and are remembered by the sender before Cat is removed.
+        Assert.IsType<SendResult.Sent>((await SendAsync(ann, bob, "first-to-bob", _ => { })).Result);
+        Assert.IsType<SendResult.Sent>((await SendAsync(ann, cat, "first-to-cat", _ => { })).Result);
+        await using (var scope = host.Services.CreateAsyncScope())
+            Assert.Equal(DeleteUserResult.Deleted, await scope.ServiceProvider.GetRequiredService<AdminUsers>().DeleteAsync(0, cat, Ct));
+
+        var sends = new List<Task<Attempt>> { SendAsync(ann, bob, "first-to-bob", _ => { }) };
+        for (var n = 0; n < 20; n++)
+        {
+            sends.Add(SendAsync(ann, bob, $"to-bob-{n}", _ => { }));
+            sends.Add(SendAsync(ann, cat, $"to-cat-{n}", _ => { }));
+        }
+        var attempts = await Task.WhenAll(sends);
+
+        var retry = Assert.IsType<SendResult.Sent>(attempts[0].Result);
+        Assert.False(retry.IsNew);
+        Assert.Equal(1, retry.Message.Seq);
+        Assert.All(attempts.Where(a => a.ClientId.StartsWith("to-cat-")), a => Assert.Equal("unknown_recipient", Assert.IsType<SendResult.Rejected>(a.Result).Code));
+        var toBob = attempts.Where(a => a.ClientId.StartsWith("to-bob-")).Select(a => Assert.IsType<SendResult.Sent>(a.Result)).ToList();
+        Assert.All(toBob, s => Assert.True(s.IsNew));
+        Assert.Equal(Enumerable.Range(2, 20).Select(n => (long)n), toBob.Select(s => s.Message.Seq).Order());
+
+        await using var check = host.Services.CreateAsyncScope();
+        var db = check.ServiceProvider.GetRequiredService<ChatDbContext>();
+        Assert.Equal(21, await db.Messages.CountAsync(m => m.SenderId == ann, Ct));
+        Assert.Equal(0, await db.Messages.CountAsync(m => m.ReceiverId == cat, Ct));
     }
 
     async Task<Attempt> SendAsync(long from, long to, string clientId, Action<Message> committed)

@@ -19,13 +19,12 @@ public enum StoreOutcome
 /// The provider's half of <see cref="MessageWriter"/>: stores a batch of messages in one transaction, in the
 /// given order. Each message takes its conversation's next seq (the UPDATE's row lock queues concurrent
 /// writers, and a message not stored takes no number, so seqs stay gapless) unless its client message id is
-/// stored already. Both providers run the same three steps per message; only how they reach the database differs.
+/// stored already. Both providers take the same three steps per message (find an earlier copy of its client message
+/// id, take the next seq, insert); PostgreSQL takes them for the whole batch in one statement, SQLite one message at a time.
 /// Used by the writer's one loop only, so one connection is enough.
 /// </summary>
 public abstract class MessageStore : IAsyncDisposable
 {
-    protected const string FindEarlierSql = """SELECT "Id" FROM messages WHERE "SenderId" = $2 AND "ClientMessageId" = $4""";
-    protected const string TakeSeqSql = """UPDATE conversations SET "LastSeq" = "LastSeq" + 1 WHERE "Id" = $1""";
     protected const string InsertColumns = """messages ("ConversationId", "Seq", "SenderId", "ReceiverId", "ClientMessageId", "Ciphertext", "CreatedAt")""";
 
     public abstract Task<StoreOutcome[]> StoreAsync(IReadOnlyList<Message> batch, CancellationToken ct);
@@ -34,33 +33,54 @@ public abstract class MessageStore : IAsyncDisposable
     public virtual Task ReleaseAsync() => Task.CompletedTask;
 
     public abstract ValueTask DisposeAsync();
-
-    /// <summary>The statements' parameters, in order: $1 conversation, $2 sender, $3 receiver, $4 client message id, $5 ciphertext, $6 created at.</summary>
-    protected static object[] MessageParameters(Message m) => [m.ConversationId, m.SenderId, m.ReceiverId, m.ClientMessageId, m.Ciphertext, m.CreatedAt];
 }
 
 /// <summary>
-/// One NpgsqlBatch per batch of messages: one round trip and one commit (one fsync) for all of them.
-/// The batch also takes a session-level advisory lock on each of its conversations, held past the commit
-/// until the writer has published the batch's events: the UPDATE's row lock ends at commit, and without
-/// the advisory lock a second node could commit and publish the conversation's next seq before this node
-/// published the previous one. The locks are taken in ascending conversation id, and every batch first lets
-/// go of whatever the session still holds, so two nodes' batches never wait on each other in a cycle.
+/// One NpgsqlBatch per batch of messages: one round trip and one commit (one fsync) for all of them, and a fixed
+/// three statements whatever the batch's size, prepared once per connection (Npgsql's auto-prepare), so the server
+/// neither parses nor plans per message. The batch also takes a session-level advisory lock on each of its
+/// conversations, held past the commit until the writer has published the batch's events: the UPDATE's row lock
+/// ends at commit, and without the advisory lock a second node could commit and publish the conversation's next seq
+/// before this node published the previous one. The locks are taken in ascending conversation id, and every batch
+/// first lets go of whatever the session still holds, so two nodes' batches never wait on each other in a cycle.
 /// </summary>
 public sealed class PostgresMessageStore(string connectionString, ILogger<PostgresMessageStore> log) : MessageStore
 {
     const int UniqueViolationRetries = 3;
 
-    // One statement per message. "earlier" sees the table as it was before the statement, so a retried client
-    // message id takes no seq and returns the stored row's id with seq 0; no row at all: the conversation is gone.
+    // unnest keeps the array's order, and the array is sorted: the locks are taken in ascending id.
+    const string LockSql = "SELECT pg_advisory_lock(id) FROM unnest($1::bigint[]) AS id";
+
+    // The whole batch in one statement, the same three steps per message as SQLite's store, set-wise. "earlier" sees
+    // the table as it was before the statement, so a retried client message id takes no seq and comes back with its
+    // stored row's id and seq 0. Each conversation's counter moves once, by its count of new messages, which take the
+    // numbers after it in batch order. A position with no row at all: its conversation is gone.
     static readonly string StoreSql = $"""
-        WITH earlier AS ({FindEarlierSql}),
-             next AS ({TakeSeqSql} AND NOT EXISTS (SELECT FROM earlier) RETURNING "LastSeq"),
-             inserted AS (INSERT INTO {InsertColumns} SELECT $1, "LastSeq", $2, $3, $4, $5, $6 FROM next RETURNING "Id", "Seq")
-        SELECT "Id", "Seq" FROM inserted
-        UNION ALL SELECT "Id", 0 FROM earlier
+        WITH input AS (
+            SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::bytea[], $6::timestamptz[])
+                WITH ORDINALITY AS i(conversation, sender, receiver, client, ciphertext, created, position)),
+        earlier AS (
+            SELECT i.position, m."Id" FROM input i JOIN messages m ON m."SenderId" = i.sender AND m."ClientMessageId" = i.client),
+        fresh AS (
+            SELECT i.*, row_number() OVER (PARTITION BY i.conversation ORDER BY i.position) AS nth
+            FROM input i WHERE i.position NOT IN (SELECT position FROM earlier)),
+        taken AS (
+            UPDATE conversations c SET "LastSeq" = c."LastSeq" + f.count
+            FROM (SELECT conversation, count(*) AS count FROM fresh GROUP BY conversation) f
+            WHERE c."Id" = f.conversation
+            RETURNING c."Id", c."LastSeq" - f.count AS before),
+        numbered AS (
+            SELECT f.*, t.before + f.nth AS seq FROM fresh f JOIN taken t ON t."Id" = f.conversation),
+        inserted AS (
+            INSERT INTO {InsertColumns}
+            SELECT conversation, seq, sender, receiver, client, ciphertext, created FROM numbered ORDER BY position
+            RETURNING "Id", "ConversationId", "Seq")
+        SELECT n.position, i."Id", i."Seq" FROM numbered n JOIN inserted i ON i."ConversationId" = n.conversation AND i."Seq" = n.seq
+        UNION ALL SELECT position, "Id", 0 FROM earlier
         """;
 
+    // Auto-prepare: the writer's three statements are prepared on first use and reused by every later batch.
+    readonly string preparedConnectionString = new NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = 8, AutoPrepareMinUsages = 1 }.ConnectionString;
     NpgsqlConnection? connection;
 
     public override async Task<StoreOutcome[]> StoreAsync(IReadOnlyList<Message> batch, CancellationToken ct)
@@ -87,31 +107,41 @@ public sealed class PostgresMessageStore(string connectionString, ILogger<Postgr
     async Task<StoreOutcome[]> TryStoreAsync(IReadOnlyList<Message> batch, CancellationToken ct)
     {
         var conn = await ConnectionAsync(ct);
-        await using var command = new NpgsqlBatch(conn);
-        command.BatchCommands.Add(new NpgsqlBatchCommand("SELECT pg_advisory_unlock_all()"));
-        var conversations = batch.Select(m => m.ConversationId).Distinct().Order().ToList();
-        foreach (var id in conversations)
-            command.BatchCommands.Add(new NpgsqlBatchCommand("SELECT pg_advisory_lock($1)") { Parameters = { new() { Value = id } } });
-        foreach (var m in batch)
+        await using var command = new NpgsqlBatch(conn)
         {
-            var store = new NpgsqlBatchCommand(StoreSql);
-            foreach (var value in MessageParameters(m)) store.Parameters.Add(new NpgsqlParameter { Value = value }); // positional: $1, $2, ...
-            command.BatchCommands.Add(store);
-        }
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand("SELECT pg_advisory_unlock_all()"),
+                new NpgsqlBatchCommand(LockSql) { Parameters = { new() { Value = batch.Select(m => m.ConversationId).Distinct().Order().ToArray() } } },
+                new NpgsqlBatchCommand(StoreSql)
+                {
+                    Parameters =
+                    {
+                        new() { Value = batch.Select(m => m.ConversationId).ToArray() },
+                        new() { Value = batch.Select(m => m.SenderId).ToArray() },
+                        new() { Value = batch.Select(m => m.ReceiverId).ToArray() },
+                        new() { Value = batch.Select(m => m.ClientMessageId).ToArray() },
+                        new() { Value = batch.Select(m => m.Ciphertext).ToArray() },
+                        new() { Value = batch.Select(m => m.CreatedAt).ToArray() },
+                    },
+                },
+            },
+        };
         // Without an explicit transaction a batch is one implicit transaction: all messages commit, or none.
         await using var reader = await command.ExecuteReaderAsync(ct);
-        for (var i = 0; i <= conversations.Count; i++) await reader.NextResultAsync(ct); // past the unlock and the locks
+        await reader.NextResultAsync(ct); // past the unlock
+        await reader.NextResultAsync(ct); // past the locks
         var outcomes = new StoreOutcome[batch.Count];
-        for (var i = 0; i < batch.Count; i++)
+        outcomes.AsSpan().Fill(StoreOutcome.ConversationGone);
+        while (await reader.ReadAsync(ct))
         {
-            if (!await reader.ReadAsync(ct)) outcomes[i] = StoreOutcome.ConversationGone;
-            else if (reader.GetInt64(1) == 0) outcomes[i] = StoreOutcome.StoredBefore;
+            var i = (int)reader.GetInt64(0) - 1;
+            if (reader.GetInt64(2) == 0) outcomes[i] = StoreOutcome.StoredBefore;
             else
             {
-                (batch[i].Id, batch[i].Seq) = (reader.GetInt64(0), reader.GetInt64(1));
+                (batch[i].Id, batch[i].Seq) = (reader.GetInt64(1), reader.GetInt64(2));
                 outcomes[i] = StoreOutcome.Stored;
             }
-            await reader.NextResultAsync(ct);
         }
         return outcomes;
     }
@@ -134,7 +164,7 @@ public sealed class PostgresMessageStore(string connectionString, ILogger<Postgr
     {
         if (connection is { State: System.Data.ConnectionState.Open }) return connection;
         if (connection is not null) await connection.DisposeAsync();
-        connection = new NpgsqlConnection(connectionString);
+        connection = new NpgsqlConnection(preparedConnectionString);
         await connection.OpenAsync(ct);
         return connection;
     }
@@ -159,6 +189,8 @@ public sealed class PostgresMessageStore(string connectionString, ILogger<Postgr
 /// </summary>
 public sealed class SqliteMessageStore(string connectionString, WriteGate writes) : MessageStore
 {
+    const string FindEarlierSql = """SELECT "Id" FROM messages WHERE "SenderId" = $2 AND "ClientMessageId" = $4""";
+    const string TakeSeqSql = """UPDATE conversations SET "LastSeq" = "LastSeq" + 1 WHERE "Id" = $1 RETURNING "LastSeq" """;
     SqliteConnection? connection;
 
     public override async Task<StoreOutcome[]> StoreAsync(IReadOnlyList<Message> batch, CancellationToken ct)
@@ -171,13 +203,14 @@ public sealed class SqliteMessageStore(string connectionString, WriteGate writes
         }
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
         await using var findEarlier = Command(FindEarlierSql, tx);
-        await using var takeSeq = Command(TakeSeqSql + """ RETURNING "LastSeq" """, tx);
+        await using var takeSeq = Command(TakeSeqSql, tx);
         await using var insert = Command($"""INSERT INTO {InsertColumns} VALUES ($1, $7, $2, $3, $4, $5, $6) RETURNING "Id" """, tx);
         var outcomes = new StoreOutcome[batch.Count];
         for (var i = 0; i < batch.Count; i++)
         {
             var m = batch[i];
-            var values = MessageParameters(m);
+            // $1 conversation, $2 sender, $3 receiver, $4 client message id, $5 ciphertext, $6 created at.
+            object[] values = [m.ConversationId, m.SenderId, m.ReceiverId, m.ClientMessageId, m.Ciphertext, m.CreatedAt];
             foreach (var command in new[] { findEarlier, takeSeq, insert })
             {
                 // SQLite binds by name; a statement ignores the parameters it does not use.
