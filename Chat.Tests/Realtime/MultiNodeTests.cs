@@ -202,6 +202,26 @@ public sealed class MultiNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
     }
 
     [Fact]
+    public async Task Junk_on_the_bus_is_ignored_and_the_nodes_go_on_delivering()
+    {
+        await nodes.RedisAnswersOnBothNodesAsync(); // another test of this class may have just restarted it
+        var ann = await nodes.A.RegisterAsync();
+        var bob = await nodes.B.RegisterAsync();
+        await using var annOnA = await SocketClient.ConnectAsync(nodes.A, ann);
+        await using var bobOnB = await SocketClient.ConnectAsync(nodes.B, bob);
+
+        var redis = nodes.A.Services.GetRequiredService<IConnectionMultiplexer>().GetSubscriber();
+        var channel = RedisChannel.Literal(nodes.A.Services.GetRequiredService<Chat.Web.Features.Realtime.RealtimeSettings>().RedisPrefix + "events");
+        // No origin line, an origin line with broken JSON, JSON of the wrong shape, an event for Bob of an unknown type.
+        foreach (var junk in new[] { "garbage", "someone\n{not json", "someone\n[1,2,3]", "someone\n{\"userIds\":[1]}", "someone\n" + $$"""{"event":{"type":"nonsense"},"userIds":[{{bob.Id}}]}""" })
+            await redis.PublishAsync(channel, junk);
+
+        var ack = await annOnA.SendAndAckAsync(bob.Id, "after the junk");
+        Assert.Equal(ack.Message().ToString(), (await bobOnB.TakeAsync("message")).Message().ToString());
+        Assert.DoesNotContain(bobOnB.Received, f => f.Type() is not ("ready" or "presence" or "message"));
+    }
+
+    [Fact]
     public async Task Readiness_includes_redis()
     {
         using var client = nodes.A.Client();

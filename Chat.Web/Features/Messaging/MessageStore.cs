@@ -55,12 +55,16 @@ public sealed class PostgresMessageStore(string connectionString, ILogger<Postgr
     // the table as it was before the statement, so a retried client message id takes no seq and comes back with its
     // stored row's id and seq 0. Each conversation's counter moves once, by its count of new messages, which take the
     // numbers after it in batch order. A position with no row at all: its conversation is gone.
+    // The statement is prepared once, when the tables may still be empty; "earlier" is a LATERAL ... LIMIT 1 so that
+    // its plan is an index lookup per message whatever the statistics said then (a plain join was planned as a hash
+    // join over a sequential scan of messages, and that plan stayed cached while the table grew).
     static readonly string StoreSql = $"""
         WITH input AS (
             SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::bytea[], $6::timestamptz[])
                 WITH ORDINALITY AS i(conversation, sender, receiver, client, ciphertext, created, position)),
         earlier AS (
-            SELECT i.position, m."Id" FROM input i JOIN messages m ON m."SenderId" = i.sender AND m."ClientMessageId" = i.client),
+            SELECT i.position, m."Id" FROM input i
+            CROSS JOIN LATERAL (SELECT "Id" FROM messages WHERE "SenderId" = i.sender AND "ClientMessageId" = i.client LIMIT 1) m),
         fresh AS (
             SELECT i.*, row_number() OVER (PARTITION BY i.conversation ORDER BY i.position) AS nth
             FROM input i WHERE i.position NOT IN (SELECT position FROM earlier)),

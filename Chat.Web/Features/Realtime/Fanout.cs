@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Json;
 using StackExchange.Redis;
 
@@ -34,15 +36,15 @@ public sealed class InProcessFanout(ConnectionRegistry registry) : IFanout
 /// arrive in seq order everywhere.
 /// Each event is delivered on this node at once as well as published; a node skips its own echo
 /// (by <see cref="ConnectionRegistry.NodeId"/>), so same-node delivery keeps working while Redis is
-/// down. StackExchange.Redis reconnects and re-subscribes by itself; events published during an
+/// down. A bus message is the origin node's id, a newline and the delivery's JSON: the echo, every
+/// published event once more, is recognised by its first bytes and never parsed. StackExchange.Redis reconnects and re-subscribes by itself; events published during an
 /// outage do not reach other nodes, and their clients recover them with sync.
 /// </summary>
 public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry registry, RealtimeSettings settings, ILogger<RedisFanout> log)
     : IFanout, IHostedService
 {
     readonly RedisChannel channel = RedisChannel.Literal(settings.RedisPrefix + "events");
-
-    sealed record Envelope(string Origin, Delivery Delivery);
+    readonly byte[] ownPrefix = Encoding.ASCII.GetBytes(registry.NodeId + "\n");
 
     public async Task PublishAsync(Delivery delivery, CancellationToken ct = default)
     {
@@ -50,8 +52,10 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
         if (!redis.IsConnected) return; // fail fast during an outage instead of queueing behind it
         try
         {
-            var json = JsonSerializer.Serialize(new Envelope(registry.NodeId, delivery), RealtimeJson.Options);
-            await redis.GetSubscriber().PublishAsync(channel, json);
+            var message = new ArrayBufferWriter<byte>(512);
+            message.Write(ownPrefix);
+            using (var json = new Utf8JsonWriter(message)) JsonSerializer.Serialize(json, delivery, RealtimeJson.Options);
+            await redis.GetSubscriber().PublishAsync(channel, message.WrittenMemory);
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
@@ -100,12 +104,15 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
 
     void Receive(ChannelMessage message)
     {
+        var bytes = ((ReadOnlyMemory<byte>)message.Message).Span;
+        if (bytes.StartsWith(ownPrefix)) return; // delivered here when it was published
         try
         {
-            var envelope = JsonSerializer.Deserialize<Envelope>((string)message.Message!, RealtimeJson.Options);
-            if (envelope is not null && envelope.Origin != registry.NodeId) registry.Deliver(envelope.Delivery);
+            var newline = bytes.IndexOf((byte)'\n');
+            if (newline < 0) throw new JsonException("no origin line");
+            if (JsonSerializer.Deserialize<Delivery>(bytes[(newline + 1)..], RealtimeJson.Options) is { Event: not null, UserIds: not null } delivery) registry.Deliver(delivery);
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or NotSupportedException) // an unknown or abstract event type
         {
             log.LogWarning(e, "Ignored a malformed message on {Channel}", channel);
         }
