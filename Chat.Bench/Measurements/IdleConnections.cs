@@ -14,7 +14,7 @@ public static class IdleConnections
 {
     static readonly TimeSpan Settle = TimeSpan.FromSeconds(2);
 
-    public static async Task<IdleResult> MeasureAsync(IChatTarget target, IReadOnlyList<BenchUser> users, int count)
+    public static async Task<IdleResult> MeasureAsync(IChatTarget target, IReadOnlyList<BenchUser> users, int count, TimeSpan hold = default)
     {
         // Several sockets per user when count > users: like tabs and devices of the same person.
         Uri UriFor(int i) => target.SocketUri(users[i % users.Count]);
@@ -22,17 +22,27 @@ public static class IdleConnections
             await s.DisposeAsync();
         await Task.Delay(Settle);
         var before = target.Server.ResidentBytes();
+        await HoldAsync(target, 0, hold);
 
         var sockets = await BenchSocket.ConnectManyAsync([.. Enumerable.Range(0, count).Select(UriFor)], smallBuffers: true);
         try
         {
             await Task.Delay(Settle);
             var after = target.Server.ResidentBytes();
+            await HoldAsync(target, count, hold);
             return new IdleResult(target.Name, target.Storage, count, before, after, Math.Round((after - before) / (double)count));
         }
         finally
         {
             await Task.WhenAll(sockets.Select(s => s.DisposeAsync().AsTask()));
         }
+    }
+
+    /// <summary>With --idle-hold: time to take a heap profile of the server with 0 and then K sockets open.</summary>
+    static async Task HoldAsync(IChatTarget target, int sockets, TimeSpan hold)
+    {
+        if (hold <= TimeSpan.Zero) return;
+        Console.Error.WriteLine($"{target.Name} ({target.Storage}): pid {target.Server.Pid}, {sockets} idle sockets open, holding {hold.TotalSeconds:0} s");
+        await Task.Delay(hold);
     }
 }
