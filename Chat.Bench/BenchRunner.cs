@@ -8,7 +8,8 @@ namespace Chat.Bench;
 /// <summary>Where things are and which cores they get, from the command line (bench.sh fills it in).</summary>
 public sealed record BenchSettings(
     BenchProfile Profile, string AppDll, string? Postgres, string? Redis, string ServerCpus, string GeneratorCpus,
-    string OutputDirectory, string WorkDirectory, string? Commit, string RelayFault, string PostgresFsync, IReadOnlySet<string> Storages);
+    string OutputDirectory, string WorkDirectory, string? Commit, string RelayFault, string PostgresFsync, IReadOnlySet<string> Storages,
+    bool IdleOnly = false, TimeSpan IdleHold = default);
 
 /// <summary>
 /// The whole invocation: the relay first (the ceiling), then the app on each storage, every figure
@@ -62,13 +63,15 @@ public sealed class BenchRunner(BenchSettings settings)
 
     async Task RelayAsync()
     {
+        // With --idle-only too: the relay's idle sockets are measured after its load runs, as in a whole run, so
+        // its figure means the same in both.
         Progress("relay: warm-up");
         var users = await relay!.UsersAsync(profile.Connections);
         Report(await OpenLoopRun.RunAsync(relay, users, Plan(profile.FixedRate, profile.Warmup), "warm-up"));
         results.Load.Add(await RelayAtAsync(profile.FixedRate));
         Progress($"relay: {profile.IdleConnections} idle sockets");
-        results.Idle.Add(await IdleConnections.MeasureAsync(relay, users, profile.IdleConnections));
-        if (profile.StepMode) results.Steps.Add(await StepAsync(relay, users));
+        results.Idle.Add(await IdleConnections.MeasureAsync(relay, users, profile.IdleConnections, settings.IdleHold));
+        if (profile.StepMode && !settings.IdleOnly) results.Steps.Add(await StepAsync(relay, users));
     }
 
     /// <summary>The relay at a given rate, measured once per rate: the denominator of every app/relay ratio.</summary>
@@ -94,8 +97,9 @@ public sealed class BenchRunner(BenchSettings settings)
         else
         {
             Progress($"app ({database.Storage}): {profile.IdleConnections} idle sockets");
-            results.Idle.Add(await IdleConnections.MeasureAsync(app, users, profile.IdleConnections));
+            results.Idle.Add(await IdleConnections.MeasureAsync(app, users, profile.IdleConnections, settings.IdleHold));
         }
+        if (settings.IdleOnly) return;
 
         Progress($"app ({database.Storage}): seeding {profile.HistoryMessages:N0} messages, paging");
         results.History.Add(await HistoryDepth.MeasureAsync(app, profile.HistoryMessages, profile.HistoryDepths, profile.HistorySamples, profile.MessageBytes));

@@ -35,7 +35,12 @@ switch (args.FirstOrDefault())
             // Proof that the checks bite: "--relay-fault drop:1000" must turn the relay's runs FAILED.
             RelayFault: options.GetValueOrDefault("relay-fault") ?? "none",
             PostgresFsync: options.GetValueOrDefault("postgres-fsync") ?? "on",
-            Storages: (options.GetValueOrDefault("storage") ?? "postgres,sqlite").Split(',').ToHashSet());
+            Storages: (options.GetValueOrDefault("storage") ?? "postgres,sqlite").Split(',').ToHashSet(),
+            // Only the idle-socket measurement: the relay as in a whole run (its fixed-rate run, then idle sockets), then the
+            // app's idle sockets on each storage; no app load, steps or history.
+            IdleOnly: options.ContainsKey("idle-only"),
+            // Holds this long before opening the idle sockets and again after measuring them, for heap profiles of the server (its pid is printed).
+            IdleHold: TimeSpan.FromSeconds(double.Parse(options.GetValueOrDefault("idle-hold") ?? "0")));
         var results = await new BenchRunner(settings).RunAsync();
         var markdown = MarkdownReport.Render(results);
         Console.WriteLine();
@@ -47,7 +52,7 @@ switch (args.FirstOrDefault())
         Console.WriteLine($"Written: {stem}.json and {stem}.md");
         return results.Passed ? 0 : 1;
     default:
-        Console.Error.WriteLine("usage: Chat.Bench run [--full] [--app DLL] [--postgres CONN] [--redis HOST:PORT] [--server-cpus 0] [--generator-cpus 1] [--out DIR]\n" +
+        Console.Error.WriteLine("usage: Chat.Bench run [--full] [--idle-only [--idle 1000] [--idle-hold SECONDS]] [--app DLL] [--postgres CONN] [--redis HOST:PORT] [--server-cpus 0] [--generator-cpus 1] [--out DIR]\n" +
             "       Chat.Bench relay --urls http://127.0.0.1:PORT");
         return 2;
 }

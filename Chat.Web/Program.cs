@@ -24,8 +24,10 @@ builder.AddChatLogging()
     .AddPages();
 
 var app = builder.Build();
-app.UseSecurityHeaders();
+app.UseProxyTrust();
 app.UseRequestLogging();
+app.UseApiSocket(); // before the rest: an idle socket keeps alive every middleware it passed through
+app.UseSecurityHeaders();
 app.UseApiErrors();
 app.UseStaticFiles();
 app.UseRouting();

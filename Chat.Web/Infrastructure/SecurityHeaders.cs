@@ -34,9 +34,15 @@ public static class SecurityHeaders
         return builder;
     }
 
-    public static WebApplication UseSecurityHeaders(this WebApplication app)
+    /// <summary>First in the pipeline: every later middleware (request logging included) sees the address and scheme it decided.</summary>
+    public static WebApplication UseProxyTrust(this WebApplication app)
     {
         if (!string.IsNullOrWhiteSpace(app.Configuration["TRUSTED_PROXIES"])) app.UseForwardedHeaders();
+        return app;
+    }
+
+    public static WebApplication UseSecurityHeaders(this WebApplication app)
+    {
         if (app.Environment.IsProduction()) app.UseHsts();
         app.Use((http, next) =>
         {

@@ -38,9 +38,10 @@ public sealed class SocketConnection : IChatEventSink, IAsyncDisposable
     readonly ILogger log;
     volatile bool closing;
 
-    // Write-loop state for exactly-once delivery around a sync (touched by the write loop only).
-    readonly Dictionary<long, long> replayedUpTo = [];
-    readonly HashSet<(long Conversation, long Seq)> sentLiveSinceSync = [];
+    // Write-loop state for exactly-once delivery around a sync (touched by the write loop only). Both stay null
+    // until the first sync: most connections never send one, and an idle connection should not pay for them.
+    Dictionary<long, long>? replayedUpTo;
+    HashSet<(long Conversation, long Seq)>? sentLiveSinceSync;
 
     public SocketConnection(WebSocket socket, string id, long userId, RealtimeSettings settings, ClientFrameHandler handler,
         IServiceScopeFactory scopes, TimeProvider clock, ILogger log)
@@ -104,7 +105,9 @@ public sealed class SocketConnection : IChatEventSink, IAsyncDisposable
     /// <summary>Runs until the socket closes; the caller registers and unregisters the connection around this.</summary>
     public async Task RunAsync()
     {
-        var writing = Task.Run(WriteLoopAsync);
+        // Started inline, not with Task.Run: it writes "ready" and then waits for the queue, which an idle
+        // connection's write loop does without a thread-pool wrapper task of its own.
+        var writing = WriteLoopAsync();
         try
         {
             await ReadLoopAsync();
@@ -178,7 +181,9 @@ public sealed class SocketConnection : IChatEventSink, IAsyncDisposable
     {
         try
         {
-            await foreach (var item in outbound.Reader.ReadAllAsync(aborted.Token))
+            // WaitToReadAsync/TryRead rather than ReadAllAsync: the same loop without an async enumerator kept per connection.
+            while (await outbound.Reader.WaitToReadAsync(aborted.Token))
+            while (outbound.Reader.TryRead(out var item))
             {
                 switch (item)
                 {
@@ -230,7 +235,8 @@ public sealed class SocketConnection : IChatEventSink, IAsyncDisposable
     bool IsNewOnThisConnection(MessageView m)
     {
         var conversation = long.Parse(m.ConversationId);
-        if (m.Seq <= replayedUpTo.GetValueOrDefault(conversation)) return false;
+        if (replayedUpTo is not null && m.Seq <= replayedUpTo.GetValueOrDefault(conversation)) return false;
+        sentLiveSinceSync ??= [];
         if (sentLiveSinceSync.Count < MaxTrackedLiveMessages) sentLiveSinceSync.Add((conversation, m.Seq));
         return true;
     }
@@ -259,7 +265,7 @@ public sealed class SocketConnection : IChatEventSink, IAsyncDisposable
                 var page = await history.AfterAsync(c.Id, upTo, ReplayPageSize, ct);
                 foreach (var m in page.Items)
                 {
-                    if (!sentLiveSinceSync.Contains((c.Id, m.Seq)))
+                    if (sentLiveSinceSync?.Contains((c.Id, m.Seq)) != true)
                     {
                         await WriteAsync(new MessageEvent(m), ct);
                         sent++;
@@ -268,10 +274,11 @@ public sealed class SocketConnection : IChatEventSink, IAsyncDisposable
                 }
                 if (page.NextCursor is null) break;
             }
+            replayedUpTo ??= [];
             replayedUpTo[c.Id] = Math.Max(replayedUpTo.GetValueOrDefault(c.Id), upTo);
             positions[c.Id.ToString()] = Math.Max(upTo, since.GetValueOrDefault(c.Id));
         }
-        sentLiveSinceSync.Clear();
+        sentLiveSinceSync?.Clear();
         await WriteAsync(new SyncCompleteFrame(positions, sent), ct);
     }
 

@@ -2,6 +2,7 @@ using System.Net.WebSockets;
 using System.Security.Claims;
 using Chat.Web.Features.Auth;
 using Chat.Web.Infrastructure;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace Chat.Web.Features.Realtime;
@@ -76,7 +77,9 @@ public sealed class SocketGateway(
 
     async Task<(long UserId, int TokenVersion)?> AuthenticateAsync(HttpContext http)
     {
-        var token = http.Request.Query["token"] is [{ Length: > 0 } q] ? q
+        // The raw query string parsed on the side rather than through Request.Query, whose parsed collection (with a
+        // second copy of the token) would stay cached on the request for as long as the socket is open.
+        var token = QueryHelpers.ParseQuery(http.Request.QueryString.Value).GetValueOrDefault("token") is [{ Length: > 0 } q] ? q
             : http.Request.Headers.Authorization is [{ } h] && h.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? h["Bearer ".Length..].Trim()
             : null;
         if (token is null || token.Length > 4096) return null;
