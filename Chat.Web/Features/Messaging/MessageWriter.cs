@@ -7,8 +7,9 @@ namespace Chat.Web.Features.Messaging;
 /// <summary>
 /// Group commit. One loop per process takes every send queued at that moment and stores them with one
 /// transaction (<see cref="MessageStore"/>: one round trip and one fsync on PostgreSQL), then, in the batch's
-/// order — seq order within each conversation — runs each sender's Committed callback (its ack), issues the
-/// fan-out's publish and completes the sender. Nothing is acknowledged or published before its commit.
+/// order — seq order within each conversation — queues each sender's ack (its Committed callback) and delivers
+/// the message on this node, publishes the whole batch to other nodes as one bus message, and completes the
+/// senders. Nothing is acknowledged or published before its commit.
 /// A second send of the same sender and client message id within one batch waits for the next batch, where
 /// the store finds the first one stored: duplicates never fail the other messages of a batch.
 /// </summary>
@@ -97,46 +98,43 @@ public sealed class MessageWriter(MessageStore store, IFanout fanout, ILogger<Me
             foreach (var send in batch) send.Done.TrySetException(e);
             return;
         }
-        var publishing = new List<Task>(batch.Count);
+        var stored = new List<PendingSend>(batch.Count);
         for (var i = 0; i < batch.Count; i++)
-        {
-            if (outcomes[i] == StoreOutcome.Stored) publishing.Add(Announce(batch[i]));
-            batch[i].Done.TrySetResult(outcomes[i]);
-        }
-        lastPublished = Task.WhenAll(publishing);
+            if (outcomes[i] == StoreOutcome.Stored) stored.Add(batch[i]);
+        lastPublished = Announce(stored);
+        for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(outcomes[i]);
     }
 
     /// <summary>
-    /// The ack (Committed) and the fan-out of a committed message. The publish is issued here, in the batch's
-    /// order, and StackExchange.Redis sends commands in the order they are issued, so the channel gets them in
-    /// seq order without waiting for each reply. The message is stored: a failure here is logged, not reported
-    /// as a failed send.
+    /// The acks (Committed) and the fan-out of a batch's committed messages, in seq order: the fan-out queues each
+    /// sender's ack just before its message's events here, and publishes the batch to other nodes as one bus
+    /// message, issued now and awaited only before the next batch. The messages are stored: a failure here is
+    /// logged, not reported as a failed send.
     /// </summary>
-    Task Announce(PendingSend send)
+    async Task Announce(List<PendingSend> stored)
     {
-        var (message, command) = (send.Message, send.Command);
+        if (stored.Count == 0) return;
         try
         {
-            command.Committed?.Invoke(message);
-            return Logged(fanout.PublishAsync(new Delivery(new MessageEvent(MessageView.From(message)),
-                [message.ReceiverId, message.SenderId], ExceptConnectionId: command.FromConnectionId), CancellationToken.None), message.Id);
+            var deliveries = stored.ConvertAll(s => new Delivery(new MessageEvent(MessageView.From(s.Message)),
+                [s.Message.ReceiverId, s.Message.SenderId], ExceptConnectionId: s.Command.FromConnectionId));
+            await fanout.PublishAllAsync(deliveries, i => Acknowledge(stored[i]));
         }
         catch (Exception e)
         {
-            log.LogError(e, "Announcing stored message {MessageId} failed; its recipients catch up with sync", message.Id);
-            return Task.CompletedTask;
+            log.LogError(e, "Announcing {Count} stored messages failed; their recipients catch up with sync", stored.Count);
         }
     }
 
-    async Task Logged(Task publishing, long messageId)
+    void Acknowledge(PendingSend send)
     {
         try
         {
-            await publishing;
+            send.Command.Committed?.Invoke(send.Message);
         }
         catch (Exception e)
         {
-            log.LogError(e, "Publishing stored message {MessageId} failed; its recipients catch up with sync", messageId);
+            log.LogError(e, "Acknowledging stored message {MessageId} failed; its sender gets the ack by retrying", send.Message.Id);
         }
     }
 

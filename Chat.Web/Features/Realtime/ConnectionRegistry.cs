@@ -64,6 +64,16 @@ public sealed class ConnectionRegistry
 
     public IReadOnlyCollection<IChatEventSink> All => all.Values.ToList();
 
+    /// <summary>Hands the events to their connections on this node in order, calling <paramref name="beforeEach"/>(i) before event i.</summary>
+    public void DeliverAll(IReadOnlyList<Delivery> deliveries, Action<int>? beforeEach = null)
+    {
+        for (var i = 0; i < deliveries.Count; i++)
+        {
+            beforeEach?.Invoke(i);
+            Deliver(deliveries[i]);
+        }
+    }
+
     /// <summary>Hands the event to the addressed connections on this node.</summary>
     public void Deliver(Delivery d)
     {

@@ -16,15 +16,22 @@ public interface IFanout
     /// Delivers on this node and issues the publish before it returns, so events published one after another
     /// reach every node in that order even when the caller does not await each one.
     /// </summary>
-    Task PublishAsync(Delivery delivery, CancellationToken ct = default);
+    Task PublishAsync(Delivery delivery, CancellationToken ct = default) => PublishAllAsync([delivery]);
+
+    /// <summary>
+    /// Events in order, to other nodes as one bus message. On this node <paramref name="beforeEach"/>(i) runs just
+    /// before event i is delivered: the message writer queues a sender's ack there, so that every connection sees
+    /// acks and others' messages in one order.
+    /// </summary>
+    Task PublishAllAsync(IReadOnlyList<Delivery> deliveries, Action<int>? beforeEach = null);
 }
 
 /// <summary>One node: straight to this node's connections.</summary>
 public sealed class InProcessFanout(ConnectionRegistry registry) : IFanout
 {
-    public Task PublishAsync(Delivery delivery, CancellationToken ct = default)
+    public Task PublishAllAsync(IReadOnlyList<Delivery> deliveries, Action<int>? beforeEach = null)
     {
-        registry.Deliver(delivery);
+        registry.DeliverAll(deliveries, beforeEach);
         return Task.CompletedTask;
     }
 }
@@ -36,8 +43,9 @@ public sealed class InProcessFanout(ConnectionRegistry registry) : IFanout
 /// arrive in seq order everywhere.
 /// Each event is delivered on this node at once as well as published; a node skips its own echo
 /// (by <see cref="ConnectionRegistry.NodeId"/>), so same-node delivery keeps working while Redis is
-/// down. A bus message is the origin node's id, a newline and the delivery's JSON: the echo, every
-/// published event once more, is recognised by its first bytes and never parsed. StackExchange.Redis reconnects and re-subscribes by itself; events published during an
+/// down. A bus message is the origin node's id, a newline and a JSON array of deliveries (the message writer
+/// publishes a whole batch as one): the echo, every published event once more, is recognised by its first bytes
+/// and never parsed. StackExchange.Redis reconnects and re-subscribes by itself; events published during an
 /// outage do not reach other nodes, and their clients recover them with sync.
 /// </summary>
 public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry registry, RealtimeSettings settings, ILogger<RedisFanout> log)
@@ -46,15 +54,15 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
     readonly RedisChannel channel = RedisChannel.Literal(settings.RedisPrefix + "events");
     readonly byte[] ownPrefix = Encoding.ASCII.GetBytes(registry.NodeId + "\n");
 
-    public async Task PublishAsync(Delivery delivery, CancellationToken ct = default)
+    public async Task PublishAllAsync(IReadOnlyList<Delivery> deliveries, Action<int>? beforeEach = null)
     {
-        registry.Deliver(delivery);
+        registry.DeliverAll(deliveries, beforeEach);
         if (!redis.IsConnected) return; // fail fast during an outage instead of queueing behind it
         try
         {
             var message = new ArrayBufferWriter<byte>(512);
             message.Write(ownPrefix);
-            using (var json = new Utf8JsonWriter(message)) JsonSerializer.Serialize(json, delivery, RealtimeJson.Options);
+            using (var json = new Utf8JsonWriter(message)) JsonSerializer.Serialize(json, deliveries, RealtimeJson.Options);
             await redis.GetSubscriber().PublishAsync(channel, message.WrittenMemory);
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
@@ -110,7 +118,8 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
         {
             var newline = bytes.IndexOf((byte)'\n');
             if (newline < 0) throw new JsonException("no origin line");
-            if (JsonSerializer.Deserialize<Delivery>(bytes[(newline + 1)..], RealtimeJson.Options) is { Event: not null, UserIds: not null } delivery) registry.Deliver(delivery);
+            var deliveries = JsonSerializer.Deserialize<Delivery[]>(bytes[(newline + 1)..], RealtimeJson.Options) ?? [];
+            registry.DeliverAll(deliveries.Where(d => d is { Event: not null, UserIds: not null }).ToList());
         }
         catch (Exception e) when (e is JsonException or NotSupportedException) // an unknown or abstract event type
         {
