@@ -54,9 +54,14 @@ public sealed class BenchRunner(BenchSettings settings)
     Task<ServerProcess> StartRelayAsync()
     {
         var self = typeof(BenchRunner).Assembly.Location;
-        // Chat.Bench's own runtimeconfig picks workstation GC for the generator; the relay gets ASP.NET Core's
-        // defaults (server GC, concurrent) like the app, so memory and speed compare like with like.
-        var environment = new Dictionary<string, string> { ["DOTNET_gcServer"] = "1", ["DOTNET_gcConcurrent"] = "1" };
+        // Chat.Bench's own runtimeconfig picks workstation GC for the generator; the relay gets the app's runtime
+        // settings (server GC, concurrent; no tiered compilation, no thread-pool spinning: see Chat.Web.csproj),
+        // so memory and speed compare like with like.
+        var environment = new Dictionary<string, string>
+        {
+            ["DOTNET_gcServer"] = "1", ["DOTNET_gcConcurrent"] = "1",
+            ["DOTNET_TieredCompilation"] = "0", ["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0",
+        };
         return ServerProcess.StartAsync("relay", settings.ServerCpus, "dotnet", $"'{self}' relay --fault {settings.RelayFault}", environment,
             Path.GetDirectoryName(self)!, Log("relay"), TimeSpan.FromSeconds(30));
     }
