@@ -16,8 +16,8 @@ switch (args.FirstOrDefault())
         if (options.TryGetValue("connections", out var c)) profile = profile with { Connections = int.Parse(c) };
         if (options.TryGetValue("rate", out var rate)) profile = profile with { FixedRate = double.Parse(rate) };
         if (options.TryGetValue("seconds", out var s)) profile = profile with { RunDuration = TimeSpan.FromSeconds(double.Parse(s)) };
-        if (options.TryGetValue("idle", out var idle)) profile = profile with { IdleConnections = int.Parse(idle) };
-        if (options.TryGetValue("history", out var history)) profile = profile with { HistoryMessages = int.Parse(history) };
+        if (options.TryGetValue("idle", out var idle)) profile = profile with { IdleConnections = AtLeastOne("idle", idle) };
+        if (options.TryGetValue("history", out var history)) profile = profile with { HistoryMessages = AtLeastOne("history", history) };
         if (options.ContainsKey("steps")) profile = profile with
         {
             StepMode = true, StepStartRate = BenchProfile.Full.StepStartRate, StepFactor = BenchProfile.Full.StepFactor,
@@ -55,6 +55,15 @@ switch (args.FirstOrDefault())
         Console.Error.WriteLine("usage: Chat.Bench run [--full] [--idle-only [--idle 1000] [--idle-hold SECONDS]] [--app DLL] [--postgres CONN] [--redis HOST:PORT] [--server-cpus 0] [--generator-cpus 1] [--out DIR]\n" +
             "       Chat.Bench relay --urls http://127.0.0.1:PORT");
         return 2;
+}
+
+/// <summary>A count option: per-connection and per-page figures need at least one.</summary>
+static int AtLeastOne(string name, string value)
+{
+    if (int.TryParse(value, out var n) && n >= 1) return n;
+    Console.Error.WriteLine($"--{name} takes a whole number of at least 1, not \"{value}\".");
+    Environment.Exit(2);
+    return 0;
 }
 
 /// <summary>--name value pairs; a flag without a value (--full) maps to "true".</summary>
