@@ -141,7 +141,7 @@ public sealed class SecurityChecklistTests(TestServers servers)
         var ann = await host.RegisterAsync();
         var bob = await host.RegisterAsync();
         using var annClient = host.Client(ann.Token);
-        for (var i = 0; i < 5; i++) Assert.Equal(HttpStatusCode.OK, (await annClient.GetAsync("/users", Ct)).StatusCode);
+        for (var i = 0; i < 7; i++) Assert.Equal(HttpStatusCode.OK, (await annClient.GetAsync("/users", Ct)).StatusCode);
         var sixth = await annClient.GetAsync("/users", Ct);
         Assert.Equal(HttpStatusCode.TooManyRequests, sixth.StatusCode);
         Assert.True(sixth.Headers.Contains("Retry-After"));
@@ -251,7 +251,7 @@ public sealed class SecurityChecklistTests(TestServers servers)
         await Attempt(ChatHost.NewPhone()); // warm-up (the decoy hash is made on first use)
         var wrong = new List<double>();
         var unknown = new List<double>();
-        for (var i = 0; i < 5; i++)
+        for (var i = 0; i < 7; i++)
         {
             var w = await Attempt(user.Phone);
             var u = await Attempt(ChatHost.NewPhone());
@@ -259,8 +259,10 @@ public sealed class SecurityChecklistTests(TestServers servers)
             wrong.Add(w.Ms);
             unknown.Add(u.Ms);
         }
+        // A skipped hash would make the ratio about 0.02. The band is wide because the suite runs in parallel on
+        // two cores: 0.5–2 failed once in CI at 2.09 with the hash in place on both paths.
         var ratio = Median(unknown) / Median(wrong);
-        Assert.InRange(ratio, 0.5, 2.0);
+        Assert.InRange(ratio, 0.25, 4.0);
     }
 
     static double Median(List<double> xs) => xs.Order().ElementAt(xs.Count / 2);
