@@ -141,7 +141,7 @@ public sealed class SecurityChecklistTests(TestServers servers)
         var ann = await host.RegisterAsync();
         var bob = await host.RegisterAsync();
         using var annClient = host.Client(ann.Token);
-        for (var i = 0; i < 7; i++) Assert.Equal(HttpStatusCode.OK, (await annClient.GetAsync("/users", Ct)).StatusCode);
+        for (var i = 0; i < 5; i++) Assert.Equal(HttpStatusCode.OK, (await annClient.GetAsync("/users", Ct)).StatusCode);
         var sixth = await annClient.GetAsync("/users", Ct);
         Assert.Equal(HttpStatusCode.TooManyRequests, sixth.StatusCode);
         Assert.True(sixth.Headers.Contains("Retry-After"));
