@@ -60,7 +60,7 @@ public abstract class GroupCommitTests(RealtimeApp app)
     }
 
     [Fact]
-    public async Task A_batch_mixing_a_removed_conversation_a_retry_and_new_sends_stores_only_the_new_ones_into_live_conversations()
+    public async Task Concurrent_sends_into_a_removed_conversation_with_a_retry_and_new_sends_store_only_the_new_ones_into_the_live_conversation()
     {
         var ann = long.Parse((await host.RegisterAsync()).Id);
         var bob = long.Parse((await host.RegisterAsync()).Id);
@@ -71,6 +71,7 @@ public abstract class GroupCommitTests(RealtimeApp app)
         await using (var scope = host.Services.CreateAsyncScope())
             Assert.Equal(DeleteUserResult.Deleted, await scope.ServiceProvider.GetRequiredService<AdminUsers>().DeleteAsync(0, cat, Ct));
 
+        // Started at once, so that they usually share batches; the outcomes must hold however they are batched.
         var sends = new List<Task<Attempt>> { SendAsync(ann, bob, "first-to-bob", _ => { }) };
         for (var n = 0; n < 20; n++)
         {

@@ -212,8 +212,9 @@ public sealed class MultiNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
 
         var redis = nodes.A.Services.GetRequiredService<IConnectionMultiplexer>().GetSubscriber();
         var channel = RedisChannel.Literal(nodes.A.Services.GetRequiredService<Chat.Web.Features.Realtime.RealtimeSettings>().RedisPrefix + "events");
-        // No origin line, an origin line with broken JSON, JSON of the wrong shape, an event for Bob of an unknown type.
-        foreach (var junk in new[] { "garbage", "someone\n{not json", "someone\n[1,2,3]", "someone\n{\"userIds\":[1]}", "someone\n" + $$"""{"event":{"type":"nonsense"},"userIds":[{{bob.Id}}]}""" })
+        // No origin line, an origin line with broken JSON, JSON of the wrong shape (a bus message is an array of
+        // deliveries), a delivery to Bob without an event, an event for Bob of an unknown type. Bob gets none as a frame.
+        foreach (var junk in new[] { "garbage", "someone\n{not json", "someone\n[1,2,3]", "someone\n" + $$"""[{"userIds":[{{bob.Id}}]}]""", "someone\n" + $$"""[{"event":{"type":"nonsense"},"userIds":[{{bob.Id}}]}]""" })
             await redis.PublishAsync(channel, junk);
 
         var ack = await annOnA.SendAndAckAsync(bob.Id, "after the junk");

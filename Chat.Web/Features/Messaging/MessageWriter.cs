@@ -35,8 +35,8 @@ public sealed class MessageWriter(MessageStore store, IFanout fanout, ILogger<Me
         return await pending.Done.Task;
     }
 
-    // The last batch's fan-out, issued in seq order but not awaited one publish at a time; and whether the
-    // store may still hold conversations (PostgreSQL advisory locks) that wait for it.
+    // The last batch's publish to other nodes, issued but not yet awaited; and whether the store may still hold
+    // conversations (PostgreSQL advisory locks) that wait for it.
     Task lastPublished = Task.CompletedTask;
     bool holdingConversations;
 

@@ -38,8 +38,8 @@ public sealed class SocketConnection : IChatEventSink, IAsyncDisposable
     readonly ILogger log;
     volatile bool closing;
 
-    // Write-loop state for exactly-once delivery around a sync (touched by the write loop only). Both stay null
-    // until the first sync: most connections never send one, and an idle connection should not pay for them.
+    // Write-loop state for exactly-once delivery around a sync (touched by the write loop only). Each is created when
+    // first needed (the first message or ack sent, the first sync): an idle connection does not pay for them.
     Dictionary<long, long>? replayedUpTo;
     HashSet<(long Conversation, long Seq)>? sentLiveSinceSync;
 
