@@ -92,6 +92,41 @@ public abstract class DeliveryTests(RealtimeApp app)
         Assert.Equal(afterMarker.Order(), afterMarker);
         Assert.Equal(0, await secondBob.CountAfterAsync(FrameExtensions.IsMessage, TimeSpan.FromMilliseconds(300)) - (total - held.Count));
     }
+
+    [Fact]
+    public async Task A_connection_reads_its_next_frames_while_its_earlier_sends_wait_for_their_commit()
+    {
+        var ann = await host.RegisterAsync();
+        var bob = await host.RegisterAsync();
+        var conversation = long.Parse(await Conversations.IdAsync(host, ann, bob));
+        await using var annSocket = await SocketClient.ConnectAsync(host, ann);
+        await using var bobSocket = await SocketClient.ConnectAsync(host, bob);
+        await annSocket.SendAndAckAsync(bob.Id, "before");
+
+        // The conversation's row stays locked (on SQLite, the database's write lock) until the rollback: the
+        // writer's next batch waits for it, and so do Ann's two sends.
+        await using (var scope = host.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<ChatDbContext>();
+            await using var hold = await db.Database.BeginTransactionAsync(TestContext.Current.CancellationToken);
+            await db.Conversations.Where(c => c.Id == conversation)
+                .ExecuteUpdateAsync(s => s.SetProperty(c => c.LastSeq, c => c.LastSeq), TestContext.Current.CancellationToken);
+
+            await annSocket.SendMessageAsync(bob.Id, "held-1");
+            await annSocket.SendMessageAsync(bob.Id, "held-2");
+            await annSocket.SendTextAsync("{not json");
+            // Answered while both sends wait: the socket did not stop reading at the first of them.
+            Assert.Equal("invalid_json", (await annSocket.TakeAsync("error", TimeSpan.FromSeconds(5))).Str("code"));
+            Assert.Single(annSocket.Received, f => f.Type() == "ack");
+            await hold.RollbackAsync(TestContext.Current.CancellationToken);
+        }
+
+        var acks = await annSocket.WaitForCountAsync(f => f.Type() == "ack", 3, LongWait);
+        Assert.Equal(["before", "held-1", "held-2"], acks.Select(a => a.Str("clientMessageId")));
+        Assert.Equal([1L, 2L, 3L], acks.Select(a => a.Seq()));
+        var messages = await bobSocket.WaitForCountAsync(FrameExtensions.IsMessage, 3, LongWait);
+        Assert.Equal([1L, 2L, 3L], messages.Select(m => m.Seq()));
+    }
 }
 
 public sealed class DeliveryOnPostgres(RealtimePostgresApp app) : DeliveryTests(app), IClassFixture<RealtimePostgresApp>;

@@ -27,12 +27,15 @@ public sealed class MessageWriter(MessageStore store, IFanout fanout, ILogger<Me
         public (long, string) ClientKey => (Message.SenderId, Message.ClientMessageId);
     }
 
-    /// <summary>Stores the message with the next batch; returns once it is committed and its fan-out is on its way.</summary>
-    public async Task<StoreOutcome> WriteAsync(Message message, SendCommand command, CancellationToken ct)
+    /// <summary>
+    /// Queues the message for the next batch and returns once it is queued, with a task that completes once it is
+    /// committed and its fan-out is on its way. Sends are stored in the order they were queued.
+    /// </summary>
+    public async ValueTask<Task<StoreOutcome>> QueueAsync(Message message, SendCommand command, CancellationToken ct)
     {
         var pending = new PendingSend(message, command);
         await queue.Writer.WriteAsync(pending, ct);
-        return await pending.Done.Task;
+        return pending.Done.Task;
     }
 
     // The last batch's publish to other nodes, issued but not yet awaited; and whether the store may still hold

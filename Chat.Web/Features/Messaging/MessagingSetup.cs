@@ -9,7 +9,7 @@ public static class MessagingSetup
     public static WebApplicationBuilder AddMessaging(this WebApplicationBuilder builder)
     {
         builder.Services.AddScoped<ConversationDirectory>();
-        builder.Services.AddScoped<MessageSender>();
+        builder.Services.AddSingleton<MessageSender>();
         builder.Services.AddSingleton<KnownConversations>();
         builder.Services.AddSingleton(MessageStoreFor);
         builder.Services.AddSingleton<MessageWriter>();

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Threading.Channels;
 using Chat.Web.Features.Conversations;
 using Chat.Web.Features.Messaging;
 using Chat.Web.Infrastructure;
@@ -32,7 +33,7 @@ public sealed record ErrorFrame(string Code, string Error, string? Ref)
 /// Handles one client frame: parses it, authorises it (the connection's user is the actor) and calls
 /// the same Messaging services as the browser. Bad frames get an "error" frame, never a closed socket.
 /// </summary>
-public sealed class ClientFrameHandler(IServiceScopeFactory scopes, TypingSignals typing, ILogger<ClientFrameHandler> log)
+public sealed class ClientFrameHandler(IServiceScopeFactory scopes, MessageSender sender, TypingSignals typing, ILogger<ClientFrameHandler> log)
 {
     // 64 KB of bytes is at most this many base64 characters.
     const int MaxCiphertextChars = (MessageSender.MaxCiphertextBytes + 2) / 3 * 4;
@@ -54,7 +55,7 @@ public sealed class ClientFrameHandler(IServiceScopeFactory scopes, TypingSignal
             var type = OptionalString(frame, "type") ?? throw new BadFrame("invalid_request", "\"type\" is required.");
             switch (type)
             {
-                case "send-message": await SendMessageAsync(connection, frame, ct); break;
+                case "send-message": await SendMessageAsync(connection, frame, reference, ct); break;
                 case "receipt": await ReceiptAsync(connection, frame, ct); break;
                 case "sync": await connection.ReplayAsync(Since(frame)); break;
                 case "typing": await TypingAsync(connection, frame, ct); break;
@@ -86,7 +87,7 @@ public sealed class ClientFrameHandler(IServiceScopeFactory scopes, TypingSignal
         }
     }
 
-    async Task SendMessageAsync(SocketConnection connection, JsonElement frame, CancellationToken ct)
+    async Task SendMessageAsync(SocketConnection connection, JsonElement frame, string? reference, CancellationToken ct)
     {
         var to = RequiredId(frame, "toUserId");
         long? conversationId = frame.TryGetProperty("conversationId", out var c) && c.ValueKind != JsonValueKind.Null ? RequiredId(frame, "conversationId") : null;
@@ -97,19 +98,38 @@ public sealed class ClientFrameHandler(IServiceScopeFactory scopes, TypingSignal
         catch (FormatException) { throw new BadFrame("invalid_ciphertext", "ciphertext is not valid base64."); }
         var clientMessageId = OptionalString(frame, "clientMessageId") ?? OptionalString(frame, "dedupeKey");
 
-        await using var scope = scopes.CreateAsyncScope();
-        var sender = scope.ServiceProvider.GetRequiredService<MessageSender>();
         var command = new SendCommand(connection.UserId, to, conversationId, ciphertext, clientMessageId, connection.Id,
             Committed: message => connection.TryReply(Ack(message)));
-        switch (await sender.SendAsync(command, ct))
+        // Queued in frame order; the outcome is answered when it comes, and the connection reads its next frame
+        // meanwhile: a client may have many sends in flight, and they share the writer's batches.
+        _ = ReplyWhenStoredAsync(connection, await sender.QueueAsync(command, ct), reference);
+    }
+
+    async Task ReplyWhenStoredAsync(SocketConnection connection, Task<SendResult> outcome, string? reference)
+    {
+        try
         {
-            case SendResult.Sent(var message, IsNew: false):
-                await connection.SendAsync(Ack(message)); // a retry: the same ack again, nothing new stored or sent
-                break;
-            case SendResult.Sent:
-                break; // acked in Committed
-            case SendResult.Rejected(var code, var error):
-                throw new BadFrame(code, error);
+            switch (await outcome)
+            {
+                case SendResult.Sent(var message, IsNew: false):
+                    await connection.SendAsync(Ack(message)); // a retry: the same ack again, nothing new stored or sent
+                    break;
+                case SendResult.Sent:
+                    break; // acked in Committed
+                case SendResult.Rejected(var code, var error):
+                    await connection.SendAsync(ErrorFrame.Of(code, error, reference));
+                    break;
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or ChannelClosedException)
+        {
+            // The connection ended meanwhile; the client learns the outcome by retrying or with sync.
+        }
+        catch (Exception e)
+        {
+            log.LogError(e, "A send of user {UserId} failed", connection.UserId);
+            try { await connection.SendAsync(ErrorFrame.Of("server_error", "The server could not handle this frame; try again.", reference)); }
+            catch (Exception ended) when (ended is OperationCanceledException or ChannelClosedException) { }
         }
     }
 
