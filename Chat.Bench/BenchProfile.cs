@@ -22,6 +22,9 @@ public sealed record BenchProfile(
     /// <summary>The service level of the step search: a rate holds while p99 stays at or under this.</summary>
     public const double P99LimitMs = 50;
 
+    /// <summary>Bisecting probes between the last step that held and the first that did not.</summary>
+    public const int StepProbes = 3;
+
     // 200 msg/s: a rate the first app build (about 250-400 msg/s on one core) can hold, so the quick table
     // compares latencies rather than backlogs, and the run stays short.
     public static readonly BenchProfile Quick = new(

@@ -156,11 +156,16 @@ public sealed class BenchRunner(BenchSettings settings)
                     : $"{rate:0} msg/s: {string.Join("; ", run.Failures)}";
                 // One core of load generator has its own ceiling; say so when it, not the server, ran out.
                 if (run.GeneratorCpu >= 0.9) stoppedBy += $" (generator CPU {run.GeneratorCpu:P0}: this may be the generator's limit)";
-                // One more probe halfway (geometrically) between the last rate that held and this one, for resolution.
-                if (held is not null && Math.Round(Math.Sqrt(held.TargetRate * rate)) is var between && between > held.TargetRate)
+                // Then bisect (geometrically) between the last rate that held and this one: each probe halves the
+                // gap, so three narrow a step of ×1.5 to ×1.05. One probe left the figure on a grid of ×1.22, and a
+                // share of the relay's could only be a power of that (29.6 % = 1.5⁻³, the next one up 36.3 %).
+                for (var (probes, failed) = (0, rate); held is not null && probes < BenchProfile.StepProbes; probes++)
                 {
+                    var between = Math.Round(Math.Sqrt(held.TargetRate * failed));
+                    if (between <= held.TargetRate || between >= failed) break;
                     await Task.Delay(profile.QuietTimeout);
                     if (await StepRunAsync(target, users, between, runs) is var probe && probe.HeldSlo(BenchProfile.P99LimitMs)) held = probe;
+                    else failed = between;
                 }
                 break;
             }

@@ -71,9 +71,11 @@ public sealed class ClientFrameHandler(IServiceScopeFactory scopes, MessageSende
             // Our failure (the database went away, …): say so and keep the socket; the client may retry
             // with the same clientMessageId safely. The frame itself is not logged: it may carry a message.
             log.LogError(e, "A WebSocket frame of user {UserId} failed", connection.UserId);
-            await connection.SendAsync(ErrorFrame.Of("server_error", "The server could not handle this frame; try again.", reference));
+            await connection.SendAsync(ServerError(reference));
         }
     }
+
+    static ErrorFrame ServerError(string? reference) => ErrorFrame.Of("server_error", "The server could not handle this frame; try again.", reference);
 
     static JsonDocument Parse(ReadOnlyMemory<byte> utf8)
     {
@@ -128,7 +130,7 @@ public sealed class ClientFrameHandler(IServiceScopeFactory scopes, MessageSende
         catch (Exception e)
         {
             log.LogError(e, "A send of user {UserId} failed", connection.UserId);
-            try { await connection.SendAsync(ErrorFrame.Of("server_error", "The server could not handle this frame; try again.", reference)); }
+            try { await connection.SendAsync(ServerError(reference)); }
             catch (Exception ended) when (ended is OperationCanceledException or ChannelClosedException) { }
         }
     }

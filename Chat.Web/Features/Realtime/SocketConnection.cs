@@ -8,7 +8,8 @@ using Microsoft.EntityFrameworkCore;
 namespace Chat.Web.Features.Realtime;
 
 /// <summary>
-/// One JSON WebSocket of the API. A read loop handles the client's frames one at a time; everything
+/// One JSON WebSocket of the API. A read loop handles the client's frames in order (a send is queued for the writer,
+/// and its commit not waited for, so a client may have many in flight); everything
 /// the server sends — replies, bus events, the sync replay, the closing frame — goes through one
 /// bounded queue and one write loop, so frames never interleave and a slow reader costs bounded memory.
 /// </summary>
