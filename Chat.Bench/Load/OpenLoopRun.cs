@@ -35,6 +35,9 @@ public static class OpenLoopRun
         var sockets = await BenchSocket.ConnectManyAsync(uris, smallBuffers: false);
         var participants = sockets.Select((s, i) => new Participant(run, i, users[i ^ 1], s, perSender)).ToList();
 
+        // The generator's own garbage from the run before (after an overload step, hundreds of thousands of tracked
+        // messages) is collected now, not in pauses that would be charged to this run's latencies.
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
         using var stopReading = new CancellationTokenSource();
         var readers = participants.Select(p => Task.Run(() => p.ReceiveLoopAsync(stopReading.Token))).ToList();
         var serverCpu0 = target.Server.CpuTime();
