@@ -59,7 +59,7 @@ public static class MarkdownReport
             foreach (var s in r.Steps)
                 md.AppendLine(CultureInfo.InvariantCulture,
                     $"| {s.Target} | {s.Storage} | {s.HighestRateHeld?.ToString("0", CultureInfo.InvariantCulture) ?? "none"} | {s.P99AtHighest?.ToString(CultureInfo.InvariantCulture) ?? "–"} | " +
-                    $"{(s.HighestRateHeld is { } h && ceiling is { } c ? (h / c).ToString("P0", CultureInfo.InvariantCulture) : "–")} | {s.StoppedBy} |");
+                    $"{(s.HighestRateHeld is { } h && ceiling is { } c ? (h / c).ToString("P1", CultureInfo.InvariantCulture) : "–")} | {s.StoppedBy} |");
             md.AppendLine();
         }
 
