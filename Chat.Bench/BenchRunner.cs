@@ -55,12 +55,12 @@ public sealed class BenchRunner(BenchSettings settings)
     {
         var self = typeof(BenchRunner).Assembly.Location;
         // Chat.Bench's own runtimeconfig picks workstation GC for the generator; the relay gets the app's runtime
-        // settings (server GC, concurrent; tiered compilation as by default, no thread-pool spinning: see
+        // settings (server GC, concurrent; tiered compilation on with quick JIT off, no thread-pool spinning: see
         // Chat.Web.csproj), so memory and speed compare like with like.
         var environment = new Dictionary<string, string>
         {
             ["DOTNET_gcServer"] = "1", ["DOTNET_gcConcurrent"] = "1",
-            ["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0",
+            ["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0", ["DOTNET_TC_QuickJit"] = "0",
         };
         return ServerProcess.StartAsync("relay", settings.ServerCpus, "dotnet", $"'{self}' relay --fault {settings.RelayFault}", environment,
             Path.GetDirectoryName(self)!, Log("relay"), TimeSpan.FromSeconds(30));
