@@ -54,15 +54,12 @@ public sealed class BenchRunner(BenchSettings settings)
     Task<ServerProcess> StartRelayAsync()
     {
         var self = typeof(BenchRunner).Assembly.Location;
-        // Chat.Bench's own runtimeconfig picks workstation GC for the generator; the relay gets the app's runtime
-        // settings (server GC, concurrent; tiered compilation on with quick JIT off, no thread-pool spinning: see
-        // Chat.Web.csproj), so memory and speed compare like with like.
-        var environment = new Dictionary<string, string>
-        {
-            ["DOTNET_gcServer"] = "1", ["DOTNET_gcConcurrent"] = "1",
-            ["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0", ["DOTNET_TC_QuickJit"] = "0",
-        };
-        return ServerProcess.StartAsync("relay", settings.ServerCpus, "dotnet", $"'{self}' relay --fault {settings.RelayFault}", environment,
+        // Chat.Bench's own runtimeconfig picks workstation GC for the generator; the relay runs with the app's
+        // runtimeconfig instead (server GC, quick JIT off, no thread-pool spinning: see Chat.Web.csproj), so memory and
+        // speed compare like with like, and a runtime setting changed in the app reaches the relay without a copy here.
+        var appRuntimeConfig = Path.ChangeExtension(Path.GetFullPath(settings.AppDll), ".runtimeconfig.json");
+        return ServerProcess.StartAsync("relay", settings.ServerCpus, "dotnet",
+            $"exec --runtimeconfig '{appRuntimeConfig}' '{self}' relay --fault {settings.RelayFault}", new Dictionary<string, string>(),
             Path.GetDirectoryName(self)!, Log("relay"), TimeSpan.FromSeconds(30));
     }
 
@@ -118,8 +115,9 @@ public sealed class BenchRunner(BenchSettings settings)
         // The latency target: p99 at half the app's sustained rate against the relay's at that rate, after a
         // warm-up at that rate as for the fixed rate. The step search ends with overload probes; the warm-up does not
         // outlast the checkpoint their WAL started (README, "The send path, third round").
-        if (steps.HighestRateHeld is { } held && Math.Round(held / 2) is var half)
+        if (steps.HighestRateHeld is { } held)
         {
+            var half = Math.Round(held / 2);
             await WarmUpAsync(app, users, half);
             await CompareAsync(app, users, half, "half sustained");
         }
