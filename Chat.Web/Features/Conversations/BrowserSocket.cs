@@ -59,7 +59,15 @@ public sealed class BrowserSocket(SocketGateway gateway, ConnectionRegistry regi
             KeepAliveTimeout = TimeSpan.FromSeconds(settings.KeepAliveSeconds * 2),
         });
         var connection = new BrowserConnection(socket, registry.NewConnectionId(), me, peer, ViewerTime.From(http.Request), settings, fragments, scopes, log);
-        await gateway.RunRegisteredAsync(connection, tokenVersion, connection.RunAsync);
+        try
+        {
+            await gateway.RegisterAsync(connection, tokenVersion);
+            await connection.RunAsync();
+        }
+        finally
+        {
+            await gateway.UnregisterAsync(connection);
+        }
     }
 }
 
@@ -124,10 +132,11 @@ sealed class BrowserConnection(WebSocket socket, string id, long userId, long? p
     {
         while (socket.State is WebSocketState.Open or WebSocketState.CloseSent)
         {
+            var next = await socket.ReceiveAsync(Memory<byte>.Empty, aborted.Token); // waiting holds no buffer
             PooledFrame received;
             try
             {
-                received = await PooledFrame.ReceiveNextAsync(socket, RealtimeSettings.MaxFrameBytes, aborted.Token);
+                received = await PooledFrame.ReceiveAsync(socket, next, RealtimeSettings.MaxFrameBytes, aborted.Token);
             }
             catch (FrameTooLargeException)
             {

@@ -5,8 +5,10 @@ namespace Chat.Web.Features.Realtime;
 
 /// <summary>
 /// One incoming WebSocket message in a buffer rented from the shared pool and given back on Dispose, so a
-/// connection holds a receive buffer only while it reads and handles a message, not while it waits for one.
-/// Both sockets (the JSON gateway and the browser's) read through <see cref="ReceiveNextAsync"/>.
+/// connection holds a receive buffer only while it reads and handles a message, not while it waits for one:
+/// both sockets (the JSON gateway and the browser's) wait with a zero-byte receive of their own, then read the
+/// message through <see cref="ReceiveAsync"/>. (The wait is the caller's, not a helper's, so that an idle socket
+/// keeps one awaiting method, not two.)
 /// </summary>
 public sealed class PooledFrame : IDisposable
 {
@@ -19,12 +21,11 @@ public sealed class PooledFrame : IDisposable
     public WebSocketMessageType MessageType { get; private set; }
 
     /// <summary>
-    /// Waits for the next message with a zero-byte read (an idle connection holds no buffer), then receives all of
-    /// it; past <paramref name="maxBytes"/> it throws <see cref="FrameTooLargeException"/>. The caller disposes the frame.
+    /// Receives the message whose arrival <paramref name="first"/> (the result of a zero-byte receive) reported; past
+    /// <paramref name="maxBytes"/> it throws <see cref="FrameTooLargeException"/>. The caller disposes the frame.
     /// </summary>
-    public static async ValueTask<PooledFrame> ReceiveNextAsync(WebSocket socket, int maxBytes, CancellationToken ct)
+    public static async ValueTask<PooledFrame> ReceiveAsync(WebSocket socket, ValueWebSocketReceiveResult first, int maxBytes, CancellationToken ct)
     {
-        var first = await socket.ReceiveAsync(Memory<byte>.Empty, ct);
         var frame = new PooledFrame { MessageType = first.MessageType };
         if (first.EndOfMessage || first.MessageType == WebSocketMessageType.Close) return frame;
         try

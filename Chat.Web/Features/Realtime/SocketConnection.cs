@@ -11,7 +11,8 @@ namespace Chat.Web.Features.Realtime;
 /// One JSON WebSocket of the API. A read loop handles the client's frames in order (a send is queued for the writer,
 /// and its commit not waited for, so a client may have many in flight); everything
 /// the server sends — replies, bus events, the sync replay, the closing frame — goes through one
-/// bounded queue and one write loop, so frames never interleave and a slow reader costs bounded memory.
+/// bounded <see cref="OutboundQueue{T}"/> and is sent one item at a time, so frames never interleave and a slow
+/// reader costs bounded memory. Idle, the connection awaits one zero-byte receive and nothing else.
 /// </summary>
 public sealed class SocketConnection : IChatEventSink, IAsyncDisposable
 {
@@ -31,7 +32,7 @@ public sealed class SocketConnection : IChatEventSink, IAsyncDisposable
     }
 
     readonly WebSocket socket;
-    readonly Channel<Outbound> outbound;
+    readonly OutboundQueue<Outbound> outbound;
     readonly CancellationTokenSource aborted = new();
     readonly FrameAllowance frames;
     readonly ClientFrameHandler handler;
@@ -39,7 +40,7 @@ public sealed class SocketConnection : IChatEventSink, IAsyncDisposable
     readonly ILogger log;
     volatile bool closing;
 
-    // Write-loop state for exactly-once delivery around a sync (touched by the write loop only). Each is created when
+    // Sending state for exactly-once delivery around a sync (touched by SendQueuedAsync only, one item at a time). Each is created when
     // first needed (the first message or ack sent, the first sync): an idle connection does not pay for them.
     Dictionary<long, long>? replayedUpTo;
     HashSet<(long Conversation, long Seq)>? sentLiveSinceSync;
@@ -53,9 +54,9 @@ public sealed class SocketConnection : IChatEventSink, IAsyncDisposable
         this.log = log;
         Id = id;
         UserId = userId;
-        outbound = Channel.CreateBounded<Outbound>(new BoundedChannelOptions(settings.QueueCapacity) { SingleReader = true });
+        outbound = new(settings.QueueCapacity, SendQueuedAsync);
         // "ready" is queued before the connection is registered for events, so it is always the first frame.
-        outbound.Writer.TryWrite(new Outbound.Frame(new ReadyFrame()));
+        outbound.TryWrite(new Outbound.Frame(new ReadyFrame()));
         frames = new FrameAllowance(settings.FramesPerSecond, settings.FrameBurst, clock);
     }
 
@@ -70,28 +71,28 @@ public sealed class SocketConnection : IChatEventSink, IAsyncDisposable
             Close(Unauthorized, "session revoked");
             return true;
         }
-        if (outbound.Writer.TryWrite(new Outbound.Event(e))) return true;
+        if (outbound.TryWrite(new Outbound.Event(e))) return true;
         if (!closing) Abort("outbound queue full (the client does not read)");
         return false;
     }
 
     /// <summary>Queues a reply, waiting while the queue is full: a client that does not read stops being read.</summary>
-    public ValueTask SendAsync(object frame) => outbound.Writer.WriteAsync(new Outbound.Frame(frame), aborted.Token);
+    public ValueTask SendAsync(object frame) => outbound.WriteAsync(new Outbound.Frame(frame), aborted.Token);
 
     /// <summary>Queues a reply without waiting (for callers that must not block); a full queue drops the connection.</summary>
     public void TryReply(object frame)
     {
-        if (!outbound.Writer.TryWrite(new Outbound.Frame(frame)) && !closing) Abort("outbound queue full (the client does not read)");
+        if (!outbound.TryWrite(new Outbound.Frame(frame)) && !closing) Abort("outbound queue full (the client does not read)");
     }
 
-    public ValueTask ReplayAsync(Dictionary<long, long> since) => outbound.Writer.WriteAsync(new Outbound.Replay(since), aborted.Token);
+    public ValueTask ReplayAsync(Dictionary<long, long> since) => outbound.WriteAsync(new Outbound.Replay(since), aborted.Token);
 
     /// <summary>Sends a closing frame after what is already queued; aborts if even that cannot be queued.</summary>
     public void Close(WebSocketCloseStatus status, string reason)
     {
         if (closing) return;
         closing = true;
-        if (!outbound.Writer.TryWrite(new Outbound.Close(status, reason))) Abort("outbound queue full while closing");
+        if (!outbound.TryWrite(new Outbound.Close(status, reason))) Abort("outbound queue full while closing");
     }
 
     void Abort(string why)
@@ -103,15 +104,48 @@ public sealed class SocketConnection : IChatEventSink, IAsyncDisposable
         socket.Abort();
     }
 
-    /// <summary>Runs until the socket closes; the caller registers and unregisters the connection around this.</summary>
+    /// <summary>Reads until the socket closes; the caller registers and unregisters the connection around this.</summary>
     public async Task RunAsync()
     {
-        // Started inline, not with Task.Run: it writes "ready" and then waits for the queue, which an idle
-        // connection's write loop does without a thread-pool wrapper task of its own.
-        var writing = WriteLoopAsync();
+        outbound.Start(); // "ready" first: the connection is registered, so events from now on reach it
         try
         {
-            await ReadLoopAsync();
+            while (socket.State is WebSocketState.Open or WebSocketState.CloseSent)
+            {
+                // Idle, a connection waits here and only here: a zero-byte receive holds no buffer, and no cancellation
+                // registration either (Abort aborts the socket, which ends the receive).
+                var next = await socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None);
+                PooledFrame received;
+                try
+                {
+                    received = await PooledFrame.ReceiveAsync(socket, next, RealtimeSettings.MaxFrameBytes, aborted.Token);
+                }
+                catch (FrameTooLargeException)
+                {
+                    Close(WebSocketCloseStatus.MessageTooBig, $"frames are limited to {RealtimeSettings.MaxFrameBytes} bytes");
+                    await DrainUntilClosedAsync();
+                    return;
+                }
+                using var frame = received;
+                if (frame.MessageType == WebSocketMessageType.Close)
+                {
+                    Close(WebSocketCloseStatus.NormalClosure, "bye");
+                    return;
+                }
+                if (closing) continue; // a close is under way: ignore what still comes in
+                if (!frames.TryTake())
+                {
+                    await SendAsync(ErrorFrame.Of("rate_limited", "Too many frames; slow down.", null));
+                }
+                else if (frame.MessageType == WebSocketMessageType.Binary)
+                {
+                    await SendAsync(ErrorFrame.Of("unsupported_frame", "Frames are JSON text.", null));
+                }
+                else
+                {
+                    await handler.HandleAsync(this, frame.Bytes, aborted.Token);
+                }
+            }
         }
         catch (Exception e) when (e is OperationCanceledException or WebSocketException or ChannelClosedException)
         {
@@ -119,46 +153,10 @@ public sealed class SocketConnection : IChatEventSink, IAsyncDisposable
         }
         finally
         {
-            outbound.Writer.TryComplete();
-            if (await Task.WhenAny(writing, Task.Delay(CloseHandshakeTimeout)) != writing) Abort("write loop did not finish");
-            await writing;
-        }
-    }
-
-    async Task ReadLoopAsync()
-    {
-        while (socket.State is WebSocketState.Open or WebSocketState.CloseSent)
-        {
-            PooledFrame received;
-            try
-            {
-                received = await PooledFrame.ReceiveNextAsync(socket, RealtimeSettings.MaxFrameBytes, aborted.Token);
-            }
-            catch (FrameTooLargeException)
-            {
-                Close(WebSocketCloseStatus.MessageTooBig, $"frames are limited to {RealtimeSettings.MaxFrameBytes} bytes");
-                await DrainUntilClosedAsync();
-                return;
-            }
-            using var frame = received;
-            if (frame.MessageType == WebSocketMessageType.Close)
-            {
-                Close(WebSocketCloseStatus.NormalClosure, "bye");
-                return;
-            }
-            if (closing) continue; // a close is under way: ignore what still comes in
-            if (!frames.TryTake())
-            {
-                await SendAsync(ErrorFrame.Of("rate_limited", "Too many frames; slow down.", null));
-            }
-            else if (frame.MessageType == WebSocketMessageType.Binary)
-            {
-                await SendAsync(ErrorFrame.Of("unsupported_frame", "Frames are JSON text.", null));
-            }
-            else
-            {
-                await handler.HandleAsync(this, frame.Bytes, aborted.Token);
-            }
+            // What is queued still goes out (replies, the closing frame), for at most the close handshake's time.
+            var sent = outbound.CompleteAsync();
+            if (await Task.WhenAny(sent, Task.Delay(CloseHandshakeTimeout)) != sent) Abort("sending did not finish");
+            await sent;
         }
     }
 
@@ -178,53 +176,57 @@ public sealed class SocketConnection : IChatEventSink, IAsyncDisposable
         }
     }
 
-    async Task WriteLoopAsync()
+    /// <summary>Sends one queued item (the queue calls it, one at a time); false stops the sending for good.</summary>
+    async ValueTask<bool> SendQueuedAsync(Outbound item)
     {
         try
         {
-            // WaitToReadAsync/TryRead rather than ReadAllAsync: the same loop without an async enumerator kept per connection.
-            while (await outbound.Reader.WaitToReadAsync(aborted.Token))
-            while (outbound.Reader.TryRead(out var item))
+            switch (item)
             {
-                switch (item)
-                {
-                    case Outbound.Close close:
-                        if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
-                            await socket.CloseOutputAsync(close.Status, close.Reason, aborted.Token);
-                        // A client that never answers our closing frame must not hold the connection (or shutdown) open.
-                        aborted.CancelAfter(CloseHandshakeTimeout);
-                        return;
-                    case Outbound.Replay replay:
-                        try
-                        {
-                            await ReplayAsync(replay.Since, aborted.Token);
-                        }
-                        catch (Exception e) when (e is not (OperationCanceledException or WebSocketException or IOException))
-                        {
-                            log.LogError(e, "Sync replay failed on WebSocket {ConnectionId}", Id);
-                            await WriteAsync(ErrorFrame.Of("server_error", "The sync failed; send it again.", "sync"), aborted.Token);
-                        }
-                        break;
-                    case Outbound.Event { Value: MessageEvent m }:
-                        if (!IsNewOnThisConnection(m.Message)) break;
-                        await WriteAsync(m, aborted.Token);
-                        break;
-                    case Outbound.Event e:
-                        await WriteAsync(e.Value, aborted.Token);
-                        break;
-                    case Outbound.Frame { Value: AckFrame ack }:
-                        _ = IsNewOnThisConnection(ack.Message); // an acked message is not replayed to its sender
-                        await WriteAsync(ack, aborted.Token);
-                        break;
-                    case Outbound.Frame f:
-                        await WriteAsync(f.Value, aborted.Token);
-                        break;
-                }
+                case Outbound.Close close:
+                    if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+                        await socket.CloseOutputAsync(close.Status, close.Reason, aborted.Token);
+                    // A client that never answers our closing frame must not hold the connection (or shutdown) open.
+                    aborted.Token.UnsafeRegister(static s => ((WebSocket)s!).Abort(), socket);
+                    aborted.CancelAfter(CloseHandshakeTimeout);
+                    return false;
+                case Outbound.Replay replay:
+                    try
+                    {
+                        await ReplayAsync(replay.Since, aborted.Token);
+                    }
+                    catch (Exception e) when (e is not (OperationCanceledException or WebSocketException or IOException))
+                    {
+                        log.LogError(e, "Sync replay failed on WebSocket {ConnectionId}", Id);
+                        await WriteAsync(ErrorFrame.Of("server_error", "The sync failed; send it again.", "sync"), aborted.Token);
+                    }
+                    break;
+                case Outbound.Event { Value: MessageEvent m }:
+                    if (IsNewOnThisConnection(m.Message)) await WriteAsync(m, aborted.Token);
+                    break;
+                case Outbound.Event e:
+                    await WriteAsync(e.Value, aborted.Token);
+                    break;
+                case Outbound.Frame { Value: AckFrame ack }:
+                    _ = IsNewOnThisConnection(ack.Message); // an acked message is not replayed to its sender
+                    await WriteAsync(ack, aborted.Token);
+                    break;
+                case Outbound.Frame f:
+                    await WriteAsync(f.Value, aborted.Token);
+                    break;
             }
+            return true;
         }
         catch (Exception e) when (e is OperationCanceledException or WebSocketException or IOException)
         {
             Abort("write failed");
+            return false;
+        }
+        catch (Exception e)
+        {
+            log.LogError(e, "Sending failed on WebSocket {ConnectionId}", Id);
+            Abort("write failed");
+            return false;
         }
     }
 

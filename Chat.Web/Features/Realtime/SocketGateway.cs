@@ -32,46 +32,52 @@ public sealed class SocketGateway(
             return;
         }
         await using var connection = new SocketConnection(socket, registry.NewConnectionId(), userId, settings, handler, scopes, clock, connectionLog);
-        await RunRegisteredAsync(connection, tokenVersion, connection.RunAsync);
-    }
-
-    /// <summary>
-    /// The one code path of every live socket (the JSON gateway and the browser's htmx socket): registers the
-    /// connection for fan-out and presence, runs it, and unregisters it (presence offline and typing stopped
-    /// when it was the user's last connection here).
-    /// </summary>
-    public async Task RunRegisteredAsync(IChatEventSink connection, int tokenVersion, Func<Task> run)
-    {
-        registry.Add(connection);
         try
         {
-            // A revocation committed between the handshake's session check and this registration reached no
-            // sink; checking once more, now that the connection is registered, leaves no such window.
-            await using (var scope = scopes.CreateAsyncScope())
-                if (await scope.ServiceProvider.GetRequiredService<Accounts>().SessionAsync(connection.UserId, tokenVersion, CancellationToken.None) is null)
-                    connection.TryEnqueue(new SessionsRevokedEvent(connection.UserId.ToString()));
-            try
-            {
-                await presence.ConnectedAsync(connection, CancellationToken.None);
-            }
-            catch (Exception e)
-            {
-                log.LogWarning(e, "Presence update failed for WebSocket {ConnectionId}", connection.Id);
-            }
-            await run();
+            await RegisterAsync(connection, tokenVersion);
+            await connection.RunAsync();
         }
         finally
         {
-            registry.Remove(connection);
-            try
-            {
-                await presence.DisconnectedAsync(connection, CancellationToken.None);
-                if (registry.CountFor(connection.UserId) == 0) await typing.StopAllFromAsync(connection.UserId);
-            }
-            catch (Exception e)
-            {
-                log.LogWarning(e, "Presence update failed after WebSocket {ConnectionId} closed", connection.Id);
-            }
+            await UnregisterAsync(connection);
+        }
+    }
+
+    /// <summary>
+    /// Every live socket (the JSON gateway and the browser's htmx socket) runs between this and
+    /// <see cref="UnregisterAsync"/>, called in a finally: registered for fan-out and presence, then unregistered.
+    /// Two calls around the caller's own run, not one method that runs it: an idle socket keeps one awaiting frame fewer.
+    /// </summary>
+    public async Task RegisterAsync(IChatEventSink connection, int tokenVersion)
+    {
+        registry.Add(connection);
+        // A revocation committed between the handshake's session check and this registration reached no
+        // sink; checking once more, now that the connection is registered, leaves no such window.
+        await using (var scope = scopes.CreateAsyncScope())
+            if (await scope.ServiceProvider.GetRequiredService<Accounts>().SessionAsync(connection.UserId, tokenVersion, CancellationToken.None) is null)
+                connection.TryEnqueue(new SessionsRevokedEvent(connection.UserId.ToString()));
+        try
+        {
+            await presence.ConnectedAsync(connection, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            log.LogWarning(e, "Presence update failed for WebSocket {ConnectionId}", connection.Id);
+        }
+    }
+
+    /// <summary>The connection leaves fan-out; presence goes offline and typing stops when it was the user's last connection here.</summary>
+    public async Task UnregisterAsync(IChatEventSink connection)
+    {
+        registry.Remove(connection);
+        try
+        {
+            await presence.DisconnectedAsync(connection, CancellationToken.None);
+            if (registry.CountFor(connection.UserId) == 0) await typing.StopAllFromAsync(connection.UserId);
+        }
+        catch (Exception e)
+        {
+            log.LogWarning(e, "Presence update failed after WebSocket {ConnectionId} closed", connection.Id);
         }
     }
 
