@@ -50,12 +50,12 @@ public sealed class OutboundQueueTests
     public async Task Nothing_is_sent_before_start_then_everything_in_order_one_at_a_time()
     {
         var recorder = new Recorder();
-        var queue = new OutboundQueue<int>(100, recorder.SendAsync);
+        var queue = new OutboundQueue<int>(100);
         for (var i = 0; i < 10; i++) Assert.True(queue.TryWrite(i));
         await Task.Delay(100, Ct);
         Assert.Empty(recorder.Sent);
 
-        queue.Start();
+        queue.Start(recorder.SendAsync);
         for (var i = 10; i < 50; i++) Assert.True(queue.TryWrite(i));
         await queue.CompleteAsync().WaitAsync(Wait, Ct);
         Assert.Equal(Enumerable.Range(0, 50), recorder.Sent);
@@ -66,8 +66,8 @@ public sealed class OutboundQueueTests
     public async Task Items_written_from_many_threads_are_each_sent_once_in_each_writers_order()
     {
         var recorder = new Recorder();
-        var queue = new OutboundQueue<int>(100_000, recorder.SendAsync);
-        queue.Start();
+        var queue = new OutboundQueue<int>(100_000);
+        queue.Start(recorder.SendAsync);
         await Task.WhenAll(Enumerable.Range(0, 8).Select(writer => Task.Run(async () =>
         {
             for (var i = 0; i < 2_000; i++)
@@ -90,8 +90,8 @@ public sealed class OutboundQueueTests
     public async Task A_full_queue_refuses_try_write_and_write_waits_for_a_free_place()
     {
         var recorder = new Recorder { Gate = new(TaskCreationOptions.RunContinuationsAsynchronously) };
-        var queue = new OutboundQueue<int>(3, recorder.SendAsync);
-        queue.Start();
+        var queue = new OutboundQueue<int>(3);
+        queue.Start(recorder.SendAsync);
         Assert.True(queue.TryWrite(1)); // taken by the sender, which is held
         await Task.Delay(100, Ct);
         Assert.True(queue.TryWrite(2));
@@ -113,8 +113,8 @@ public sealed class OutboundQueueTests
     public async Task A_send_that_stops_drops_the_rest_refuses_more_and_releases_a_waiting_writer()
     {
         var recorder = new Recorder { Gate = new(TaskCreationOptions.RunContinuationsAsynchronously) };
-        var queue = new OutboundQueue<int>(2, recorder.SendAsync);
-        queue.Start();
+        var queue = new OutboundQueue<int>(2);
+        queue.Start(recorder.SendAsync);
         Assert.True(queue.TryWrite(-1)); // "closing frame", held in the sender
         await Task.Delay(100, Ct);
         Assert.True(queue.TryWrite(2));
@@ -132,8 +132,8 @@ public sealed class OutboundQueueTests
     public async Task Complete_waits_for_what_is_queued_and_then_refuses_more()
     {
         var recorder = new Recorder { Gate = new(TaskCreationOptions.RunContinuationsAsynchronously) };
-        var queue = new OutboundQueue<int>(10, recorder.SendAsync);
-        queue.Start();
+        var queue = new OutboundQueue<int>(10);
+        queue.Start(recorder.SendAsync);
         for (var i = 0; i < 5; i++) Assert.True(queue.TryWrite(i));
         var completed = queue.CompleteAsync();
         Assert.False(queue.TryWrite(5));

@@ -71,12 +71,12 @@ public sealed class BrowserSocket(SocketGateway gateway, ConnectionRegistry regi
     }
 }
 
-/// <summary>One browser tab's socket: a bounded queue and a single writer that renders events to HTML.</summary>
+/// <summary>One browser tab's socket: a bounded <see cref="OutboundQueue{T}"/> whose sender renders events to HTML.</summary>
 sealed class BrowserConnection(WebSocket socket, string id, long userId, long? peer, ViewerTime time, RealtimeSettings settings, FragmentRenderer fragments,
     IServiceScopeFactory scopes, ILogger log) : IChatEventSink
 {
     const int MaxSyncMessages = 500;
-    readonly Channel<object> outbound = Channel.CreateBounded<object>(new BoundedChannelOptions(settings.QueueCapacity) { SingleReader = true });
+    readonly OutboundQueue<object> outbound = new(settings.QueueCapacity);
     readonly CancellationTokenSource aborted = new();
     readonly ListUpdates list = new(fragments);
     volatile bool closing;
@@ -91,11 +91,11 @@ sealed class BrowserConnection(WebSocket socket, string id, long userId, long? p
     {
         if (e is SessionsRevokedEvent)
         {
-            if (!closing && !outbound.Writer.TryWrite(new Close(SocketConnection.Unauthorized, "session revoked"))) Abort();
+            if (!closing && !outbound.TryWrite(new Close(SocketConnection.Unauthorized, "session revoked"))) Abort();
             closing = true;
             return true;
         }
-        if (outbound.Writer.TryWrite(e)) return true;
+        if (outbound.TryWrite(e)) return true;
         Abort();
         return false;
     }
@@ -111,7 +111,7 @@ sealed class BrowserConnection(WebSocket socket, string id, long userId, long? p
 
     public async Task RunAsync()
     {
-        var writing = Task.Run(WriteLoopAsync);
+        outbound.Start(SendQueuedAsync);
         try
         {
             await ReadLoopAsync();
@@ -121,9 +121,9 @@ sealed class BrowserConnection(WebSocket socket, string id, long userId, long? p
         }
         finally
         {
-            outbound.Writer.TryComplete();
-            if (await Task.WhenAny(writing, Task.Delay(TimeSpan.FromSeconds(2))) != writing) Abort();
-            await writing;
+            var sent = outbound.CompleteAsync();
+            if (await Task.WhenAny(sent, Task.Delay(TimeSpan.FromSeconds(2))) != sent) Abort();
+            await sent;
             aborted.Dispose();
         }
     }
@@ -140,13 +140,13 @@ sealed class BrowserConnection(WebSocket socket, string id, long userId, long? p
             }
             catch (FrameTooLargeException)
             {
-                outbound.Writer.TryWrite(new Close(WebSocketCloseStatus.MessageTooBig, "frame too large"));
+                outbound.TryWrite(new Close(WebSocketCloseStatus.MessageTooBig, "frame too large"));
                 return;
             }
             using var frame = received;
             if (frame.MessageType == WebSocketMessageType.Close)
             {
-                if (!closing) outbound.Writer.TryWrite(new Close(WebSocketCloseStatus.NormalClosure, "bye"));
+                if (!closing) outbound.TryWrite(new Close(WebSocketCloseStatus.NormalClosure, "bye"));
                 return;
             }
             if (!closing && frame.MessageType == WebSocketMessageType.Text) await HandleFrameAsync(frame.Bytes);
@@ -200,7 +200,7 @@ sealed class BrowserConnection(WebSocket socket, string id, long userId, long? p
                         var page = await history.AfterAsync(conv.Id, after, 100, aborted.Token);
                         foreach (var m in page.Items)
                         {
-                            await outbound.Writer.WriteAsync(new Html(await AppendAsync(m)), aborted.Token);
+                            await outbound.WriteAsync(new Html(await AppendAsync(m)), aborted.Token);
                             after = m.Seq;
                             sent++;
                         }
@@ -257,33 +257,39 @@ sealed class BrowserConnection(WebSocket socket, string id, long userId, long? p
         }
     }
 
-    async Task WriteLoopAsync()
+    /// <summary>Sends one queued item (the queue calls it, one at a time); false stops the sending for good.</summary>
+    async ValueTask<bool> SendQueuedAsync(object item)
     {
         try
         {
-            await foreach (var item in outbound.Reader.ReadAllAsync(aborted.Token))
+            switch (item)
             {
-                switch (item)
-                {
-                    case Close close:
-                        if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
-                            await socket.CloseOutputAsync(close.Status, close.Reason, aborted.Token);
-                        aborted.CancelAfter(TimeSpan.FromSeconds(2));
-                        return;
-                    case Html html:
-                        await SendAsync(html.Value);
-                        break;
-                    case ChatEvent e:
-                        if (await RenderAsync(e) is { } fragment) await SendAsync(fragment);
-                        if (e is MessageEvent { Message: var sentOrReceived } && await ListRowAsync(sentOrReceived) is { } row) await SendAsync(row);
-                        if (e is MessageEvent { Message: { DeliveredAt: null } m } && m.ReceiverId == userId.ToString()) await MarkDeliveredAsync(m);
-                        break;
-                }
+                case Close close:
+                    if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+                        await socket.CloseOutputAsync(close.Status, close.Reason, aborted.Token);
+                    aborted.CancelAfter(TimeSpan.FromSeconds(2));
+                    return false;
+                case Html html:
+                    await SendAsync(html.Value);
+                    break;
+                case ChatEvent e:
+                    if (await RenderAsync(e) is { } fragment) await SendAsync(fragment);
+                    if (e is MessageEvent { Message: var sentOrReceived } && await ListRowAsync(sentOrReceived) is { } row) await SendAsync(row);
+                    if (e is MessageEvent { Message: { DeliveredAt: null } m } && m.ReceiverId == userId.ToString()) await MarkDeliveredAsync(m);
+                    break;
             }
+            return true;
         }
         catch (Exception e) when (e is OperationCanceledException or WebSocketException or IOException or ObjectDisposedException)
         {
             Abort();
+            return false;
+        }
+        catch (Exception e)
+        {
+            log.LogError(e, "Browser socket {ConnectionId} could not send", Id);
+            Abort();
+            return false;
         }
     }
 

@@ -4,20 +4,27 @@ namespace Chat.Web.Features.Realtime;
 
 /// <summary>
 /// A connection's outbound frames: bounded, first in first out, written from any thread and sent one at a time by a
-/// writer that runs only while there is something to send. An idle connection holds this object and a small array —
+/// sender that runs only while there is something to send. An idle connection holds this object and an empty queue —
 /// no write loop waiting on a channel, no waiting reader operation, no cancellation registration (a
 /// <see cref="Channel"/> with a write loop awaiting it held about 1 KB more per idle socket; README, Performance).
 /// </summary>
-/// <param name="send">Sends one item; returns false to stop (after a closing frame, or when the socket failed), which
-/// drops what is still queued and refuses what comes after. It handles its own errors: an exception stops the queue too.</param>
-public sealed class OutboundQueue<T>(int capacity, Func<T, ValueTask<bool>> send) : IThreadPoolWorkItem
+public sealed class OutboundQueue<T>(int capacity) : IThreadPoolWorkItem
 {
     readonly Queue<T> items = new();
+    Func<T, ValueTask<bool>> send = null!;
     bool sending = true, completed, stopped; // "sending" until Start: items queue up and nothing is sent yet
     TaskCompletionSource? spaceFreed, drained;
 
-    /// <summary>Starts sending what is queued and what comes after (a connection starts once it is registered).</summary>
-    public void Start() => ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+    /// <summary>
+    /// Starts sending what is queued and what comes after (a connection starts once it is registered), one item at a time
+    /// with <paramref name="sender"/>. It returns false to stop (after a closing frame, or when the socket failed), which drops
+    /// what is still queued and refuses what comes after; it handles its own errors (an exception stops the queue too).
+    /// </summary>
+    public void Start(Func<T, ValueTask<bool>> sender)
+    {
+        send = sender;
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+    }
 
     /// <summary>Queues the item without waiting; false when the queue is full, completed or stopped.</summary>
     public bool TryWrite(T item)

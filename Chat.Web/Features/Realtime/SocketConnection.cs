@@ -54,7 +54,7 @@ public sealed class SocketConnection : IChatEventSink, IAsyncDisposable
         this.log = log;
         Id = id;
         UserId = userId;
-        outbound = new(settings.QueueCapacity, SendQueuedAsync);
+        outbound = new(settings.QueueCapacity);
         // "ready" is queued before the connection is registered for events, so it is always the first frame.
         outbound.TryWrite(new Outbound.Frame(new ReadyFrame()));
         frames = new FrameAllowance(settings.FramesPerSecond, settings.FrameBurst, clock);
@@ -107,7 +107,7 @@ public sealed class SocketConnection : IChatEventSink, IAsyncDisposable
     /// <summary>Reads until the socket closes; the caller registers and unregisters the connection around this.</summary>
     public async Task RunAsync()
     {
-        outbound.Start(); // "ready" first: the connection is registered, so events from now on reach it
+        outbound.Start(SendQueuedAsync); // "ready" first: the connection is registered, so events from now on reach it
         try
         {
             while (socket.State is WebSocketState.Open or WebSocketState.CloseSent)
