@@ -91,13 +91,20 @@ sealed class BrowserConnection(WebSocket socket, string id, long userId, long? p
     {
         if (e is SessionsRevokedEvent)
         {
-            if (!closing && !outbound.TryWrite(new Close(SocketConnection.Unauthorized, "session revoked"))) Abort();
-            closing = true;
+            BeginClose(SocketConnection.Unauthorized, "session revoked");
             return true;
         }
         if (outbound.TryWrite(e)) return true;
-        Abort();
+        if (!closing) Abort(); // full: the tab does not read; a closing socket's queue just refuses
         return false;
+    }
+
+    /// <summary>Sends a closing frame after what is already queued; aborts if even that cannot be queued.</summary>
+    void BeginClose(WebSocketCloseStatus status, string reason)
+    {
+        if (closing) return;
+        closing = true;
+        if (!outbound.TryWrite(new Close(status, reason))) Abort();
     }
 
     void Abort()
@@ -121,6 +128,7 @@ sealed class BrowserConnection(WebSocket socket, string id, long userId, long? p
         }
         finally
         {
+            closing = true; // events still arriving until the connection is unregistered are refused quietly
             var sent = outbound.CompleteAsync();
             if (await Task.WhenAny(sent, Task.Delay(TimeSpan.FromSeconds(2))) != sent) Abort();
             await sent;
@@ -140,13 +148,13 @@ sealed class BrowserConnection(WebSocket socket, string id, long userId, long? p
             }
             catch (FrameTooLargeException)
             {
-                outbound.TryWrite(new Close(WebSocketCloseStatus.MessageTooBig, "frame too large"));
+                BeginClose(WebSocketCloseStatus.MessageTooBig, "frame too large");
                 return;
             }
             using var frame = received;
             if (frame.MessageType == WebSocketMessageType.Close)
             {
-                if (!closing) outbound.TryWrite(new Close(WebSocketCloseStatus.NormalClosure, "bye"));
+                BeginClose(WebSocketCloseStatus.NormalClosure, "bye");
                 return;
             }
             if (!closing && frame.MessageType == WebSocketMessageType.Text) await HandleFrameAsync(frame.Bytes);

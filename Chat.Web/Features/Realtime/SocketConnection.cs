@@ -153,7 +153,9 @@ public sealed class SocketConnection : IChatEventSink, IAsyncDisposable
         }
         finally
         {
-            // What is queued still goes out (replies, the closing frame), for at most the close handshake's time.
+            // What is queued still goes out (replies, the closing frame), for at most the close handshake's time; events
+            // still arriving until the connection is unregistered are refused quietly.
+            closing = true;
             var sent = outbound.CompleteAsync();
             if (await Task.WhenAny(sent, Task.Delay(CloseHandshakeTimeout)) != sent) Abort("sending did not finish");
             await sent;

@@ -60,6 +60,15 @@
     }
   });
 
+  // A tick already there is not replaced by an older one: the "delivered" and the "read" receipt of a message are
+  // published by different requests, and the later mark's event can arrive first.
+  document.addEventListener('htmx:oobBeforeSwap', function (e) {
+    var d = e.detail;
+    var ticks = d.fragment && d.fragment.firstElementChild;
+    if (!d.target || !ticks || !ticks.id || ticks.id.indexOf('ticks_') !== 0) return;
+    if (rank[d.target.getAttribute('data-delivery')] > rank[ticks.getAttribute('data-delivery')]) d.shouldSwap = false;
+  });
+
   // A list row (after a message on the socket, or a newcomer on the SSE stream) comes as "afterbegin:#conversation-list":
   // its old copy goes first, so the row moves to the top instead of appearing twice (a newcomer's, below the conversations). While a search shows its
   // results, a row already there is updated in place and no other is added.
