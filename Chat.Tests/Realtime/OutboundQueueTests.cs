@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Threading.Channels;
 using Chat.Web.Features.Realtime;
 
 namespace Chat.Tests.Realtime;
@@ -18,6 +17,8 @@ public sealed class OutboundQueueTests
     {
         public readonly ConcurrentQueue<int> Sent = new();
         public volatile TaskCompletionSource Gate = Open();
+        /// <summary>Set when the sender has taken its first item (and waits at the gate, if it is closed).</summary>
+        public readonly TaskCompletionSource Taken = new(TaskCreationOptions.RunContinuationsAsynchronously);
         int inFlight, maxInFlight;
         public int MaxInFlight => maxInFlight;
 
@@ -32,6 +33,8 @@ public sealed class OutboundQueueTests
         {
             var now = Interlocked.Increment(ref inFlight);
             InterlockedMax(ref maxInFlight, now);
+            Taken.TrySetResult();
+            if (item == int.MinValue) throw new InvalidOperationException("a sender that fails");
             await Gate.Task;
             await Task.Yield();
             Sent.Enqueue(item);
@@ -92,8 +95,8 @@ public sealed class OutboundQueueTests
         var recorder = new Recorder { Gate = new(TaskCreationOptions.RunContinuationsAsynchronously) };
         var queue = new OutboundQueue<int>(3);
         queue.Start(recorder.SendAsync);
-        Assert.True(queue.TryWrite(1)); // taken by the sender, which is held
-        await Task.Delay(100, Ct);
+        Assert.True(queue.TryWrite(1));
+        await recorder.Taken.Task.WaitAsync(Wait, Ct); // taken by the sender, which is held
         Assert.True(queue.TryWrite(2));
         Assert.True(queue.TryWrite(3));
         Assert.True(queue.TryWrite(4));
@@ -116,16 +119,40 @@ public sealed class OutboundQueueTests
         var queue = new OutboundQueue<int>(2);
         queue.Start(recorder.SendAsync);
         Assert.True(queue.TryWrite(-1)); // "closing frame", held in the sender
-        await Task.Delay(100, Ct);
+        await recorder.Taken.Task.WaitAsync(Wait, Ct);
         Assert.True(queue.TryWrite(2));
         Assert.True(queue.TryWrite(3));
         var waiting = queue.WriteAsync(4, Ct).AsTask();
+        Assert.False(waiting.IsCompleted);
 
         recorder.Gate.SetResult();
-        await Assert.ThrowsAsync<ChannelClosedException>(() => waiting.WaitAsync(Wait, Ct));
+        await waiting.WaitAsync(Wait, Ct); // released, and its item dropped: nothing goes out after the closing frame
         Assert.False(queue.TryWrite(5));
+        await queue.WriteAsync(6, Ct).AsTask().WaitAsync(Wait, Ct);
         await queue.CompleteAsync().WaitAsync(Wait, Ct);
         Assert.Equal([-1], recorder.Sent);
+    }
+
+    [Fact]
+    public async Task A_sender_that_throws_stops_the_queue_instead_of_leaving_it_sending_for_ever()
+    {
+        var recorder = new Recorder();
+        var queue = new OutboundQueue<int>(10);
+        queue.Start(recorder.SendAsync);
+        Assert.True(queue.TryWrite(1));
+        Assert.True(queue.TryWrite(int.MinValue));
+        Assert.True(queue.TryWrite(2));
+        await queue.CompleteAsync().WaitAsync(Wait, Ct);
+        Assert.Equal([1], recorder.Sent);
+        Assert.False(queue.TryWrite(3));
+    }
+
+    [Fact]
+    public void A_second_sender_is_refused()
+    {
+        var queue = new OutboundQueue<int>(10);
+        queue.Start(_ => ValueTask.FromResult(true));
+        Assert.Throws<InvalidOperationException>(() => queue.Start(_ => ValueTask.FromResult(true)));
     }
 
     [Fact]
@@ -135,11 +162,12 @@ public sealed class OutboundQueueTests
         var queue = new OutboundQueue<int>(10);
         queue.Start(recorder.SendAsync);
         for (var i = 0; i < 5; i++) Assert.True(queue.TryWrite(i));
+        await recorder.Taken.Task.WaitAsync(Wait, Ct);
         var completed = queue.CompleteAsync();
         Assert.False(queue.TryWrite(5));
-        await Assert.ThrowsAsync<ChannelClosedException>(() => queue.WriteAsync(6, Ct).AsTask());
+        await queue.WriteAsync(6, Ct).AsTask().WaitAsync(Wait, Ct); // dropped, not an error
         await Task.Delay(100, Ct);
-        Assert.False(completed.IsCompleted);
+        Assert.False(completed.IsCompleted); // the sender is still held with item 0
 
         recorder.Gate.SetResult();
         await completed.WaitAsync(Wait, Ct);

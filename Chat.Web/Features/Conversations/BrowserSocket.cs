@@ -1,7 +1,6 @@
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
-using System.Threading.Channels;
 using Chat.Web.Features.Auth;
 using Chat.Web.Features.Messaging;
 using Chat.Web.Features.Realtime;
@@ -123,7 +122,7 @@ sealed class BrowserConnection(WebSocket socket, string id, long userId, long? p
         {
             await ReadLoopAsync();
         }
-        catch (Exception e) when (e is OperationCanceledException or WebSocketException or ChannelClosedException)
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException)
         {
         }
         finally

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Threading.Channels;
 using Chat.Web.Features.Conversations;
 using Chat.Web.Features.Messaging;
 using Chat.Web.Infrastructure;
@@ -123,7 +122,7 @@ public sealed class ClientFrameHandler(IServiceScopeFactory scopes, MessageSende
                     break;
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or ChannelClosedException)
+        catch (OperationCanceledException)
         {
             // The connection ended meanwhile; the client learns the outcome by retrying or with sync.
         }
@@ -131,7 +130,7 @@ public sealed class ClientFrameHandler(IServiceScopeFactory scopes, MessageSende
         {
             log.LogError(e, "A send of user {UserId} failed", connection.UserId);
             try { await connection.SendAsync(ServerError(reference)); }
-            catch (Exception ended) when (ended is OperationCanceledException or ChannelClosedException) { }
+            catch (OperationCanceledException) { }
         }
     }
 

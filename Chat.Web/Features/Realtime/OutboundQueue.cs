@@ -11,7 +11,7 @@ namespace Chat.Web.Features.Realtime;
 public sealed class OutboundQueue<T>(int capacity) : IThreadPoolWorkItem
 {
     readonly Queue<T> items = new();
-    Func<T, ValueTask<bool>> send = null!;
+    Func<T, ValueTask<bool>>? send;
     bool sending = true, completed, stopped; // "sending" until Start: items queue up and nothing is sent yet
     TaskCompletionSource? spaceFreed, drained;
 
@@ -22,6 +22,7 @@ public sealed class OutboundQueue<T>(int capacity) : IThreadPoolWorkItem
     /// </summary>
     public void Start(Func<T, ValueTask<bool>> sender)
     {
+        if (send is not null) throw new InvalidOperationException("The queue has a sender already."); // two would race
         send = sender;
         ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
     }
@@ -42,7 +43,10 @@ public sealed class OutboundQueue<T>(int capacity) : IThreadPoolWorkItem
         return true;
     }
 
-    /// <summary>Queues the item, waiting while the queue is full; throws <see cref="ChannelClosedException"/> once it is completed or stopped.</summary>
+    /// <summary>
+    /// Queues the item, waiting while the queue is full. Once the queue is completed or stopped the item is dropped, as a
+    /// channel nobody reads any more would keep it: nothing goes out after a closing frame, and the caller need not care.
+    /// </summary>
     public ValueTask WriteAsync(T item, CancellationToken ct) => TryWrite(item) ? ValueTask.CompletedTask : WaitAndWriteAsync(item, ct);
 
     async ValueTask WaitAndWriteAsync(T item, CancellationToken ct)
@@ -52,7 +56,7 @@ public sealed class OutboundQueue<T>(int capacity) : IThreadPoolWorkItem
             Task freed;
             lock (items)
             {
-                if (completed || stopped) throw new ChannelClosedException();
+                if (completed || stopped) return;
                 if (items.Count < capacity) continue; // a place came free meanwhile
                 freed = (spaceFreed ??= new(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
             }
@@ -60,7 +64,10 @@ public sealed class OutboundQueue<T>(int capacity) : IThreadPoolWorkItem
         }
     }
 
-    /// <summary>No more items: completes once what is queued has been sent (at once if nothing is being sent).</summary>
+    /// <summary>
+    /// No more items: completes once what is queued has been sent (at once if nothing is being sent; before
+    /// <see cref="Start"/>, at once too, what is queued then never being sent).
+    /// </summary>
     public Task CompleteAsync()
     {
         TaskCompletionSource? waiting;
@@ -70,7 +77,8 @@ public sealed class OutboundQueue<T>(int capacity) : IThreadPoolWorkItem
             completed = true;
             waiting = spaceFreed;
             spaceFreed = null;
-            result = sending ? (drained ??= new(TaskCreationOptions.RunContinuationsAsynchronously)).Task : Task.CompletedTask;
+            if (send is null) items.Clear();
+            result = sending && send is not null ? (drained ??= new(TaskCreationOptions.RunContinuationsAsynchronously)).Task : Task.CompletedTask;
         }
         waiting?.TrySetResult(); // a writer waiting for space now finds the queue completed
         return result;
@@ -108,7 +116,7 @@ public sealed class OutboundQueue<T>(int capacity) : IThreadPoolWorkItem
             bool more;
             try
             {
-                more = await send(item!);
+                more = await send!(item!);
             }
             catch
             {

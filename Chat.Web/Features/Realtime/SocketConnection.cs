@@ -1,6 +1,5 @@
 using System.Net.WebSockets;
 using System.Text.Json;
-using System.Threading.Channels;
 using Chat.Web.Data;
 using Chat.Web.Features.Messaging;
 using Microsoft.EntityFrameworkCore;
@@ -147,7 +146,7 @@ public sealed class SocketConnection : IChatEventSink, IAsyncDisposable
                 }
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or WebSocketException or ChannelClosedException)
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException)
         {
             // The peer went away or we dropped it.
         }
