@@ -4,7 +4,7 @@ namespace Chat.Web.Features.Realtime;
 
 /// <summary>
 /// A connection's outbound frames: bounded, first in first out, written from any thread and sent one at a time by a
-/// sender that runs only while there is something to send. An idle connection holds this object and an empty queue —
+/// sender that runs only while there is something to send. An idle connection holds this object and a queue of at most four empty slots —
 /// no write loop waiting on a channel, no waiting reader operation, no cancellation registration (a
 /// <see cref="Channel"/> with a write loop awaiting it held about 1 KB more per idle socket; README, Performance).
 /// </summary>
@@ -102,7 +102,9 @@ public sealed class OutboundQueue<T>(int capacity) : IThreadPoolWorkItem
                 if (finished)
                 {
                     items.Clear();
-                    items.TrimExcess(); // an idle connection keeps no array (it grew to the queue's capacity in a burst)
+                    // After a burst the array may have grown to the queue's capacity: an idle connection gives it back. A small one
+                    // is kept, so that a connection getting one message at a time does not reallocate it for each.
+                    if (items.Capacity > 4) items.TrimExcess();
                     sending = false;
                     done = drained;
                 }
