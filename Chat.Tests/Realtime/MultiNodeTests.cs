@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Chat.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Chat.Web.Features.Messaging;
+using Chat.Web.Features.Realtime;
 using StackExchange.Redis;
 
 namespace Chat.Tests.Realtime;
@@ -199,6 +201,34 @@ public sealed class MultiNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
             catch (TimeoutException) { }
         }
         Assert.NotNull(live);
+    }
+
+    [Fact]
+    public async Task A_batch_too_large_for_one_bus_message_reaches_another_node_whole_and_in_order_in_several_small_ones()
+    {
+        await nodes.RedisAnswersOnBothNodesAsync(); // another test of this class may have just restarted it
+        var ann = await nodes.A.RegisterAsync();
+        var bob = await nodes.B.RegisterAsync();
+        await using var bobOnB = await SocketClient.ConnectAsync(nodes.B, bob);
+        var redis = nodes.A.Services.GetRequiredService<IConnectionMultiplexer>().GetSubscriber();
+        var channel = RedisChannel.Literal(nodes.A.Services.GetRequiredService<RealtimeSettings>().RedisPrefix + "events");
+        var busMessages = new System.Collections.Concurrent.ConcurrentQueue<int>();
+        var listener = await redis.SubscribeAsync(channel);
+        listener.OnMessage(m => busMessages.Enqueue(((byte[])m.Message!).Length));
+
+        // 200 events of a 1 KB message each: about 300 KB of JSON, published as one batch, as the message writer does.
+        const int count = 200;
+        var ciphertext = Convert.ToBase64String(new byte[1024]);
+        var deliveries = Enumerable.Range(1, count).Select(n => Delivery.To(new MessageEvent(new MessageView(
+            $"{n}", "1", n, ann.Id, bob.Id, ciphertext, $"big-batch-{n}", DateTime.UtcNow, null, null)), long.Parse(bob.Id))).ToList();
+        await nodes.A.Services.GetRequiredService<IFanout>().PublishAllAsync(deliveries);
+
+        var received = await bobOnB.WaitForCountAsync(FrameExtensions.IsMessage, count, LongWait);
+        Assert.Equal(Enumerable.Range(1, count).Select(n => (long)n), received.Select(f => f.Seq()));
+        await listener.UnsubscribeAsync();
+        // Each bus message stays off the large object heap (85,000 bytes), here and in every node's copy of it.
+        Assert.True(busMessages.Count >= 300 * 1024 / RedisFanout.BusMessageBytes, $"{busMessages.Count} bus messages");
+        Assert.All(busMessages, length => Assert.InRange(length, 1, 85_000 - 1));
     }
 
     [Fact]

@@ -44,7 +44,7 @@ public sealed class InProcessFanout(ConnectionRegistry registry) : IFanout
 /// Each event is delivered on this node at once as well as published; a node skips its own echo
 /// (by <see cref="ConnectionRegistry.NodeId"/>), so same-node delivery keeps working while Redis is
 /// down. A bus message is the origin node's id, a newline and a JSON array of deliveries (the message writer
-/// publishes a whole batch as one): the echo, every published event once more, is recognised by its first bytes
+/// publishes a whole batch in as few as fit <see cref="BusMessageBytes"/>): the echo, every published event once more, is recognised by its first bytes
 /// and never parsed. StackExchange.Redis reconnects and re-subscribes by itself; events published during an
 /// outage do not reach other nodes, and their clients recover them with sync.
 /// </summary>
@@ -54,21 +54,90 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
     readonly RedisChannel channel = RedisChannel.Literal(settings.RedisPrefix + "events");
     readonly byte[] ownPrefix = Encoding.ASCII.GetBytes(registry.NodeId + "\n");
 
+    /// <summary>
+    /// A bus message closes once it holds this many bytes, and the rest of the batch goes in the next one. Kept under
+    /// the large object heap's 85,000 bytes, for both the buffer here and StackExchange.Redis's copy of every node's
+    /// echo: a whole batch of 256 messages was about 180 KB, and each such buffer grew the large object heap, whose
+    /// collections are full (gen 2) collections that paused the node for tens of milliseconds under load.
+    /// </summary>
+    internal const int BusMessageBytes = 32 * 1024;
+
     public async Task PublishAllAsync(IReadOnlyList<Delivery> deliveries, Action<int>? beforeEach = null)
     {
         registry.DeliverAll(deliveries, beforeEach);
         if (!redis.IsConnected) return; // fail fast during an outage instead of queueing behind it
+        var subscriber = redis.GetSubscriber();
+        var published = new List<(Task Publish, PooledBuffer Bytes)>();
+        string? failure = null;
         try
         {
-            var message = new ArrayBufferWriter<byte>(512);
-            message.Write(ownPrefix);
-            using (var json = new Utf8JsonWriter(message)) JsonSerializer.Serialize(json, deliveries, RealtimeJson.Options);
-            await redis.GetSubscriber().PublishAsync(channel, message.WrittenMemory);
+            // Issued one after another without waiting: Redis keeps them in this order.
+            for (var next = 0; next < deliveries.Count;)
+            {
+                var bytes = new PooledBuffer();
+                bytes.Write(ownPrefix);
+                using (var json = new Utf8JsonWriter(bytes))
+                {
+                    json.WriteStartArray();
+                    do JsonSerializer.Serialize(json, deliveries[next++], RealtimeJson.Options);
+                    while (next < deliveries.Count && json.BytesPending + json.BytesCommitted < BusMessageBytes);
+                    json.WriteEndArray();
+                }
+                published.Add((subscriber.PublishAsync(channel, bytes.Written), bytes));
+            }
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
-            log.LogWarning("Redis publish failed ({Reason}); other nodes' clients will catch up with sync", e.GetType().Name);
+            failure = e.GetType().Name;
         }
+        // A publish owns its bytes until it is done.
+        foreach (var (publish, bytes) in published)
+        {
+            try
+            {
+                await publish;
+            }
+            catch (Exception e) when (e is RedisException or TimeoutException)
+            {
+                failure ??= e.GetType().Name;
+            }
+            bytes.Dispose();
+        }
+        if (failure is not null) log.LogWarning("Redis publish failed ({Reason}); other nodes' clients will catch up with sync", failure);
+    }
+
+    /// <summary>A growing buffer of arrays rented from the shared pool (no garbage per bus message), returned on Dispose.</summary>
+    sealed class PooledBuffer : IBufferWriter<byte>, IDisposable
+    {
+        byte[] array = ArrayPool<byte>.Shared.Rent(4096);
+        int written;
+
+        public ReadOnlyMemory<byte> Written => array.AsMemory(0, written);
+
+        public void Advance(int count) => written += count;
+
+        public Memory<byte> GetMemory(int sizeHint = 0)
+        {
+            Reserve(sizeHint);
+            return array.AsMemory(written);
+        }
+
+        public Span<byte> GetSpan(int sizeHint = 0)
+        {
+            Reserve(sizeHint);
+            return array.AsSpan(written);
+        }
+
+        void Reserve(int sizeHint)
+        {
+            if (array.Length - written >= Math.Max(sizeHint, 1)) return;
+            var larger = ArrayPool<byte>.Shared.Rent(Math.Max(array.Length * 2, written + sizeHint));
+            array.AsSpan(0, written).CopyTo(larger);
+            ArrayPool<byte>.Shared.Return(array);
+            array = larger;
+        }
+
+        public void Dispose() => ArrayPool<byte>.Shared.Return(array);
     }
 
     readonly CancellationTokenSource stopping = new();
