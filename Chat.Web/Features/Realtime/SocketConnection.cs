@@ -19,7 +19,7 @@ public sealed class SocketConnection : IChatEventSink, IAsyncDisposable
     public const WebSocketCloseStatus Unauthorized = (WebSocketCloseStatus)4401;
     public const WebSocketCloseStatus ServiceRestart = (WebSocketCloseStatus)1012;
     const int ReplayPageSize = 200;
-    const int MaxTrackedLiveMessages = 4096;
+    const int MaxTrackedLiveRanges = 4096;
     static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(2);
 
     abstract record Outbound
@@ -42,7 +42,7 @@ public sealed class SocketConnection : IChatEventSink, IAsyncDisposable
     // Sending state for exactly-once delivery around a sync (touched by SendQueuedAsync only, one item at a time). Each is created when
     // first needed (the first message or ack sent, the first sync): an idle connection does not pay for them.
     Dictionary<long, long>? replayedUpTo;
-    HashSet<(long Conversation, long Seq)>? sentLiveSinceSync;
+    SentSeqs? sentLiveSinceSync;
 
     public SocketConnection(WebSocket socket, string id, long userId, RealtimeSettings settings, ClientFrameHandler handler,
         IServiceScopeFactory scopes, TimeProvider clock, ILogger log)
@@ -240,8 +240,7 @@ public sealed class SocketConnection : IChatEventSink, IAsyncDisposable
     {
         var conversation = long.Parse(m.ConversationId);
         if (replayedUpTo is not null && m.Seq <= replayedUpTo.GetValueOrDefault(conversation)) return false;
-        sentLiveSinceSync ??= [];
-        if (sentLiveSinceSync.Count < MaxTrackedLiveMessages) sentLiveSinceSync.Add((conversation, m.Seq));
+        (sentLiveSinceSync ??= new SentSeqs(MaxTrackedLiveRanges)).Add(conversation, m.Seq);
         return true;
     }
 
@@ -269,7 +268,7 @@ public sealed class SocketConnection : IChatEventSink, IAsyncDisposable
                 var page = await history.AfterAsync(c.Id, upTo, ReplayPageSize, ct);
                 foreach (var m in page.Items)
                 {
-                    if (sentLiveSinceSync?.Contains((c.Id, m.Seq)) != true)
+                    if (sentLiveSinceSync?.Contains(c.Id, m.Seq) != true)
                     {
                         await WriteAsync(new MessageEvent(m), ct);
                         sent++;
