@@ -203,15 +203,24 @@ public sealed class MultiNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
         Assert.NotNull(live);
     }
 
+    /// <summary>Two users registered on the two nodes, once Redis answers both (another test of this class may have just restarted it).</summary>
+    async Task<(TestUser Ann, TestUser Bob)> AnnOnAAndBobOnBAsync()
+    {
+        await nodes.RedisAnswersOnBothNodesAsync();
+        return (await nodes.A.RegisterAsync(), await nodes.B.RegisterAsync());
+    }
+
+    /// <summary>The node's Redis connection and the deployment's event channel, to publish to or listen on the bus directly.</summary>
+    static (ISubscriber Redis, RedisChannel Channel) Bus(ChatHost node) => (
+        node.Services.GetRequiredService<IConnectionMultiplexer>().GetSubscriber(),
+        RedisChannel.Literal(node.Services.GetRequiredService<RealtimeSettings>().RedisPrefix + "events"));
+
     [Fact]
     public async Task A_batch_too_large_for_one_bus_message_reaches_another_node_whole_and_in_order_in_several_small_ones()
     {
-        await nodes.RedisAnswersOnBothNodesAsync(); // another test of this class may have just restarted it
-        var ann = await nodes.A.RegisterAsync();
-        var bob = await nodes.B.RegisterAsync();
+        var (ann, bob) = await AnnOnAAndBobOnBAsync();
         await using var bobOnB = await SocketClient.ConnectAsync(nodes.B, bob);
-        var redis = nodes.A.Services.GetRequiredService<IConnectionMultiplexer>().GetSubscriber();
-        var channel = RedisChannel.Literal(nodes.A.Services.GetRequiredService<RealtimeSettings>().RedisPrefix + "events");
+        var (redis, channel) = Bus(nodes.A);
         var busMessages = new System.Collections.Concurrent.ConcurrentQueue<int>();
         var listener = await redis.SubscribeAsync(channel);
         listener.OnMessage(m => busMessages.Enqueue(((byte[])m.Message!).Length));
@@ -234,14 +243,11 @@ public sealed class MultiNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
     [Fact]
     public async Task Junk_on_the_bus_is_ignored_and_the_nodes_go_on_delivering()
     {
-        await nodes.RedisAnswersOnBothNodesAsync(); // another test of this class may have just restarted it
-        var ann = await nodes.A.RegisterAsync();
-        var bob = await nodes.B.RegisterAsync();
+        var (ann, bob) = await AnnOnAAndBobOnBAsync();
         await using var annOnA = await SocketClient.ConnectAsync(nodes.A, ann);
         await using var bobOnB = await SocketClient.ConnectAsync(nodes.B, bob);
 
-        var redis = nodes.A.Services.GetRequiredService<IConnectionMultiplexer>().GetSubscriber();
-        var channel = RedisChannel.Literal(nodes.A.Services.GetRequiredService<Chat.Web.Features.Realtime.RealtimeSettings>().RedisPrefix + "events");
+        var (redis, channel) = Bus(nodes.A);
         // No origin line, an origin line with broken JSON, JSON of the wrong shape (a bus message is an array of
         // deliveries), a delivery to Bob without an event, an event for Bob of an unknown type. Bob gets none as a frame.
         foreach (var junk in new[] { "garbage", "someone\n{not json", "someone\n[1,2,3]", "someone\n" + $$"""[{"userIds":[{{bob.Id}}]}]""", "someone\n" + $$"""[{"event":{"type":"nonsense"},"userIds":[{{bob.Id}}]}]""" })
