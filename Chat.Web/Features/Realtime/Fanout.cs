@@ -106,40 +106,6 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
         if (failure is not null) log.LogWarning("Redis publish failed ({Reason}); other nodes' clients will catch up with sync", failure);
     }
 
-    /// <summary>A growing buffer of arrays rented from the shared pool (no garbage per bus message), returned on Dispose.</summary>
-    sealed class PooledBuffer : IBufferWriter<byte>, IDisposable
-    {
-        byte[] array = ArrayPool<byte>.Shared.Rent(4096);
-        int written;
-
-        public ReadOnlyMemory<byte> Written => array.AsMemory(0, written);
-
-        public void Advance(int count) => written += count;
-
-        public Memory<byte> GetMemory(int sizeHint = 0)
-        {
-            Reserve(sizeHint);
-            return array.AsMemory(written);
-        }
-
-        public Span<byte> GetSpan(int sizeHint = 0)
-        {
-            Reserve(sizeHint);
-            return array.AsSpan(written);
-        }
-
-        void Reserve(int sizeHint)
-        {
-            if (array.Length - written >= Math.Max(sizeHint, 1)) return;
-            var larger = ArrayPool<byte>.Shared.Rent(Math.Max(array.Length * 2, written + sizeHint));
-            array.AsSpan(0, written).CopyTo(larger);
-            ArrayPool<byte>.Shared.Return(array);
-            array = larger;
-        }
-
-        public void Dispose() => ArrayPool<byte>.Shared.Return(array);
-    }
-
     readonly CancellationTokenSource stopping = new();
 
     /// <summary>

@@ -4,19 +4,17 @@ using System.Net.WebSockets;
 namespace Chat.Web.Features.Realtime;
 
 /// <summary>
-/// One incoming WebSocket message in a buffer rented from the shared pool and given back on Dispose, so a
-/// connection holds a receive buffer only while it reads and handles a message, not while it waits for one:
-/// both sockets (the JSON gateway and the browser's) wait with a zero-byte receive of their own, then read the
-/// message through <see cref="ReceiveAsync"/>. (The wait is the caller's, not a helper's, so that an idle socket
-/// keeps one awaiting method, not two.)
+/// One incoming WebSocket message in a <see cref="PooledBuffer"/>, given back on Dispose, so a connection holds a
+/// receive buffer only while it reads and handles a message, not while it waits for one: both sockets (the JSON
+/// gateway and the browser's) wait with a zero-byte receive of their own, then read the message through
+/// <see cref="ReceiveAsync"/>. (The wait is the caller's, not a helper's, so that an idle socket keeps one awaiting
+/// method, not two.)
 /// </summary>
 public sealed class PooledFrame : IDisposable
 {
-    const int InitialBytes = 4096;
-    byte[] buffer = [];
+    PooledBuffer? bytes;
 
-    public int Length { get; private set; }
-    public ReadOnlyMemory<byte> Bytes => buffer.AsMemory(0, Length);
+    public ReadOnlyMemory<byte> Bytes => bytes?.Written ?? ReadOnlyMemory<byte>.Empty;
     /// <summary>Text, Binary, or Close when the peer closed (then there are no bytes).</summary>
     public WebSocketMessageType MessageType { get; private set; }
 
@@ -30,14 +28,13 @@ public sealed class PooledFrame : IDisposable
         if (first.EndOfMessage || first.MessageType == WebSocketMessageType.Close) return frame;
         try
         {
-            frame.buffer = ArrayPool<byte>.Shared.Rent(InitialBytes);
+            var bytes = frame.bytes = new PooledBuffer();
             while (true)
             {
-                if (frame.Length == frame.buffer.Length) frame.Grow();
-                var result = await socket.ReceiveAsync(frame.buffer.AsMemory(frame.Length), ct);
-                frame.Length += result.Count;
+                var result = await socket.ReceiveAsync(bytes.GetMemory(), ct);
+                bytes.Advance(result.Count);
                 frame.MessageType = result.MessageType;
-                if (frame.Length > maxBytes) throw new FrameTooLargeException();
+                if (bytes.Written.Length > maxBytes) throw new FrameTooLargeException();
                 if (result.EndOfMessage || result.MessageType == WebSocketMessageType.Close) return frame;
             }
         }
@@ -48,19 +45,53 @@ public sealed class PooledFrame : IDisposable
         }
     }
 
-    void Grow()
+    public void Dispose()
     {
-        var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-        buffer.AsSpan(0, Length).CopyTo(bigger);
-        ArrayPool<byte>.Shared.Return(buffer);
-        buffer = bigger;
+        bytes?.Dispose();
+        bytes = null;
+    }
+}
+
+/// <summary>
+/// Bytes written into an array rented from the shared pool, which grows (doubling, by renting a larger one) as
+/// needed and goes back to the pool on Dispose: a received frame, a bus message, no garbage per use.
+/// </summary>
+public sealed class PooledBuffer : IBufferWriter<byte>, IDisposable
+{
+    byte[] array = ArrayPool<byte>.Shared.Rent(4096);
+    int written;
+
+    public ReadOnlyMemory<byte> Written => array.AsMemory(0, written);
+
+    public void Advance(int count) => written += count;
+
+    /// <summary>The free space after what is written, at least <paramref name="sizeHint"/> bytes (at least one).</summary>
+    public Memory<byte> GetMemory(int sizeHint = 0)
+    {
+        Reserve(sizeHint);
+        return array.AsMemory(written);
+    }
+
+    public Span<byte> GetSpan(int sizeHint = 0)
+    {
+        Reserve(sizeHint);
+        return array.AsSpan(written);
+    }
+
+    void Reserve(int sizeHint)
+    {
+        if (array.Length - written >= Math.Max(sizeHint, 1)) return;
+        var larger = ArrayPool<byte>.Shared.Rent(Math.Max(array.Length * 2, written + sizeHint));
+        array.AsSpan(0, written).CopyTo(larger);
+        ArrayPool<byte>.Shared.Return(array);
+        array = larger;
     }
 
     public void Dispose()
     {
-        if (buffer.Length > 0) ArrayPool<byte>.Shared.Return(buffer);
-        buffer = [];
-        Length = 0;
+        if (array.Length > 0) ArrayPool<byte>.Shared.Return(array);
+        array = [];
+        written = 0;
     }
 }
 
