@@ -27,7 +27,11 @@ public static class ChatPages
         await page.GotoAsync("/login");
         await page.GetByLabel("Phone number").FillAsync(phone);
         await page.GetByLabel("Password").FillAsync(password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Log in", Exact = true }).Last.ClickAsync();
+        // The POST's own answer first, so that a slow or refused login fails as that, not as a page that never came.
+        var answer = await page.RunAndWaitForResponseAsync(
+            () => page.GetByRole(AriaRole.Button, new() { Name = "Log in", Exact = true }).Last.ClickAsync(),
+            r => r.Request.Method == "POST" && new Uri(r.Url).AbsolutePath == "/login");
+        if (answer.Status is not (204 or 302 or 303)) Assert.Fail($"POST /login answered {answer.Status}: {await answer.TextAsync()}");
         await page.WaitForURLAsync("**/chat");
     }
 

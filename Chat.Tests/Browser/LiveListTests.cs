@@ -1,5 +1,4 @@
 using Chat.Tests.Infrastructure;
-using Chat.Web.Features.Conversations;
 using Microsoft.Playwright;
 using static Chat.Tests.Browser.ChatPages;
 
@@ -11,14 +10,28 @@ public sealed class LiveListTests(BrowserApp app, BrowserFixture browser) : ICla
     ChatHost Host => app.Host;
     static readonly LocatorAssertionsToHaveAttributeOptions Soon = new() { Timeout = 5000 };
 
+    // Marks the document once its EventSource is open. The stream answers (headers and a "ready" event) only once it
+    // is subscribed to the bus, so an open stream hears every later event. A flag of the document itself, because
+    // waiting for the /chat/events response could be satisfied by the previous page's stream answering late, and
+    // that stream closes with its page (the newcomer test then missed its event under a loaded full run).
+    const string MarkOpenStreams = """
+        (() => {
+          const Native = window.EventSource;
+          window.EventSource = class extends Native {
+            constructor(...args) { super(...args); this.addEventListener('open', () => { window.streamOpen = true; }); }
+          };
+        })();
+        """;
+
     /// <summary>Logs in and opens <paramref name="path"/>, returning once its user-event stream is subscribed.</summary>
     async Task<(IBrowserContext Context, IPage Page)> OpenAsync(TestUser me, string path = "/chat")
     {
         var context = await browser.ContextAsync(Host);
+        await context.AddInitScriptAsync(MarkOpenStreams);
         var page = await context.NewPageAsync();
         await LogInAsync(page, me.Phone, me.Password);
-        // The stream answers (headers and a "ready" event) only once it is subscribed to the bus.
-        await page.RunAndWaitForResponseAsync(() => page.GotoAsync(path), r => r.Url.EndsWith(UserEvents.Path, StringComparison.Ordinal));
+        await page.GotoAsync(path);
+        await page.WaitForFunctionAsync("() => window.streamOpen === true");
         // A reload would also show what the live updates show; this marker proves there was none.
         await page.EvaluateAsync("() => { window.notReloaded = true; }");
         return (context, page);
