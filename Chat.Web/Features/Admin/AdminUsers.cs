@@ -39,10 +39,13 @@ public sealed class AdminUsers(ChatDbContext db, AuditLog audit, WriteGate write
         if (user is null) return DeleteUserResult.NotFound;
         if (user.IsAdmin && await db.Users.CountAsync(u => u.IsAdmin, ct) == 1) return DeleteUserResult.LastAdmin;
 
-        var conversationIds = db.Conversations.Where(c => c.AId == userId || c.BId == userId).Select(c => c.Id);
-        var messages = await db.Messages.Where(m => conversationIds.Contains(m.ConversationId)).ExecuteDeleteAsync(ct);
+        // Conversations first, then the user, then the messages. Deleting a conversation waits for a message batch
+        // that holds it (its seq UPDATE) to commit, and a batch after that finds no conversation and stores nothing;
+        // once the user is gone nobody can start a new conversation with them. So the last statement, which sees
+        // everything committed before it, finds every message they sent or received (messages have no foreign key).
         var conversations = await db.Conversations.Where(c => c.AId == userId || c.BId == userId).ExecuteDeleteAsync(ct);
-        db.Users.Remove(user);
+        await db.Users.Where(u => u.Id == userId).ExecuteDeleteAsync(ct);
+        var messages = await db.Messages.Where(m => m.SenderId == userId || m.ReceiverId == userId).ExecuteDeleteAsync(ct);
         audit.Add("user.deleted", actorId, userId, $"phone={user.Phone}; conversations={conversations}; messages={messages}");
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
