@@ -125,6 +125,8 @@ public abstract class AdminApiTests(BootstrappedApp app)
         Assert.False(await WithDbAsync(db => db.Users.AnyAsync(u => u.Id == doomedId, Ct)));
         Assert.Equal(0, await WithDbAsync(db => db.Conversations.CountAsync(x => x.AId == doomedId || x.BId == doomedId, Ct)));
         Assert.Equal(0, await WithDbAsync(db => db.Messages.CountAsync(m => m.SenderId == doomedId || m.ReceiverId == doomedId, Ct)));
+        // No message is left without its conversation: no foreign key cascades this, the deletion does.
+        Assert.Equal(0, await WithDbAsync(db => db.Messages.CountAsync(m => !db.Conversations.Any(x => x.Id == m.ConversationId), Ct)));
         // Everyone else's conversations stay.
         using (var bClient = host.Client(b.Token))
             Assert.Equal(2, (await bClient.GetOkAsync($"/conversations/{c.Id}/messages")).GetProperty("items").GetArrayLength());
