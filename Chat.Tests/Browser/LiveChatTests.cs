@@ -20,7 +20,7 @@ public sealed class LiveChatTests(BrowserApp app, BrowserFixture browser) : ICla
     {
         var context = await browser.ContextAsync(Host);
         var page = await context.NewPageAsync();
-        SocketLog.Attach(page, me.DisplayName);
+        PageLog.Attach(page, me.DisplayName);
         await LogInAsync(page, me.Phone, me.Password);
         var connected = page.WaitForWebSocketAsync(new() { Predicate = ws => ws.Url.Contains("/chat/socket") });
         await page.GotoAsync($"/chat/{peer.Id}");
@@ -38,7 +38,7 @@ public sealed class LiveChatTests(BrowserApp app, BrowserFixture browser) : ICla
         // Bob is online on the list, not in the conversation: Ann's message is delivered, not read.
         await using var bobContext = await browser.ContextAsync(Host);
         var bobPage = await bobContext.NewPageAsync();
-        SocketLog.Attach(bobPage, bob.DisplayName);
+        PageLog.Attach(bobPage, bob.DisplayName);
         await LogInAsync(bobPage, bob.Phone, bob.Password);
         var bobConnected = bobPage.WaitForWebSocketAsync(new() { Predicate = ws => ws.Url.Contains("/chat/socket") });
         await bobPage.GotoAsync("/chat");

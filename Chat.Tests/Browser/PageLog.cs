@@ -3,10 +3,11 @@ using Microsoft.Playwright;
 namespace Chat.Tests.Browser;
 
 /// <summary>
-/// Writes a page's chat sockets (opened, closed, each frame received, shortened) to the test's output, which
-/// xunit shows when the test fails: whether a tick that never turned came to the page at all.
+/// Writes what reaches a page to the test's output, which xunit shows when the test fails: its chat sockets (opened,
+/// closed, each frame received, shortened), the answers to its POSTs, and its script errors. Enough to tell whether
+/// a tick that never turned came to the page at all, and in what order with the message it belongs to.
 /// </summary>
-public static class SocketLog
+public static class PageLog
 {
     public static void Attach(IPage page, string name)
     {
@@ -22,6 +23,15 @@ public static class SocketLog
             Write("socket opened");
             ws.FrameReceived += (_, f) => Write("<- " + Shorten(f.Text ?? ""));
             ws.Close += (_, _) => Write("socket closed");
+        };
+        page.Response += (_, r) =>
+        {
+            if (r.Request.Method == "POST") Write($"POST {new Uri(r.Url).AbsolutePath} answered {r.Status}");
+        };
+        page.PageError += (_, error) => Write("script error: " + Shorten(error));
+        page.Console += (_, m) =>
+        {
+            if (m.Type is "error" or "warning") Write($"console {m.Type}: " + Shorten(m.Text));
         };
     }
 
