@@ -13,8 +13,8 @@ public sealed class SentSeqsTests
     {
         var sent = new SentSeqs(maxRanges: 100);
         long[] seqs = [5, 6, 7, 10, 9, 3, 12, 8];
-        foreach (var seq in seqs) Assert.True(sent.Add(1, seq));
-        Assert.True(sent.Add(2, 4));
+        foreach (var seq in seqs) sent.Add(1, seq);
+        sent.Add(2, 4);
 
         for (long seq = 0; seq <= 14; seq++)
         {
@@ -29,25 +29,32 @@ public sealed class SentSeqsTests
     {
         // Room for two ranges only: 10,000 messages in order fit in one, and the gaps after them take the second.
         var sent = new SentSeqs(maxRanges: 2);
-        for (long seq = 1; seq <= 10_000; seq++) Assert.True(sent.Add(1, seq));
-        Assert.True(sent.Add(1, 10_002)); // a gap: the second range
-        Assert.False(sent.Add(1, 10_004)); // a third range: refused, not kept
+        for (long seq = 1; seq <= 10_000; seq++) sent.Add(1, seq);
+        Assert.True(sent.Contains(1, 1) && sent.Contains(1, 5_000) && sent.Contains(1, 10_000));
+        sent.Add(1, 10_002); // a gap: the second range
+        Assert.True(sent.Contains(1, 10_002));
+        sent.Add(1, 10_004); // a third range: refused, not kept
         Assert.False(sent.Contains(1, 10_004));
-        Assert.True(sent.Add(1, 10_001)); // fills the gap: the two ranges become one
-        Assert.True(sent.Add(1, 10_004)); // so there is room again
-        Assert.True(sent.Contains(1, 1) && sent.Contains(1, 10_000) && sent.Contains(1, 10_002) && sent.Contains(1, 10_004));
+        sent.Add(2, 1); // nor in another conversation: the limit is the connection's
+        Assert.False(sent.Contains(2, 1));
+        sent.Add(1, 10_001); // fills the gap: the two ranges become one
+        sent.Add(1, 10_004); // so there is room again
+        Assert.True(sent.Contains(1, 1) && sent.Contains(1, 10_000) && sent.Contains(1, 10_001) && sent.Contains(1, 10_002) && sent.Contains(1, 10_004));
         Assert.False(sent.Contains(1, 10_003));
     }
 
     [Fact]
     public void Clear_forgets_everything()
     {
-        var sent = new SentSeqs(maxRanges: 1);
+        var sent = new SentSeqs(maxRanges: 2);
         sent.Add(1, 1);
         sent.Add(2, 5);
+        Assert.True(sent.Contains(1, 1) && sent.Contains(2, 5)); // both ranges kept: the limit is reached
         sent.Clear();
         Assert.False(sent.Contains(1, 1));
-        Assert.True(sent.Add(3, 9)); // the count of ranges was cleared too
-        Assert.True(sent.Contains(3, 9));
+        Assert.False(sent.Contains(2, 5));
+        sent.Add(3, 9); // the count of ranges was cleared too: two new ones fit again
+        sent.Add(4, 9);
+        Assert.True(sent.Contains(3, 9) && sent.Contains(4, 9));
     }
 }

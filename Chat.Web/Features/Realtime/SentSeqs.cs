@@ -13,15 +13,19 @@ public sealed class SentSeqs(int maxRanges)
     readonly Dictionary<long, List<(long From, long To)>> byConversation = [];
     int ranges;
 
-    /// <summary>Adds the seq; returns false if it needed a new range and <c>maxRanges</c> are kept already (it is then not kept).</summary>
-    public bool Add(long conversation, long seq)
+    /// <summary>
+    /// Adds the seq, unless it needs a new range and <c>maxRanges</c> are kept already: then it is not kept, and a sync
+    /// would send that message once more (same id and seq), as the capped set before did. That takes <c>maxRanges</c>
+    /// gaps since the last sync; keeping fewer seqs than were sent could never lose a message, only repeat one.
+    /// </summary>
+    public void Add(long conversation, long seq)
     {
         ref var list = ref CollectionsMarshal.GetValueRefOrAddDefault(byConversation, conversation, out _);
         list ??= [];
         // i: the first range that starts after seq (new seqs are usually past the last range).
         var i = list.Count;
         while (i > 0 && list[i - 1].From > seq) i--;
-        if (i > 0 && seq <= list[i - 1].To) return true;
+        if (i > 0 && seq <= list[i - 1].To) return;
         var joinsLeft = i > 0 && list[i - 1].To == seq - 1;
         var joinsRight = i < list.Count && list[i].From == seq + 1;
         if (joinsLeft && joinsRight)
@@ -37,8 +41,6 @@ public sealed class SentSeqs(int maxRanges)
             list.Insert(i, (seq, seq));
             ranges++;
         }
-        else return false;
-        return true;
     }
 
     public bool Contains(long conversation, long seq)
