@@ -20,7 +20,7 @@ public sealed class LiveChatTests(BrowserApp app, BrowserFixture browser) : ICla
     {
         var context = await browser.ContextAsync(Host);
         var page = await context.NewPageAsync();
-        PageLog.Attach(page, me.DisplayName);
+        await PageLog.AttachAsync(page, me.DisplayName);
         await LogInAsync(page, me.Phone, me.Password);
         var connected = page.WaitForWebSocketAsync(new() { Predicate = ws => ws.Url.Contains("/chat/socket") });
         await page.GotoAsync($"/chat/{peer.Id}");
@@ -38,7 +38,7 @@ public sealed class LiveChatTests(BrowserApp app, BrowserFixture browser) : ICla
         // Bob is online on the list, not in the conversation: Ann's message is delivered, not read.
         await using var bobContext = await browser.ContextAsync(Host);
         var bobPage = await bobContext.NewPageAsync();
-        PageLog.Attach(bobPage, bob.DisplayName);
+        await PageLog.AttachAsync(bobPage, bob.DisplayName);
         await LogInAsync(bobPage, bob.Phone, bob.Password);
         var bobConnected = bobPage.WaitForWebSocketAsync(new() { Predicate = ws => ws.Url.Contains("/chat/socket") });
         await bobPage.GotoAsync("/chat");
@@ -69,6 +69,38 @@ public sealed class LiveChatTests(BrowserApp app, BrowserFixture browser) : ICla
         await Assertions.Expect(typing).ToHaveTextAsync("typing…", new() { Timeout = 5000 });
         await bobPage.GetByLabel("Message", new() { Exact = true }).FillAsync("");
         await Assertions.Expect(typing).ToBeHiddenAsync(new() { Timeout = 5000 });
+    }
+
+    [Fact]
+    public async Task A_tick_that_came_before_the_send_answer_stays_when_the_answer_replaces_the_bubble()
+    {
+        var ann = await Host.RegisterAsync("Ann Late Answer");
+        var bob = await Host.RegisterAsync("Bob Late Answer");
+        var (annContext, annPage) = await OpenAsync(ann, bob);
+        await using var _ = annContext;
+        await using var bobSocket = await SocketClient.ConnectAsync(Host, bob);
+        // The POST's answer is held back until the socket has brought the message and its "delivered" tick: the order
+        // in which a busy machine can deliver them, and in which the answer used to put the tick back to "sent".
+        var release = new TaskCompletionSource();
+        await annPage.RouteAsync($"**/chat/{bob.Id}", async route =>
+        {
+            if (route.Request.Method != "POST") { await route.ContinueAsync(); return; }
+            var answer = await route.FetchAsync();
+            await release.Task;
+            await route.FulfillAsync(new() { Response = answer });
+        });
+
+        await SendAsync(annPage, "Answered late");
+        var messageId = (await bobSocket.TakeAsync("message")).Message().Str("id");
+        await bobSocket.SendAsync(new { type = "receipt", messageId, kind = "delivered" });
+        var delivered = StoredBubbles(annPage).Locator("[data-delivery='delivered']");
+        await Assertions.Expect(delivered).ToHaveCountAsync(1, new() { Timeout = 5000 });
+
+        await annPage.EvaluateAsync("() => { window.answered = new Promise(done => document.addEventListener('htmx:afterRequest', () => done(true), { once: true })); }");
+        release.SetResult();
+        await annPage.EvaluateAsync("() => window.answered");
+        await Assertions.Expect(StoredBubbles(annPage)).ToHaveCountAsync(1);
+        await Assertions.Expect(delivered).ToHaveCountAsync(1, new() { Timeout = 1000 });
     }
 
     [Fact]

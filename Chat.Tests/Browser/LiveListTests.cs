@@ -101,6 +101,23 @@ public sealed class LiveListTests(BrowserApp app, BrowserFixture browser) : ICla
     }
 
     [Fact]
+    public async Task A_conversation_started_on_the_open_page_shows_the_peers_presence_from_then_on_without_a_reload()
+    {
+        var ann = await Host.RegisterAsync("Ann First");
+        var bob = await Host.RegisterAsync("Bob First");
+        var (annContext, annPage) = await OpenAsync(ann, $"/chat/{bob.Id}");
+        await using var _ = annContext;
+        var status = annPage.Locator($"header #status_{bob.Id}");
+        await Assertions.Expect(status).ToHaveTextAsync(""); // no conversation yet: no presence shared
+
+        await SendAsync(annPage, "Hello, for the first time");
+        await Assertions.Expect(StoredBubbles(annPage)).ToHaveCountAsync(1, new() { Timeout = 5000 });
+        await using (await SocketClient.ConnectAsync(Host, bob))
+            await Assertions.Expect(status).ToHaveTextAsync("· online", new() { Timeout = 5000 });
+        await AssertNotReloadedAsync(annPage);
+    }
+
+    [Fact]
     public async Task A_message_for_a_conversation_that_is_not_open_updates_its_row_and_unread_badge_which_clears_when_opened()
     {
         var ann = await Host.RegisterAsync("Ann Rows");

@@ -5,12 +5,42 @@ namespace Chat.Tests.Browser;
 /// <summary>
 /// Writes what reaches a page to the test's output, which xunit shows when the test fails: its chat sockets (opened,
 /// closed, each frame received, shortened), the answers to its POSTs, and its script errors. Enough to tell whether
-/// a tick that never turned came to the page at all, and in what order with the message it belongs to.
+/// a tick that never turned came to the page at all, and in what order with the message it belongs to. In the page
+/// itself it traces what became of them: every bubble and tick put in or taken out of #messages (with its seq and
+/// tick), every htmx request's outcome and every out-of-band fragment that found no target.
 /// </summary>
 public static class PageLog
 {
-    public static void Attach(IPage page, string name)
+    const string Prefix = "pagelog: ";
+
+    const string TraceScript = """
+        (() => {
+          const log = (line) => console.debug('pagelog: ' + line);
+          const describe = (el) => el.id + (el.hasAttribute('data-seq') ? ' seq=' + el.getAttribute('data-seq') : '')
+            + (el.querySelector && el.querySelector('[id^="ticks_"]') ? ' ' + el.querySelector('[id^="ticks_"]').id + '=' + el.querySelector('[id^="ticks_"]').getAttribute('data-delivery') : '')
+            + (el.hasAttribute('data-delivery') ? '=' + el.getAttribute('data-delivery') : '');
+          const report = (sign, node) => {
+            if (node.nodeType !== 1) return;
+            const els = node.matches('[id^="message_"],[id^="ticks_"]') ? [node] : node.querySelectorAll('[id^="message_"]');
+            els.forEach((el) => log(sign + ' ' + describe(el)));
+          };
+          document.addEventListener('DOMContentLoaded', () => {
+            const list = document.getElementById('messages');
+            if (!list) return;
+            new MutationObserver((changes) => changes.forEach((c) => {
+              c.removedNodes.forEach((n) => report('-', n));
+              c.addedNodes.forEach((n) => report('+', n));
+            })).observe(list, { childList: true, subtree: true });
+          });
+          document.addEventListener('htmx:afterRequest', (e) => log('request ' + e.detail.requestConfig.verb + ' ' + e.detail.pathInfo.requestPath
+            + ' status=' + (e.detail.xhr && e.detail.xhr.status) + ' successful=' + e.detail.successful));
+          document.addEventListener('htmx:oobErrorNoTarget', (e) => log('no target for ' + (e.detail.content && e.detail.content.id)));
+        })();
+        """;
+
+    public static async Task AttachAsync(IPage page, string name)
     {
+        await page.AddInitScriptAsync(TraceScript);
         var output = TestContext.Current.TestOutputHelper;
         void Write(string line)
         {
@@ -31,7 +61,8 @@ public static class PageLog
         page.PageError += (_, error) => Write("script error: " + Shorten(error));
         page.Console += (_, m) =>
         {
-            if (m.Type is "error" or "warning") Write($"console {m.Type}: " + Shorten(m.Text));
+            if (m.Text.StartsWith(Prefix)) Write(m.Text[Prefix.Length..]);
+            else if (m.Type is "error" or "warning") Write($"console {m.Type}: " + Shorten(m.Text));
         };
     }
 

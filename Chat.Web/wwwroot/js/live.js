@@ -98,9 +98,11 @@
   document.addEventListener('htmx:oobBeforeSwap', function (e) {
     var d = e.detail;
     if (!d.target || !d.fragment) return;
-    var bubble = d.fragment.querySelector(':scope > [id^="message_"]');
+    // The fragment is an element (the socket's "beforeend" wrapper) or a DocumentFragment (the POST's answer, an
+    // outerHTML swap): search its children, since ":scope >" matches nothing in a DocumentFragment.
+    var bubble = childMatching(d.fragment, '[id^="message_"]');
     if (!bubble) return;
-    var separator = d.fragment.querySelector(':scope > [data-day]');
+    var separator = childMatching(d.fragment, '[data-day]');
     var list = document.getElementById('messages');
     if (!list) return;
     d.shouldSwap = false;
@@ -125,6 +127,10 @@
     htmx.process(bubble);
     if (atBottom) list.scrollTop = list.scrollHeight;
   });
+
+  function childMatching(parent, selector) {
+    return Array.prototype.find.call(parent.children, function (c) { return c.matches(selector); }) || null;
+  }
 
   function dayBefore(el) {
     for (var e = el.previousElementSibling; e; e = e.previousElementSibling) if (e.hasAttribute('data-day')) return e.getAttribute('data-day');
