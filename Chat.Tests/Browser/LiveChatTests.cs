@@ -152,33 +152,15 @@ public sealed class LiveChatTests(BrowserApp app, BrowserFixture browser) : ICla
         var (annContext, annPage) = await OpenAsync(ann, bob);
         await using var _ = annContext;
 
-        // Chromium's offline emulation leaves an open WebSocket working, so Bob's socket runs through a route the
-        // test can cut: going offline closes it on both ends (1012, which the page retries), and while offline every
-        // new socket is refused the same way.
         await using var bobContext = await browser.ContextAsync(Host);
         var bobPage = await bobContext.NewPageAsync();
-        var offline = false;
-        var open = new List<(IWebSocketRoute Page, IWebSocketRoute Server)>();
-        await bobPage.RouteWebSocketAsync(new System.Text.RegularExpressions.Regex("/chat/socket"), async ws =>
-        {
-            if (offline) { await ws.CloseAsync(new() { Code = 1012, Reason = "offline" }); return; }
-            var server = ws.ConnectToServer();
-            lock (open) open.Add((ws, server));
-        });
+        var bobLink = await ChatSocketLink.RouteAsync(bobPage);
         await LogInAsync(bobPage, bob.Phone, bob.Password);
         await bobPage.GotoAsync($"/chat/{ann.Id}");
         await SendAsync(annPage, "before");
         await Assertions.Expect(Bubbles(bobPage)).ToHaveTextAsync(["before"], new() { Timeout = 5000 });
 
-        offline = true;
-        await bobContext.SetOfflineAsync(true);
-        (IWebSocketRoute Page, IWebSocketRoute Server)[] cut;
-        lock (open) { cut = open.ToArray(); open.Clear(); }
-        foreach (var (page, server) in cut)
-        {
-            await page.CloseAsync(new() { Code = 1012, Reason = "offline" });
-            await server.CloseAsync(new() { Code = 1001, Reason = "offline" });
-        }
+        await bobLink.GoOfflineAsync();
         for (var i = 1; i <= 5; i++)
         {
             await SendAsync(annPage, $"offline {i}");
@@ -189,8 +171,7 @@ public sealed class LiveChatTests(BrowserApp app, BrowserFixture browser) : ICla
         await Assertions.Expect(Bubbles(bobPage)).ToHaveTextAsync(["before"]);
 
         // Back online, the page opens a new socket and asks for what it missed after its last seq.
-        offline = false;
-        await bobContext.SetOfflineAsync(false);
+        await bobLink.GoOnlineAsync();
         string[] expected = ["before", "offline 1", "offline 2", "offline 3", "offline 4", "offline 5"];
         await Assertions.Expect(Bubbles(bobPage)).ToHaveTextAsync(expected, new() { Timeout = 15000 });
         await bobPage.WaitForTimeoutAsync(500); // anything doubled by a second (re)connect's catch-up would show by now
@@ -295,5 +276,80 @@ public sealed class LiveChatTests(BrowserApp app, BrowserFixture browser) : ICla
         await page.WaitForURLAsync("**/login**", new() { Timeout = 5000 });
         for (var i = 0; i < 100 && AnnsSockets().Length > 0; i++) await Task.Delay(50, TestContext.Current.CancellationToken);
         Assert.Empty(AnnsSockets());
+    }
+
+    [Fact]
+    public async Task A_tick_that_moved_while_the_page_was_offline_is_right_once_it_reconnects()
+    {
+        var ann = await Host.RegisterAsync("Ann Away");
+        var bob = await Host.RegisterAsync("Bob Away");
+        await using var annContext = await browser.ContextAsync(Host);
+        var annPage = await annContext.NewPageAsync();
+        await PageLog.AttachAsync(annPage, ann.DisplayName);
+        var annLink = await ChatSocketLink.RouteAsync(annPage);
+        await LogInAsync(annPage, ann.Phone, ann.Password);
+        var connected = annPage.WaitForWebSocketAsync(new() { Predicate = ws => ws.Url.Contains($"/chat/socket?peer={bob.Id}") });
+        await annPage.GotoAsync($"/chat/{bob.Id}");
+        await connected;
+        await using var bobSocket = await SocketClient.ConnectAsync(Host, bob);
+
+        await SendAsync(annPage, "Read while you were away");
+        var messageId = (await bobSocket.TakeAsync("message")).Message().Str("id");
+        await bobSocket.SendAsync(new { type = "receipt", messageId, kind = "delivered" });
+        var ticks = annPage.Locator($"#ticks_{messageId}");
+        await Assertions.Expect(ticks).ToHaveAttributeAsync("data-delivery", "delivered", new() { Timeout = 5000 });
+
+        // Bob reads it while Ann's page has no socket: the receipt's live event cannot reach the page.
+        await annLink.GoOfflineAsync();
+        await bobSocket.SendAsync(new { type = "receipt", messageId, kind = "read" });
+        await annPage.WaitForTimeoutAsync(300);
+        await Assertions.Expect(ticks).ToHaveAttributeAsync("data-delivery", "delivered");
+
+        // Back online, the page's catch-up brings the tick as it stands, without a reload.
+        await annLink.GoOnlineAsync();
+        await Assertions.Expect(ticks).ToHaveAttributeAsync("data-delivery", "read", new() { Timeout = 15000 });
+        await Assertions.Expect(StoredBubbles(annPage)).ToHaveCountAsync(1);
+    }
+
+    /// <summary>
+    /// A page's chat socket through a route the test can cut. Chromium's offline emulation leaves an open WebSocket
+    /// working, so going offline here also closes the page's sockets on both ends (1012, which the page retries), and
+    /// while offline every new socket is refused the same way.
+    /// </summary>
+    sealed class ChatSocketLink(IPage page)
+    {
+        readonly List<(IWebSocketRoute Page, IWebSocketRoute Server)> open = [];
+        bool offline;
+
+        public static async Task<ChatSocketLink> RouteAsync(IPage page)
+        {
+            var link = new ChatSocketLink(page);
+            await page.RouteWebSocketAsync(new System.Text.RegularExpressions.Regex("/chat/socket"), async ws =>
+            {
+                if (link.offline) { await ws.CloseAsync(new() { Code = 1012, Reason = "offline" }); return; }
+                var server = ws.ConnectToServer();
+                lock (link.open) link.open.Add((ws, server));
+            });
+            return link;
+        }
+
+        public async Task GoOfflineAsync()
+        {
+            offline = true;
+            await page.Context.SetOfflineAsync(true);
+            (IWebSocketRoute Page, IWebSocketRoute Server)[] cut;
+            lock (open) { cut = open.ToArray(); open.Clear(); }
+            foreach (var (pageEnd, serverEnd) in cut)
+            {
+                await pageEnd.CloseAsync(new() { Code = 1012, Reason = "offline" });
+                await serverEnd.CloseAsync(new() { Code = 1001, Reason = "offline" });
+            }
+        }
+
+        public async Task GoOnlineAsync()
+        {
+            offline = false;
+            await page.Context.SetOfflineAsync(false);
+        }
     }
 }

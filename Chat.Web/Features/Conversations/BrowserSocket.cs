@@ -213,6 +213,7 @@ sealed class BrowserConnection(WebSocket socket, string id, long userId, long? p
                         }
                         if (page.NextCursor is null) break;
                     }
+                    await RefreshTicksAsync(history, conv.Id, upTo: number);
                     break;
             }
         }
@@ -221,6 +222,26 @@ sealed class BrowserConnection(WebSocket socket, string id, long userId, long? p
             log.LogWarning(e, "Browser socket {ConnectionId} could not handle a {Type} frame", Id, type);
         }
     }
+
+    /// <summary>
+    /// Receipts that came while the page's socket was down are not replayed by the catch-up, which sends only newer
+    /// messages: so after it, the ticks of this user's messages on the page's newest page (up to <paramref name="upTo"/>)
+    /// as they stand now, in one frame. The page keeps whichever tick is newer, so one it has already costs nothing.
+    /// </summary>
+    async Task RefreshTicksAsync(MessageHistory history, long conversationId, long upTo)
+    {
+        var shown = await history.PageAsync(conversationId, Math.Min(upTo, long.MaxValue - 1) + 1, ConversationList.PageSize, aborted.Token);
+        var ticks = new StringBuilder();
+        foreach (var m in shown.Items)
+            if (m.SenderId == userId.ToString() && (m.ReadAt ?? m.DeliveredAt) is not null)
+                ticks.Append(await TicksAsync(long.Parse(m.Id), m.ReadAt is not null ? TickState.Read : TickState.Delivered));
+        if (ticks.Length > 0) await outbound.WriteAsync(new Html(ticks.ToString()), aborted.Token);
+    }
+
+    Task<string> TicksAsync(long messageId, TickState delivery) => fragments.RenderAsync<Ticks>(new Dictionary<string, object?>
+    {
+        ["MessageId"] = messageId, ["Delivery"] = delivery, ["OutOfBand"] = true,
+    });
 
     /// <summary>
     /// A bubble appended to the open conversation, after its day's separator; the page's script replaces a bubble of the same
@@ -233,10 +254,7 @@ sealed class BrowserConnection(WebSocket socket, string id, long userId, long? p
     async Task<string?> RenderAsync(ChatEvent e) => e switch
     {
         MessageEvent { Message: var m } when peer is { } p && (m.SenderId == p.ToString() || m.ReceiverId == p.ToString()) => await AppendAsync(m),
-        ReceiptEvent r when long.TryParse(r.MessageId, out var messageId) => await fragments.RenderAsync<Ticks>(new Dictionary<string, object?>
-        {
-            ["MessageId"] = messageId, ["Delivery"] = r.Kind == "read" ? TickState.Read : TickState.Delivered, ["OutOfBand"] = true,
-        }),
+        ReceiptEvent r when long.TryParse(r.MessageId, out var messageId) => await TicksAsync(messageId, r.Kind == "read" ? TickState.Read : TickState.Delivered),
         TypingEvent t when peer is { } p && t.FromUserId == p.ToString() => await fragments.RenderAsync<TypingIndicator>(new Dictionary<string, object?>
         {
             ["PeerId"] = p, ["Typing"] = t.State == "start", ["OutOfBand"] = true,
