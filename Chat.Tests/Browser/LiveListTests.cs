@@ -87,6 +87,7 @@ public sealed class LiveListTests(BrowserApp app, BrowserFixture browser) : ICla
 
         var bobContext = await browser.ContextAsync(Host);
         var bobPage = await bobContext.NewPageAsync();
+        await PageLog.AttachAsync(bobPage, bob.DisplayName); // one run of 15 timed out here waiting for /chat to load
         await LogInAsync(bobPage, bob.Phone, bob.Password);
         await Assertions.Expect(dot).ToHaveAttributeAsync("data-online", "true", Soon);
         await Assertions.Expect(status).ToHaveTextAsync("· online");
@@ -98,6 +99,25 @@ public sealed class LiveListTests(BrowserApp app, BrowserFixture browser) : ICla
         // The page renders the same from the database: last seen is stored at the last disconnect.
         await annPage.ReloadAsync();
         await Assertions.Expect(status).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^· last seen today at \d\d:\d\d$"));
+    }
+
+    [Fact]
+    public async Task On_the_list_a_presence_change_swaps_the_dot_and_sends_no_fragment_the_page_has_no_place_for()
+    {
+        var ann = await Host.RegisterAsync("Ann Dots");
+        var bob = await Host.RegisterAsync("Bob Dots");
+        await using (var annSocket = await SocketClient.ConnectAsync(Host, ann))
+            await annSocket.SendAndAckAsync(bob.Id, "dots-hello", "Hello Bob");
+        var (annContext, annPage) = await OpenAsync(ann);
+        await using var _ = annContext;
+        await annPage.EvaluateAsync("() => { window.noTarget = []; document.addEventListener('htmx:oobErrorNoTarget', e => window.noTarget.push(e.detail.content.id)); }");
+
+        var dot = annPage.Locator($"#conversation_{bob.Id} #presence_{bob.Id}");
+        await using (await SocketClient.ConnectAsync(Host, bob))
+            await Assertions.Expect(dot).ToHaveAttributeAsync("data-online", "true", Soon);
+        await Assertions.Expect(dot).ToHaveAttributeAsync("data-online", "false", Soon);
+        // No open conversation, so no status line: the stream sent none (htmx would log each as an error).
+        Assert.Empty(await annPage.EvaluateAsync<string[]>("() => window.noTarget"));
     }
 
     [Fact]

@@ -3,8 +3,9 @@ using Microsoft.Playwright;
 namespace Chat.Tests.Browser;
 
 /// <summary>
-/// Writes what reaches a page to the test's output, which xunit shows when the test fails: its chat sockets (opened,
-/// closed, each frame received, shortened), the answers to its POSTs, and its script errors. Enough to tell whether
+/// Writes what reaches a page to the test's output, which xunit shows when the test fails: its navigations and load
+/// events, its chat sockets (opened, closed, each frame received, shortened), the answers to its POSTs, every answer of
+/// 400 or more and every request that failed, and its script errors. Enough to tell whether
 /// a tick that never turned came to the page at all, and in what order with the message it belongs to. In the page
 /// itself it traces what became of them: every bubble and tick put in or taken out of #messages (with its seq and
 /// tick), every htmx request's outcome and every out-of-band fragment that found no target.
@@ -56,8 +57,14 @@ public static class PageLog
         };
         page.Response += (_, r) =>
         {
-            if (r.Request.Method == "POST") Write($"POST {new Uri(r.Url).AbsolutePath} answered {r.Status}");
+            if (r.Request.Method == "POST" || r.Status >= 400) Write($"{r.Request.Method} {new Uri(r.Url).AbsolutePath} answered {r.Status}");
         };
+        page.RequestFailed += (_, r) => Write($"{r.Method} {Shorten(r.Url)} failed: {r.Failure}");
+        page.FrameNavigated += (_, frame) =>
+        {
+            if (frame == page.MainFrame) Write("navigated to " + Shorten(frame.Url));
+        };
+        page.Load += (_, _) => Write("load");
         page.PageError += (_, error) => Write("script error: " + Shorten(error));
         page.Console += (_, m) =>
         {

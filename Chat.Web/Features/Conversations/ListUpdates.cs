@@ -19,13 +19,15 @@ public sealed class ListUpdates(FragmentRenderer fragments)
         await fragments.RenderAsync<ConversationListItem>(new Dictionary<string, object?> { ["Row"] = row, ["Active"] = active, ["Time"] = time }) + "</div>";
 
     /// <summary>
-    /// A presence change: the list's dot (presence_&lt;userId&gt;) and the open conversation's status line (status_&lt;userId&gt;),
-    /// each swapped in place where the page shows it.
+    /// A presence change: the list's dot (presence_&lt;userId&gt;), swapped in place, and, for the page that has this user's
+    /// conversation open, its status line (status_&lt;userId&gt;); other pages have no such line to swap.
     /// </summary>
-    public async Task<string> PresenceAsync(PresenceEvent presence, long userId, ViewerTime time) =>
+    public async Task<string> PresenceAsync(PresenceEvent presence, long userId, bool conversationOpen, ViewerTime time) =>
         await fragments.RenderAsync<PresenceDot>(new Dictionary<string, object?> { ["UserId"] = userId, ["Online"] = presence.Online, ["OutOfBand"] = true }) +
-        await fragments.RenderAsync<PeerStatus>(new Dictionary<string, object?>
-        {
-            ["PeerId"] = userId, ["Online"] = presence.Online, ["LastSeenAt"] = presence.LastSeenAt, ["Time"] = time, ["OutOfBand"] = true,
-        });
+        (conversationOpen
+            ? await fragments.RenderAsync<PeerStatus>(new Dictionary<string, object?>
+            {
+                ["PeerId"] = userId, ["Online"] = presence.Online, ["LastSeenAt"] = presence.LastSeenAt, ["Time"] = time, ["OutOfBand"] = true,
+            })
+            : "");
 }

@@ -29,10 +29,13 @@ public static class UserEvents
     static IResult Stream(HttpContext http, ConnectionRegistry registry, ListUpdates list)
     {
         if (http.User.Identity?.IsAuthenticated != true || Tokens.UserId(http.User) is not { } me) return TypedResults.Unauthorized();
-        return TypedResults.ServerSentEvents(RenderAsync(me, registry, list, ViewerTime.From(http.Request), http.RequestAborted));
+        // ?peer= names the page's open conversation, whose header has the peer's status line. It only chooses which
+        // fragments to render: presence events come here only from people the user has a conversation with.
+        long? peer = http.Request.Query["peer"] is [{ } p] && long.TryParse(p, out var id) ? id : null;
+        return TypedResults.ServerSentEvents(RenderAsync(me, peer, registry, list, ViewerTime.From(http.Request), http.RequestAborted));
     }
 
-    static async IAsyncEnumerable<SseItem<string>> RenderAsync(long me, ConnectionRegistry registry, ListUpdates list, ViewerTime time,
+    static async IAsyncEnumerable<SseItem<string>> RenderAsync(long me, long? peer, ConnectionRegistry registry, ListUpdates list, ViewerTime time,
         [EnumeratorCancellation] CancellationToken ct)
     {
         await using var events = registry.SubscribeAsync(me, ct).GetAsyncEnumerator(ct);
@@ -52,7 +55,7 @@ public static class UserEvents
                     yield return new SseItem<string>(await list.RowAtTopAsync(ConversationList.DirectoryRow(user), active: false, time), UserRegistered);
                     break;
                 case PresenceEvent p when long.TryParse(p.UserId, out var userId):
-                    yield return new SseItem<string>(await list.PresenceAsync(p, userId, time), Presence);
+                    yield return new SseItem<string>(await list.PresenceAsync(p, userId, conversationOpen: userId == peer, time), Presence);
                     break;
             }
             next = events.MoveNextAsync();
