@@ -17,9 +17,12 @@ public static class PageLog
     const string TraceScript = """
         (() => {
           const log = (line) => console.debug('pagelog: ' + line);
-          const describe = (el) => el.id + (el.hasAttribute('data-seq') ? ' seq=' + el.getAttribute('data-seq') : '')
-            + (el.querySelector && el.querySelector('[id^="ticks_"]') ? ' ' + el.querySelector('[id^="ticks_"]').id + '=' + el.querySelector('[id^="ticks_"]').getAttribute('data-delivery') : '')
-            + (el.hasAttribute('data-delivery') ? '=' + el.getAttribute('data-delivery') : '');
+          // "message_<id> seq=<n> ticks_<id>=<state>" for a bubble, "ticks_<id>=<state>" for a tick.
+          const describe = (el) => {
+            const ticks = el.matches('[id^="ticks_"]') ? el : el.querySelector('[id^="ticks_"]');
+            return el.id + (el.hasAttribute('data-seq') ? ' seq=' + el.getAttribute('data-seq') : '')
+              + (ticks ? (ticks === el ? '' : ' ' + ticks.id) + '=' + ticks.getAttribute('data-delivery') : '');
+          };
           const report = (sign, node) => {
             if (node.nodeType !== 1) return;
             const els = node.matches('[id^="message_"],[id^="ticks_"]') ? [node] : node.querySelectorAll('[id^="message_"]');

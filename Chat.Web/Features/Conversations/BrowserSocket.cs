@@ -230,12 +230,11 @@ sealed class BrowserConnection(WebSocket socket, string id, long userId, long? p
     /// </summary>
     async Task RefreshTicksAsync(MessageHistory history, long conversationId, long upTo)
     {
-        var shown = await history.PageAsync(conversationId, Math.Min(upTo, long.MaxValue - 1) + 1, ConversationList.PageSize, aborted.Token);
+        var marked = await history.MarkedAsync(conversationId, userId, upTo, ConversationList.PageSize, aborted.Token);
+        if (marked.Count == 0) return;
         var ticks = new StringBuilder();
-        foreach (var m in shown.Items)
-            if (m.SenderId == userId.ToString() && (m.ReadAt ?? m.DeliveredAt) is not null)
-                ticks.Append(await TicksAsync(long.Parse(m.Id), m.ReadAt is not null ? TickState.Read : TickState.Delivered));
-        if (ticks.Length > 0) await outbound.WriteAsync(new Html(ticks.ToString()), aborted.Token);
+        foreach (var (id, read) in marked) ticks.Append(await TicksAsync(id, read ? TickState.Read : TickState.Delivered));
+        await outbound.WriteAsync(new Html(ticks.ToString()), aborted.Token);
     }
 
     Task<string> TicksAsync(long messageId, TickState delivery) => fragments.RenderAsync<Ticks>(new Dictionary<string, object?>

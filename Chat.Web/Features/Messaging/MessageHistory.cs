@@ -17,6 +17,20 @@ public sealed class MessageHistory(ChatDbContext db)
         return new Page<MessageView>(items, rows.Count > limit ? Cursor.Encode(rows[limit - 1].Seq) : null);
     }
 
+    /// <summary>
+    /// Which of <paramref name="senderId"/>'s messages among the conversation's newest <paramref name="limit"/> up to
+    /// <paramref name="upToSeq"/> are delivered or read: their ids and whether read, no bodies.
+    /// </summary>
+    public async Task<IReadOnlyList<(long Id, bool Read)>> MarkedAsync(long conversationId, long senderId, long upToSeq, int limit, CancellationToken ct)
+    {
+        var rows = await db.Messages.AsNoTracking()
+            .Where(m => m.ConversationId == conversationId && m.Seq <= upToSeq)
+            .OrderByDescending(m => m.Seq).Take(limit)
+            .Where(m => m.SenderId == senderId && (m.DeliveredAt != null || m.ReadAt != null))
+            .Select(m => new { m.Id, Read = m.ReadAt != null }).ToListAsync(ct);
+        return rows.ConvertAll(r => (r.Id, r.Read));
+    }
+
     /// <summary>Catch-up: the messages after <paramref name="afterSeq"/>, oldest first.</summary>
     public async Task<Page<MessageView>> AfterAsync(long conversationId, long afterSeq, int limit, CancellationToken ct)
     {
