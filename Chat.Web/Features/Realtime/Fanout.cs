@@ -45,14 +45,16 @@ public sealed class InProcessFanout(ConnectionRegistry registry) : IFanout
 /// (by <see cref="ConnectionRegistry.NodeId"/>), so same-node delivery keeps working while Redis is
 /// down. A bus message is the origin node's id, a newline and a JSON array of deliveries (the message writer
 /// publishes a whole batch in as few as fit <see cref="BusMessageBytes"/>): the echo, every published event once more, is recognised by its first bytes
-/// and never parsed. StackExchange.Redis reconnects and re-subscribes by itself; events published during an
-/// outage do not reach other nodes, and their clients recover them with sync.
+/// and never parsed. StackExchange.Redis reconnects and re-subscribes by itself, and the node checks that it did by
+/// hearing its own echo (<see cref="WatchEchoAsync"/>); events published during an outage do not reach other nodes,
+/// and their clients recover them with sync.
 /// </summary>
 public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry registry, RealtimeSettings settings, ILogger<RedisFanout> log)
     : IFanout, IHostedService
 {
     readonly RedisChannel channel = RedisChannel.Literal(settings.RedisPrefix + "events");
     readonly byte[] ownPrefix = Encoding.ASCII.GetBytes(registry.NodeId + "\n");
+    readonly byte[] echoProbe = Encoding.ASCII.GetBytes(registry.NodeId + "\n[]");
 
     /// <summary>
     /// A bus message closes once it holds this many bytes, and the rest of the batch goes in the next one. Kept under
@@ -107,22 +109,60 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
     }
 
     readonly CancellationTokenSource stopping = new();
+    ChannelMessageQueue? subscription;
+    long lastEchoTicks = DateTime.UtcNow.Ticks;
+
+    /// <summary>How often the node publishes an empty bus message to hear its own echo.</summary>
+    static readonly TimeSpan EchoInterval = TimeSpan.FromSeconds(2);
+    /// <summary>No echo for this long while Redis answers: the subscription is gone, and the node takes it again.</summary>
+    static readonly TimeSpan EchoSilence = TimeSpan.FromSeconds(10);
 
     /// <summary>
     /// Subscribes before the node takes requests; a node that starts while Redis is down still starts
-    /// (same-node delivery works) and keeps trying in the background until Redis answers.
+    /// (same-node delivery works) and keeps trying in the background until Redis answers. Then it watches its own echo.
     /// </summary>
     public async Task StartAsync(CancellationToken ct)
     {
-        if (!await TrySubscribeAsync()) _ = RetrySubscribeAsync(stopping.Token);
+        await TrySubscribeAsync();
+        _ = WatchEchoAsync(stopping.Token);
     }
 
-    async Task RetrySubscribeAsync(CancellationToken ct)
+    /// <summary>
+    /// StackExchange.Redis re-subscribes after a reconnect by itself, but not always: after a Redis restart a node was
+    /// seen to publish and never hear anything again (other nodes' events nor its own). So every
+    /// <see cref="EchoInterval"/> the node publishes an empty bus message (other nodes deliver nothing for it) and, when it
+    /// has not heard its own echo for <see cref="EchoSilence"/> while Redis answers, drops its subscription and takes a new
+    /// one. The old one goes first, so no event is ever handled twice; what was published in between is recovered with sync.
+    /// </summary>
+    async Task WatchEchoAsync(CancellationToken ct)
     {
         try
         {
-            do await Task.Delay(TimeSpan.FromSeconds(1), ct);
-            while (!await TrySubscribeAsync());
+            while (true)
+            {
+                await Task.Delay(EchoInterval, ct);
+                if (!redis.IsConnected)
+                {
+                    // Silence while Redis is down says nothing of the subscription: the library restores it on reconnect.
+                    Interlocked.Exchange(ref lastEchoTicks, DateTime.UtcNow.Ticks);
+                    continue;
+                }
+                var silent = DateTime.UtcNow - new DateTime(Interlocked.Read(ref lastEchoTicks), DateTimeKind.Utc);
+                if (subscription is not null && silent < EchoSilence)
+                {
+                    try { await redis.GetSubscriber().PublishAsync(channel, echoProbe); }
+                    catch (Exception e) when (e is RedisException or TimeoutException) { }
+                    continue;
+                }
+                if (subscription is not null)
+                {
+                    log.LogWarning("No echo from {Channel} for {Seconds:F0} s; subscribing again", channel, silent.TotalSeconds);
+                    try { await subscription.UnsubscribeAsync(); }
+                    catch (Exception e) when (e is RedisException or TimeoutException) { }
+                    subscription = null;
+                }
+                if (await TrySubscribeAsync()) Interlocked.Exchange(ref lastEchoTicks, DateTime.UtcNow.Ticks);
+            }
         }
         catch (OperationCanceledException)
         {
@@ -136,6 +176,7 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
             // A ChannelMessageQueue hands messages over one at a time, in order (a plain handler may run concurrently).
             var queue = await redis.GetSubscriber().SubscribeAsync(channel);
             queue.OnMessage(Receive);
+            subscription = queue;
             return true;
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
@@ -148,7 +189,11 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
     void Receive(ChannelMessage message)
     {
         var bytes = ((ReadOnlyMemory<byte>)message.Message).Span;
-        if (bytes.StartsWith(ownPrefix)) return; // delivered here when it was published
+        if (bytes.StartsWith(ownPrefix))
+        {
+            Interlocked.Exchange(ref lastEchoTicks, DateTime.UtcNow.Ticks); // the subscription works
+            return; // delivered here when it was published
+        }
         try
         {
             var newline = bytes.IndexOf((byte)'\n');
