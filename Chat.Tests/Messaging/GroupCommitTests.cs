@@ -28,7 +28,7 @@ public abstract class GroupCommitTests(RealtimeApp app)
         var users = new List<long>();
         for (var i = 0; i < 5; i++) users.Add(long.Parse((await host.RegisterAsync()).Id));
         (long From, long To)[] directions = [(users[0], users[1]), (users[1], users[0]), (users[0], users[2]), (users[2], users[1]), (users[3], users[4])];
-        var committed = new ConcurrentQueue<Message>();
+        var committed = new ConcurrentQueue<MessageView>();
 
         // Client id n is sent n % 3 + 1 times at once: one to three concurrent copies of the same send.
         var sends = new List<Task<Attempt>>();
@@ -55,7 +55,7 @@ public abstract class GroupCommitTests(RealtimeApp app)
         {
             Assert.Equal(Enumerable.Range(1, conversation.Count()).Select(n => (long)n), conversation.Select(m => m.Seq).Order());
             // Committed (where a socket queues its ack) ran once per stored message, in seq order.
-            Assert.Equal(conversation.Select(m => m.Seq).Order(), committed.Where(m => m.ConversationId == conversation.Key).Select(m => m.Seq));
+            Assert.Equal(conversation.Select(m => m.Seq).Order(), committed.Where(m => m.ConversationId == conversation.Key.ToString()).Select(m => m.Seq));
         }
     }
 
@@ -94,7 +94,7 @@ public abstract class GroupCommitTests(RealtimeApp app)
         Assert.Equal(0, await db.Messages.CountAsync(m => m.ReceiverId == cat, Ct));
     }
 
-    async Task<Attempt> SendAsync(long from, long to, string clientId, Action<Message> committed)
+    async Task<Attempt> SendAsync(long from, long to, string clientId, Action<MessageView> committed)
     {
         await Task.Yield();
         await using var scope = host.Services.CreateAsyncScope();

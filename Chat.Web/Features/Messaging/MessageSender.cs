@@ -8,11 +8,11 @@ namespace Chat.Web.Features.Messaging;
 
 /// <param name="FromConnectionId">The sending connection, which gets an ack instead of the "message" event; null for a form post.</param>
 /// <param name="Committed">
-/// Called with a new message after commit, in the same ordered step as the fan-out: the socket queues
-/// its ack here, so a connection sees its acks and others' messages in seq order.
+/// Called with a new message (the view its event carries) after commit, in the same ordered step as the fan-out: the
+/// socket queues its ack here, so a connection sees its acks and others' messages in seq order.
 /// </param>
 public sealed record SendCommand(long SenderId, long ToUserId, long? ConversationId, byte[] Ciphertext, string? ClientMessageId,
-    string? FromConnectionId = null, Action<Message>? Committed = null);
+    string? FromConnectionId = null, Action<MessageView>? Committed = null);
 
 public abstract record SendResult
 {

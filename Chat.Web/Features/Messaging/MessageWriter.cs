@@ -119,9 +119,13 @@ public sealed class MessageWriter(MessageStore store, IFanout fanout, ILogger<Me
         if (stored.Count == 0) return;
         try
         {
-            var deliveries = stored.ConvertAll(s => new Delivery(new MessageEvent(MessageView.From(s.Message)),
-                [s.Message.ReceiverId, s.Message.SenderId], ExceptConnectionId: s.Command.FromConnectionId));
-            await fanout.PublishAllAsync(deliveries, i => Acknowledge(stored[i]));
+            // One view per message for its event and its sender's ack alike.
+            var views = stored.ConvertAll(s => MessageView.From(s.Message));
+            var deliveries = new List<Delivery>(stored.Count);
+            for (var i = 0; i < stored.Count; i++)
+                deliveries.Add(new Delivery(new MessageEvent(views[i]), [stored[i].Message.ReceiverId, stored[i].Message.SenderId],
+                    ExceptConnectionId: stored[i].Command.FromConnectionId));
+            await fanout.PublishAllAsync(deliveries, i => Acknowledge(stored[i], views[i]));
         }
         catch (Exception e)
         {
@@ -129,11 +133,11 @@ public sealed class MessageWriter(MessageStore store, IFanout fanout, ILogger<Me
         }
     }
 
-    void Acknowledge(PendingSend send)
+    void Acknowledge(PendingSend send, MessageView view)
     {
         try
         {
-            send.Command.Committed?.Invoke(send.Message);
+            send.Command.Committed?.Invoke(view);
         }
         catch (Exception e)
         {

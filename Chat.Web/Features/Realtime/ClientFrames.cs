@@ -100,7 +100,7 @@ public sealed class ClientFrameHandler(IServiceScopeFactory scopes, MessageSende
         var clientMessageId = OptionalString(frame, "clientMessageId") ?? OptionalString(frame, "dedupeKey");
 
         var command = new SendCommand(connection.UserId, to, conversationId, ciphertext, clientMessageId, connection.Id,
-            Committed: message => connection.TryReply(Ack(message)));
+            Committed: view => connection.TryReply(new AckFrame(view.ClientMessageId, view)));
         // Queued in frame order; the outcome is answered when it comes, and the connection reads its next frame
         // meanwhile: a client may have many sends in flight, and they share the writer's batches.
         _ = ReplyWhenStoredAsync(connection, await sender.QueueAsync(command, ct), reference);
