@@ -18,6 +18,13 @@ public sealed class BrowserSocket(SocketGateway gateway, ConnectionRegistry regi
     IServiceScopeFactory scopes, IConfiguration config, IHostEnvironment env, ILogger<BrowserSocket> log)
 {
     public const string Path = "/chat/socket";
+
+    /// <summary>
+    /// The chat page names its open conversation on both live channels (this socket and <see cref="UserEvents"/>) as
+    /// <c>?peer=&lt;user id&gt;</c>: the query for <paramref name="peerId"/> (empty for none), and the id read back from a request.
+    /// </summary>
+    public static string PeerQuery(long? peerId) => peerId is { } id ? "?peer=" + id : "";
+    public static long? PeerOf(HttpRequest request) => request.Query["peer"] is [{ } p] && long.TryParse(p, out var id) ? id : null;
     readonly string[] allowedOrigins = ChatSettings.From(config).AllowedOrigins(env.IsDevelopment());
 
     /// <summary>The handshake's Origin must be this app (scheme + host of the request) or a configured origin.</summary>
@@ -47,7 +54,7 @@ public sealed class BrowserSocket(SocketGateway gateway, ConnectionRegistry regi
             return;
         }
         long? peer = null;
-        if (http.Request.Query["peer"] is [{ } p] && long.TryParse(p, out var peerId) && peerId != me)
+        if (PeerOf(http.Request) is { } peerId && peerId != me)
         {
             await using var scope = scopes.CreateAsyncScope();
             if (await scope.ServiceProvider.GetRequiredService<Accounts>().FindAsync(peerId, http.RequestAborted) is not null) peer = peerId;

@@ -100,7 +100,7 @@ public sealed class ClientFrameHandler(IServiceScopeFactory scopes, MessageSende
         var clientMessageId = OptionalString(frame, "clientMessageId") ?? OptionalString(frame, "dedupeKey");
 
         var command = new SendCommand(connection.UserId, to, conversationId, ciphertext, clientMessageId, connection.Id,
-            Committed: view => connection.TryReply(new AckFrame(view.ClientMessageId, view)));
+            Committed: view => connection.TryReply(Ack(view)));
         // Queued in frame order; the outcome is answered when it comes, and the connection reads its next frame
         // meanwhile: a client may have many sends in flight, and they share the writer's batches.
         _ = ReplyWhenStoredAsync(connection, await sender.QueueAsync(command, ct), reference);
@@ -113,7 +113,7 @@ public sealed class ClientFrameHandler(IServiceScopeFactory scopes, MessageSende
             switch (await outcome)
             {
                 case SendResult.Sent(var message, IsNew: false):
-                    await connection.SendAsync(Ack(message)); // a retry: the same ack again, nothing new stored or sent
+                    await connection.SendAsync(Ack(MessageView.From(message))); // a retry: the same ack again, nothing new stored or sent
                     break;
                 case SendResult.Sent:
                     break; // acked in Committed
@@ -134,7 +134,7 @@ public sealed class ClientFrameHandler(IServiceScopeFactory scopes, MessageSende
         }
     }
 
-    static AckFrame Ack(Data.Message message) => new(message.ClientMessageId, MessageView.From(message));
+    static AckFrame Ack(MessageView message) => new(message.ClientMessageId, message);
 
     async Task ReceiptAsync(SocketConnection connection, JsonElement frame, CancellationToken ct)
     {
