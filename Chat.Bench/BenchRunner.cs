@@ -213,5 +213,5 @@ public sealed class BenchRunner(BenchSettings settings)
 
     static void Report(LoadResult r) => Console.Error.WriteLine(
         $"           {r.AchievedRate:0} msg/s sent, e2e p50 {r.EndToEnd.P50} p99 {r.EndToEnd.P99} ms, ack p99 {r.Ack.P99} ms, " +
-        $"server CPU {r.ServerCpu:P0}, generator CPU {r.GeneratorCpu:P0}: {(r.Passed ? "ok" : "FAILED: " + string.Join("; ", r.Failures))}");
+        $"server CPU {r.ServerCpu:P0} ({MarkdownReport.Micros(r.CpuPerMessage)} µs/msg), generator CPU {r.GeneratorCpu:P0}: {(r.Passed ? "ok" : "FAILED: " + string.Join("; ", r.Failures))}");
 }

@@ -1,3 +1,4 @@
+using Chat.Bench.Targets;
 using HdrHistogram;
 
 namespace Chat.Bench.Load;
@@ -13,12 +14,15 @@ public sealed record LatencySummary(long Count, double P50, double P90, double P
     static double Ms(long micros) => Math.Round(micros / 1000.0, 2);
 }
 
-/// <summary>One open-loop run's speed and correctness. Passed = nothing lost, duplicated, reordered or failed.</summary>
+/// <summary>
+/// One open-loop run's speed and correctness. Passed = nothing lost, duplicated, reordered or failed. ServerCpu is the
+/// server process's share of a core over the run; CpuPerMessage what the server side spent per message sent, by process.
+/// </summary>
 public sealed record LoadResult(
     string Label, string Target, string Storage, int Connections, double TargetRate, double AchievedRate, double Seconds,
     long Sent, long Acked, long Delivered, long Lost, long Duplicates, long OrderViolations, long Errors, long? StoredRows,
     LatencySummary EndToEnd, LatencySummary Ack, LatencySummary SendLag, long StragglersFromEarlierRuns,
-    double ServerCpu, double GeneratorCpu, bool Passed, IReadOnlyList<string> Failures)
+    double ServerCpu, CpuPerMessage CpuPerMessage, double GeneratorCpu, bool Passed, IReadOnlyList<string> Failures)
 {
     /// <summary>Held the 50 ms p99 service level with no loss or error.</summary>
     public bool HeldSlo(double p99LimitMs) => Passed && EndToEnd.P99 <= p99LimitMs && Ack.P99 <= p99LimitMs;

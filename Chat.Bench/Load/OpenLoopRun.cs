@@ -40,7 +40,7 @@ public static class OpenLoopRun
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
         using var stopReading = new CancellationTokenSource();
         var readers = participants.Select(p => Task.Run(() => p.ReceiveLoopAsync(stopReading.Token))).ToList();
-        var serverCpu0 = target.Server.CpuTime();
+        var serverCpu0 = await target.CpuAsync();
         var generatorCpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         var wall = Stopwatch.StartNew();
         // Start a little ahead so the first sends are not already late when the loops get going.
@@ -63,7 +63,7 @@ public static class OpenLoopRun
             progress = now;
             quiet.Restart();
         }
-        var serverCpu = target.Server.CpuTime() - serverCpu0;
+        var serverCpu = await target.CpuAsync() - serverCpu0;
         var generatorCpu = Process.GetCurrentProcess().TotalProcessorTime - generatorCpu0;
         var busySeconds = wall.Elapsed.TotalSeconds;
 
@@ -74,11 +74,11 @@ public static class OpenLoopRun
         // Acked means committed, so every acknowledged message must already be a row.
         if (rowsBefore is { } before && await target.CountStoredMessagesAsync() is { } after) run.StoredRows = after - before;
         return Summarise(target, label, plan, run, participants, sendSeconds, sent,
-            serverCpu.TotalSeconds / busySeconds, generatorCpu.TotalSeconds / busySeconds);
+            serverCpu.Server.TotalSeconds / busySeconds, CpuPerMessage.Of(serverCpu, sent), generatorCpu.TotalSeconds / busySeconds);
     }
 
     static LoadResult Summarise(IChatTarget target, string label, LoadPlan plan, RunState run, List<Participant> participants,
-        double sendSeconds, long sent, double serverCpu, double generatorCpu)
+        double sendSeconds, long sent, double serverCpu, CpuPerMessage cpuPerMessage, double generatorCpu)
     {
         long lost = 0, unacked = 0, seqMismatch = 0, seqGaps = 0;
         foreach (var sender in participants)
@@ -109,7 +109,7 @@ public static class OpenLoopRun
         return new LoadResult(label, target.Name, target.Storage, plan.Connections, plan.Rate, sent / sendSeconds, plan.Duration.TotalSeconds,
             sent, sent - unacked, delivered, lost, duplicates, order + seqMismatch + seqGaps, errors, run.StoredRows,
             LatencySummary.From(run.EndToEnd), LatencySummary.From(run.Ack), LatencySummary.From(run.SendLag), run.FromEarlierRuns,
-            Math.Round(serverCpu, 2), Math.Round(generatorCpu, 2), failures.Count == 0, failures);
+            Math.Round(serverCpu, 2), cpuPerMessage, Math.Round(generatorCpu, 2), failures.Count == 0, failures);
     }
 
     /// <summary>

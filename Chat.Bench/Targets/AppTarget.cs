@@ -27,6 +27,12 @@ public sealed class AppTarget : IChatTarget
     public BenchDatabase Database { get; }
     public HttpClient Api { get; }
 
+    public async Task<CpuReading> CpuAsync()
+    {
+        var (postgres, redis) = await Database.CpuAsync();
+        return new CpuReading(Server.CpuTime(), postgres, redis);
+    }
+
     /// <summary>
     /// Starts Chat.Web from its build output. bcrypt at cost 4 and high rate limits: the bench registers
     /// hundreds of users in seconds and measures messaging, not password hashing or abuse protection.

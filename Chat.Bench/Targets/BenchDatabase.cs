@@ -21,6 +21,9 @@ public abstract class BenchDatabase : IAsyncDisposable
     /// </summary>
     public abstract Task SeedConversationAsync(long conversationId, long userA, long userB, int count, int messageBytes);
 
+    /// <summary>CPU time the database servers behind the app have used so far; null for what runs inside the app or cannot be read from here.</summary>
+    public virtual Task<(TimeSpan? Postgres, TimeSpan? Redis)> CpuAsync() => Task.FromResult<(TimeSpan?, TimeSpan?)>((null, null));
+
     public abstract ValueTask DisposeAsync();
 
     protected static byte[] SeedCiphertext(int size) => [.. Enumerable.Range(0, size).Select(i => (byte)(i * 7 + 1))];
@@ -28,13 +31,15 @@ public abstract class BenchDatabase : IAsyncDisposable
 
 public sealed class PostgresBenchDatabase : BenchDatabase
 {
-    readonly string admin, connectionString, name;
+    readonly string admin, connectionString, name, redis;
     readonly IReadOnlyDictionary<string, string> environment;
+    Task<int?>? postmaster;
 
     PostgresBenchDatabase(string admin, string name, string redis)
     {
         this.admin = admin;
         this.name = name;
+        this.redis = redis;
         connectionString = new NpgsqlConnectionStringBuilder(admin) { Database = name }.ConnectionString;
         environment = new Dictionary<string, string> { ["DATABASE_URL"] = connectionString, ["REDIS_URL"] = redis };
     }
@@ -50,6 +55,27 @@ public sealed class PostgresBenchDatabase : BenchDatabase
         await using var cmd = new NpgsqlCommand($"CREATE DATABASE {name}", conn);
         await cmd.ExecuteNonQueryAsync();
         return new PostgresBenchDatabase(adminConnectionString, name, redis);
+    }
+
+    /// <summary>PostgreSQL: its main process and all its children (backends, WAL writer, checkpointer, autovacuum), when it runs on this machine.</summary>
+    public override async Task<(TimeSpan? Postgres, TimeSpan? Redis)> CpuAsync() =>
+        (await (postmaster ??= FindPostmasterAsync()) is { } pid ? ProcStat.CpuWithChildren(pid) : null, await RedisCpu.ReadAsync(redis));
+
+    /// <summary>The parent of one of our backends, if that is a local postgres process (pg_backend_pid is in the server's pid namespace).</summary>
+    async Task<int?> FindPostmasterAsync()
+    {
+        try
+        {
+            await using var conn = new NpgsqlConnection(connectionString);
+            await conn.OpenAsync();
+            await using var cmd = new NpgsqlCommand("SELECT pg_backend_pid()", conn);
+            var backend = (int)(await cmd.ExecuteScalarAsync())!;
+            return ProcStat.NameOf(backend) == "postgres" && ProcStat.ParentOf(backend) is { } parent && ProcStat.NameOf(parent) == "postgres" ? parent : null;
+        }
+        catch (NpgsqlException)
+        {
+            return null; // the run itself reports what is wrong with the database
+        }
     }
 
     public override async Task<long> CountMessagesAsync()

@@ -10,6 +10,8 @@ public interface IChatTarget : IAsyncDisposable
     /// <summary>Where messages go: "PostgreSQL + Redis", "SQLite", "memory".</summary>
     string Storage { get; }
     ServerProcess Server { get; }
+    /// <summary>CPU time used so far by the server side: the server process, and the databases behind it where they can be read.</summary>
+    Task<CpuReading> CpuAsync();
     Uri SocketUri(BenchUser user);
     /// <summary>At least <paramref name="count"/> users, the same ones on every call (created on first need).</summary>
     Task<IReadOnlyList<BenchUser>> UsersAsync(int count);
@@ -23,6 +25,7 @@ public sealed class RelayTarget(ServerProcess server) : IChatTarget
     public string Name => "relay";
     public string Storage => "memory";
     public ServerProcess Server => server;
+    public Task<CpuReading> CpuAsync() => Task.FromResult(new CpuReading(server.CpuTime()));
 
     public Uri SocketUri(BenchUser user) =>
         new($"ws://{server.BaseUri.Authority}/ws?token={Uri.EscapeDataString(user.Token)}");

@@ -57,14 +57,8 @@ public sealed class ServerProcess : IAsyncDisposable
         return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0]) * 1024;
     }
 
-    /// <summary>User + system CPU time the server has used, from /proc/&lt;pid&gt;/stat (clock ticks of 1/100 s).</summary>
-    public TimeSpan CpuTime()
-    {
-        var stat = File.ReadAllText($"/proc/{Pid}/stat");
-        // Fields after the command name, which is in parentheses and may contain spaces.
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return TimeSpan.FromSeconds((long.Parse(fields[11]) + long.Parse(fields[12])) / 100.0);
-    }
+    /// <summary>User + system CPU time the server has used.</summary>
+    public TimeSpan CpuTime() => ProcStat.Cpu(Pid);
 
     /// <summary>The CPUs the kernel lets the server run on (proof of the pinning for the report).</summary>
     public string AllowedCpus() => AllowedCpus(Pid.ToString());
