@@ -117,6 +117,6 @@ public static class RedisCpu
         var header = text.IndexOf("\r\n", StringComparison.Ordinal);
         if (header < 0) return false;
         if (!text.StartsWith('$') || !int.TryParse(text[1..header], CultureInfo.InvariantCulture, out var length)) throw new FormatException("not a bulk string");
-        return Encoding.ASCII.GetByteCount(text) >= header + 2 + length + 2;
+        return text.Length >= header + 2 + length + 2; // ASCII: one character a byte
     }
 }

@@ -18,14 +18,32 @@ public sealed class LiveChatTests(BrowserApp app, BrowserFixture browser) : ICla
 
     async Task<(IBrowserContext Context, IPage Page)> OpenAsync(TestUser me, TestUser peer)
     {
+        var (context, page, _) = await OpenAsync(me, peer, cuttable: false);
+        return (context, page);
+    }
+
+    async Task<(IBrowserContext Context, IPage Page, ChatSocketLink Link)> OpenCuttableAsync(TestUser me, TestUser peer)
+    {
+        var (context, page, link) = await OpenAsync(me, peer, cuttable: true);
+        return (context, page, link!);
+    }
+
+    /// <summary>
+    /// Logs in and opens the conversation with <paramref name="peer"/>, returning once its socket is open (the
+    /// conversation's own: the list page that logging in lands on opens one too). A cuttable page's chat sockets go
+    /// through a <see cref="ChatSocketLink"/> (<see cref="OpenCuttableAsync"/>), routed before the first of them opens.
+    /// </summary>
+    async Task<(IBrowserContext Context, IPage Page, ChatSocketLink? Link)> OpenAsync(TestUser me, TestUser peer, bool cuttable)
+    {
         var context = await browser.ContextAsync(Host);
         var page = await context.NewPageAsync();
         await PageLog.AttachAsync(page, me.DisplayName);
+        var link = cuttable ? await ChatSocketLink.RouteAsync(page) : null;
         await LogInAsync(page, me.Phone, me.Password);
-        var connected = page.WaitForWebSocketAsync(new() { Predicate = ws => ws.Url.Contains("/chat/socket") });
+        var connected = page.WaitForWebSocketAsync(new() { Predicate = ws => ws.Url.Contains($"/chat/socket?peer={peer.Id}") });
         await page.GotoAsync($"/chat/{peer.Id}");
         await connected;
-        return (context, page);
+        return (context, page, link);
     }
 
     [Fact]
@@ -152,11 +170,8 @@ public sealed class LiveChatTests(BrowserApp app, BrowserFixture browser) : ICla
         var (annContext, annPage) = await OpenAsync(ann, bob);
         await using var _ = annContext;
 
-        await using var bobContext = await browser.ContextAsync(Host);
-        var bobPage = await bobContext.NewPageAsync();
-        var bobLink = await ChatSocketLink.RouteAsync(bobPage);
-        await LogInAsync(bobPage, bob.Phone, bob.Password);
-        await bobPage.GotoAsync($"/chat/{ann.Id}");
+        var (bobContext, bobPage, bobLink) = await OpenCuttableAsync(bob, ann);
+        await using var __ = bobContext;
         await SendAsync(annPage, "before");
         await Assertions.Expect(Bubbles(bobPage)).ToHaveTextAsync(["before"], new() { Timeout = 5000 });
 
@@ -283,14 +298,8 @@ public sealed class LiveChatTests(BrowserApp app, BrowserFixture browser) : ICla
     {
         var ann = await Host.RegisterAsync("Ann Away");
         var bob = await Host.RegisterAsync("Bob Away");
-        await using var annContext = await browser.ContextAsync(Host);
-        var annPage = await annContext.NewPageAsync();
-        await PageLog.AttachAsync(annPage, ann.DisplayName);
-        var annLink = await ChatSocketLink.RouteAsync(annPage);
-        await LogInAsync(annPage, ann.Phone, ann.Password);
-        var connected = annPage.WaitForWebSocketAsync(new() { Predicate = ws => ws.Url.Contains($"/chat/socket?peer={bob.Id}") });
-        await annPage.GotoAsync($"/chat/{bob.Id}");
-        await connected;
+        var (annContext, annPage, annLink) = await OpenCuttableAsync(ann, bob);
+        await using var _ = annContext;
         await using var bobSocket = await SocketClient.ConnectAsync(Host, bob);
 
         await SendAsync(annPage, "Read while you were away");
