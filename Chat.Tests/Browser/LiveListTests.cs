@@ -37,15 +37,25 @@ public sealed class LiveListTests(BrowserApp app, BrowserFixture browser) : ICla
         return (context, page);
     }
 
+    /// <summary>
+    /// Ann and Bob (with <paramref name="surname"/>), and their conversation: Ann has written to Bob over a socket, so each
+    /// is on the other's list and hears the other's presence, and Bob has never been online.
+    /// </summary>
+    async Task<(TestUser Ann, TestUser Bob)> PeersAsync(string surname)
+    {
+        var ann = await Host.RegisterAsync("Ann " + surname);
+        var bob = await Host.RegisterAsync("Bob " + surname);
+        await using (var annSocket = await SocketClient.ConnectAsync(Host, ann))
+            await annSocket.SendAndAckAsync(bob.Id, $"{surname.ToLowerInvariant()}-hello", "Hello Bob");
+        return (ann, bob);
+    }
+
     static async Task AssertNotReloadedAsync(IPage page) => Assert.True(await page.EvaluateAsync<bool>("() => window.notReloaded === true"));
 
     [Fact]
     public async Task A_person_who_registers_appears_in_a_signed_in_users_list_without_a_reload()
     {
-        var ann = await Host.RegisterAsync("Ann Directory");
-        var bob = await Host.RegisterAsync("Bob Directory");
-        await using (var bobSocket = await SocketClient.ConnectAsync(Host, bob))
-            await bobSocket.SendAndAckAsync(ann.Id, "directory-hello", "Hello Ann");
+        var (ann, bob) = await PeersAsync("Directory");
         var (context, page) = await OpenAsync(ann);
         await using var _ = context;
 
@@ -72,11 +82,7 @@ public sealed class LiveListTests(BrowserApp app, BrowserFixture browser) : ICla
     [Fact]
     public async Task A_peers_presence_dot_turns_online_when_they_open_the_app_and_offline_when_they_close_it()
     {
-        var ann = await Host.RegisterAsync("Ann Presence");
-        var bob = await Host.RegisterAsync("Bob Presence");
-        // A conversation makes them peers, who hear of each other's presence. Ann writes, so Bob has never been online.
-        await using (var annSocket = await SocketClient.ConnectAsync(Host, ann))
-            await annSocket.SendAndAckAsync(bob.Id, "presence-hello", "Hello Bob");
+        var (ann, bob) = await PeersAsync("Presence");
         // Ann has their conversation open: the list's dot and the header's status line both follow Bob.
         var (annContext, annPage) = await OpenAsync(ann, $"/chat/{bob.Id}");
         await using var _ = annContext;
@@ -104,10 +110,7 @@ public sealed class LiveListTests(BrowserApp app, BrowserFixture browser) : ICla
     [Fact]
     public async Task On_the_list_a_presence_change_swaps_the_dot_and_sends_no_fragment_the_page_has_no_place_for()
     {
-        var ann = await Host.RegisterAsync("Ann Dots");
-        var bob = await Host.RegisterAsync("Bob Dots");
-        await using (var annSocket = await SocketClient.ConnectAsync(Host, ann))
-            await annSocket.SendAndAckAsync(bob.Id, "dots-hello", "Hello Bob");
+        var (ann, bob) = await PeersAsync("Dots");
         var (annContext, annPage) = await OpenAsync(ann);
         await using var _ = annContext;
         await annPage.EvaluateAsync("() => { window.noTarget = []; document.addEventListener('htmx:oobErrorNoTarget', e => window.noTarget.push(e.detail.content.id)); }");
