@@ -1,11 +1,8 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
 using Chat.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Serilog.Core;
-using Serilog.Events;
-using Serilog.Formatting.Json;
 
 namespace Chat.Tests.Api;
 
@@ -16,21 +13,6 @@ namespace Chat.Tests.Api;
 public sealed class LoggingTests(TestServers servers)
 {
     static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    sealed class CapturedLog : ILogEventSink
-    {
-        readonly ConcurrentQueue<string> events = new();
-
-        /// <summary>Message, properties and exception: everything a sink could write.</summary>
-        public void Emit(LogEvent e)
-        {
-            using var writer = new StringWriter();
-            new JsonFormatter(renderMessage: true).Format(e, writer);
-            events.Enqueue(writer.ToString());
-        }
-
-        public string Text => string.Join("\n", events);
-    }
 
     /// <summary>The properties of a request log line as the JSON formatter writes them.</summary>
     static string RequestLine(string method, string path, int status) =>

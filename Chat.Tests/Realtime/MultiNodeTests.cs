@@ -3,6 +3,7 @@ using Chat.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Chat.Web.Features.Messaging;
 using Chat.Web.Features.Realtime;
+using Serilog.Core;
 using StackExchange.Redis;
 
 namespace Chat.Tests.Realtime;
@@ -277,6 +278,72 @@ public sealed class MultiNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
         Assert.Equal(count, busMessages.Sum(b => b.Events));
         Assert.All(busMessages, b => Assert.InRange(b.Bytes, 1, 85_000 - 1));
         Assert.True(busMessages.Count >= 300 * 1024 / RedisFanout.BusMessageBytes, $"{busMessages.Count} bus messages");
+    }
+
+    [Fact]
+    public async Task A_lone_node_publishes_nothing_and_a_node_that_joins_hears_its_next_message()
+    {
+        // A deployment of its own (its own channel), one node at first.
+        var prefix = $"test-{Guid.NewGuid():N}:";
+        var database = await nodes.Servers.CreateDatabaseAsync();
+        Task<ChatHost> StartNodeAsync(CapturedLog? log = null) => ChatHost.StartAsync(nodes.Servers, Storage.Postgres, s =>
+        {
+            RealtimeApp.Bulk(s);
+            s["REDIS_PREFIX"] = prefix;
+        }, database, redis: true, log is null ? null : s => s.AddSingleton<ILogEventSink>(log));
+        await using var first = await StartNodeAsync();
+        var ann = await first.RegisterAsync();
+        var bob = await first.RegisterAsync();
+        await Conversations.IdAsync(first, ann, bob);
+        await using var annOnFirst = await SocketClient.ConnectAsync(first, ann);
+        await using var bobOnFirst = await SocketClient.ConnectAsync(first, bob);
+
+        // Alone, it delivers on itself and publishes none of its 40 batches (Redis counts every PUBLISH on the server,
+        // the other deployments' echo probes among them: one a node every 2 s).
+        const int sends = 40;
+        await using var admin = await ConnectionMultiplexer.ConnectAsync(nodes.Servers.Redis + ",allowAdmin=true");
+        async Task<long> PublishesWhileSendingAsync(string prefix)
+        {
+            var before = await PublishCallsAsync(admin);
+            for (var n = 0; n < sends; n++) await annOnFirst.SendAndAckAsync(bob.Id, $"{prefix}{n}");
+            await bobOnFirst.WaitForCountAsync(f => f.IsMessage() && f.Message().Str("clientMessageId")!.StartsWith(prefix), sends, LongWait);
+            return await PublishCallsAsync(admin) - before;
+        }
+        Assert.InRange(await PublishesWhileSendingAsync("alone-"), 0, sends / 2);
+
+        // A second node joins; Bob, online already, connects to it too, which publishes nothing. Ann's very next message
+        // reaches him there: the first node heard the join, and welcomed the second, before the second took requests.
+        var secondLog = new CapturedLog();
+        var second = await StartNodeAsync(secondLog);
+        try
+        {
+            Assert.DoesNotContain("welcomed this node", secondLog.Text); // it started on the welcome, not on the wait's end
+            await using var bobOnSecond = await SocketClient.ConnectAsync(second, bob);
+            var ack = await annOnFirst.SendAndAckAsync(bob.Id, "to-the-new-node");
+            Assert.Equal(ack.Message().ToString(), (await bobOnSecond.TakeAsync("message")).Message().ToString());
+            Assert.InRange(await PublishesWhileSendingAsync("together-"), sends, long.MaxValue);
+        }
+        finally
+        {
+            await second.DisposeAsync();
+        }
+
+        // Once the second node is gone, the first node's next echo probe finds it alone again.
+        var published = long.MaxValue;
+        for (var attempt = 0; attempt < 10 && published > sends / 2; attempt++)
+        {
+            await Task.Delay(1000, TestContext.Current.CancellationToken);
+            published = await PublishesWhileSendingAsync($"alone-again-{attempt}-");
+        }
+        Assert.InRange(published, 0, sends / 2);
+    }
+
+    /// <summary>How many PUBLISH commands the Redis server has run, all clients together.</summary>
+    static async Task<long> PublishCallsAsync(ConnectionMultiplexer admin)
+    {
+        var stats = (string)(await admin.GetDatabase().ExecuteAsync("INFO", "commandstats"))!;
+        var calls = System.Text.RegularExpressions.Regex.Match(stats, @"cmdstat_publish:calls=(\d+)");
+        return calls.Success ? long.Parse(calls.Groups[1].Value) : 0;
     }
 
     [Fact]
