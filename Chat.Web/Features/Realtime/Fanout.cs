@@ -146,6 +146,7 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
     /// </summary>
     volatile bool othersListen = true;
     long othersHeard;
+    readonly Lock othersLock = new();
     readonly byte[] join = Encoding.ASCII.GetBytes(registry.NodeId + "\njoin");
     int welcomesAwaited;
     readonly TaskCompletionSource welcomed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -163,12 +164,12 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
         try
         {
             var heard = Interlocked.Read(ref othersHeard);
-            var listeners = await redis.GetSubscriber().PublishAsync(channel, join);
+            var count = await redis.GetSubscriber().PublishAsync(channel, join);
             // A welcome may come before the count's reply: it counts down first, and the wait ends at zero either way.
-            if (awaitWelcomes && listeners > 1 && Interlocked.Add(ref welcomesAwaited, (int)listeners - 1) > 0
+            if (awaitWelcomes && count > 1 && Interlocked.Add(ref welcomesAwaited, (int)count - 1) > 0
                 && await Task.WhenAny(welcomed.Task, Task.Delay(EchoInterval)) != welcomed.Task)
                 log.LogWarning("Not every listener on {Channel} welcomed this node within {Seconds} s (not every listener need be a node)", channel, EchoInterval.TotalSeconds);
-            CountListeners(listeners, heard);
+            CountListeners(count, heard);
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
@@ -180,17 +181,24 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
     /// A publish's count of listeners, this node among them when its echo is fresh: alone when it is the only one
     /// (or there is none at all), unless another node was heard since the publish was issued.
     /// </summary>
-    void CountListeners(long listeners, long heardBefore)
+    void CountListeners(long count, long heardBefore)
     {
         var echoFresh = DateTime.UtcNow - new DateTime(Interlocked.Read(ref lastEchoTicks), DateTimeKind.Utc) < 2 * EchoInterval;
-        if (listeners > 1 || listeners == 1 && !echoFresh) othersListen = true;
-        else if (Interlocked.Read(ref othersHeard) == heardBefore) othersListen = false;
+        // Under the lock: a node heard between the check and the write would otherwise be overwritten.
+        lock (othersLock)
+        {
+            if (count > 1 || count == 1 && !echoFresh) othersListen = true;
+            else if (othersHeard == heardBefore) othersListen = false;
+        }
     }
 
     void HeardAnotherNode()
     {
-        Interlocked.Increment(ref othersHeard);
-        othersListen = true;
+        lock (othersLock)
+        {
+            othersHeard++;
+            othersListen = true;
+        }
     }
 
     /// <summary>
