@@ -209,6 +209,12 @@ public sealed class MultiNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
         var (redis, channel) = Bus(nodes.A);
         await redis.UnsubscribeAsync(channel);
 
+        // Deaf, node A still publishes: its echo probes now reach node B alone, and without its own echo it does not take
+        // that one listener for itself (a lone node publishes nothing).
+        await Task.Delay(TimeSpan.FromSeconds(3), TestContext.Current.CancellationToken); // a probe or two
+        var fromDeaf = await annOnA.SendAndAckAsync(bob.Id, "from-the-deaf-node");
+        await bobOnB.TakeAsync(f => f.IsMessage() && f.Seq() == fromDeaf.Seq(), TimeSpan.FromSeconds(2));
+
         var first = await FirstLiveProbeAsync(bobOnB, annOnA, ann, "deaf-");
         Assert.NotNull(first);
         Assert.True(first > 0, "the first probe reached node A: its subscription was never gone");

@@ -130,13 +130,18 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
     /// </summary>
     public async Task StartAsync(CancellationToken ct)
     {
-        if (await TrySubscribeAsync()) await JoinAsync(awaitWelcomes: true);
-        // After a reconnect the library restores the subscription by itself; the join tells nodes that went lone meanwhile.
-        redis.ConnectionRestored += (_, e) =>
-        {
-            if (e.ConnectionType == ConnectionType.Subscription) _ = JoinAsync(awaitWelcomes: false);
-        };
+        if (await TrySubscribeAsync()) await JoinAsync(awaitWelcomes: true, subscribed: true);
+        redis.ConnectionRestored += RejoinAfterReconnect;
         _ = WatchEchoAsync(stopping.Token);
+    }
+
+    /// <summary>
+    /// After a reconnect the library restores the subscription by itself; the join tells nodes that went lone meanwhile.
+    /// Whether this node's subscription is back yet is unknown here, so its count cannot make the node lone.
+    /// </summary>
+    void RejoinAfterReconnect(object? sender, ConnectionFailedEventArgs e)
+    {
+        if (e.ConnectionType == ConnectionType.Subscription) _ = JoinAsync(awaitWelcomes: false, subscribed: false);
     }
 
     /// <summary>
@@ -146,6 +151,8 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
     /// </summary>
     volatile bool othersListen = true;
     long othersHeard;
+    /// <summary>Completed by the next echo this node hears: set before a probe goes out.</summary>
+    TaskCompletionSource? nextEcho;
     readonly Lock othersLock = new();
     readonly byte[] join = Encoding.ASCII.GetBytes(registry.NodeId + "\njoin");
     int welcomesAwaited;
@@ -159,7 +166,7 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
     /// listener that is not a node and never answers) until every other listener has welcomed it: each welcomes
     /// only after it has started publishing again.
     /// </summary>
-    async Task JoinAsync(bool awaitWelcomes)
+    async Task JoinAsync(bool awaitWelcomes, bool subscribed)
     {
         try
         {
@@ -169,7 +176,7 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
             if (awaitWelcomes && count > 1 && Interlocked.Add(ref welcomesAwaited, (int)count - 1) > 0
                 && await Task.WhenAny(welcomed.Task, Task.Delay(EchoInterval)) != welcomed.Task)
                 log.LogWarning("Not every listener on {Channel} welcomed this node within {Seconds} s (not every listener need be a node)", channel, EchoInterval.TotalSeconds);
-            CountListeners(count, heard);
+            CountListeners(count, heard, subscribed);
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
@@ -178,16 +185,17 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
     }
 
     /// <summary>
-    /// A publish's count of listeners, this node among them when its echo is fresh: alone when it is the only one
-    /// (or there is none at all), unless another node was heard since the publish was issued.
+    /// A publish's count of listeners, this node among them when <paramref name="selfCounted"/> (it knows its
+    /// subscription works): alone when it is the only one (or there is none at all), unless another node was heard
+    /// since the publish was issued. A node that is not sure it was counted takes a count of one for another node: a
+    /// deaf node (its subscription silently gone) goes on publishing to the others.
     /// </summary>
-    void CountListeners(long count, long heardBefore)
+    void CountListeners(long count, long heardBefore, bool selfCounted)
     {
-        var echoFresh = DateTime.UtcNow - new DateTime(Interlocked.Read(ref lastEchoTicks), DateTimeKind.Utc) < 2 * EchoInterval;
         // Under the lock: a node heard between the check and the write would otherwise be overwritten.
         lock (othersLock)
         {
-            if (count > 1 || count == 1 && !echoFresh) othersListen = true;
+            if (count > 1 || count == 1 && !selfCounted) othersListen = true;
             else if (othersHeard == heardBefore) othersListen = false;
         }
     }
@@ -227,7 +235,13 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
                     try
                     {
                         var heard = Interlocked.Read(ref othersHeard);
-                        CountListeners(await redis.GetSubscriber().PublishAsync(channel, echoProbe), heard);
+                        var echo = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                        Volatile.Write(ref nextEcho, echo);
+                        var count = await redis.GetSubscriber().PublishAsync(channel, echoProbe);
+                        // Counted itself only if an echo comes back after this probe went out: a node whose subscription went
+                        // between its last echo and this count would take the one other listener for itself.
+                        var subscribed = count == 1 && await Task.WhenAny(echo.Task, Task.Delay(EchoInterval / 2, ct)) == echo.Task;
+                        CountListeners(count, heard, subscribed);
                     }
                     catch (Exception e) when (e is RedisException or TimeoutException) { }
                     continue;
@@ -242,7 +256,7 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
                 if (await TrySubscribeAsync())
                 {
                     Interlocked.Exchange(ref lastEchoTicks, DateTime.UtcNow.Ticks);
-                    await JoinAsync(awaitWelcomes: false);
+                    await JoinAsync(awaitWelcomes: false, subscribed: true);
                 }
             }
         }
@@ -274,6 +288,7 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
         if (bytes.StartsWith(ownPrefix))
         {
             Interlocked.Exchange(ref lastEchoTicks, DateTime.UtcNow.Ticks); // the subscription works
+            Volatile.Read(ref nextEcho)?.TrySetResult();
             return; // delivered here when it was published
         }
         HeardAnotherNode();
@@ -309,7 +324,7 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
         {
             redis.GetSubscriber().Publish(channel, Encoding.ASCII.GetBytes($"{registry.NodeId}\nwelcome {node}"), CommandFlags.FireAndForget);
         }
-        catch (Exception e) when (e is RedisException or TimeoutException)
+        catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException) // never out of the handler
         {
             log.LogWarning("Redis welcome failed ({Reason}); the new node starts without it", e.GetType().Name);
         }
@@ -317,6 +332,7 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
 
     public Task StopAsync(CancellationToken ct)
     {
+        redis.ConnectionRestored -= RejoinAfterReconnect;
         stopping.Cancel();
         return Task.CompletedTask;
     }
