@@ -58,6 +58,7 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
     : IFanout, IHostedService
 {
     readonly RedisChannel channel = RedisChannel.Literal(settings.RedisPrefix + "events");
+    readonly byte[] ownId = Encoding.ASCII.GetBytes(registry.NodeId);
     readonly byte[] ownPrefix = Encoding.ASCII.GetBytes(registry.NodeId + "\n");
     readonly byte[] echoProbe = Encoding.ASCII.GetBytes(registry.NodeId + "\n[]");
 
@@ -120,7 +121,7 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
     long lastEchoTicks = DateTime.UtcNow.Ticks;
 
     /// <summary>How often the node publishes an empty bus message to hear its own echo.</summary>
-    static readonly TimeSpan EchoInterval = TimeSpan.FromSeconds(2);
+    internal static readonly TimeSpan EchoInterval = TimeSpan.FromSeconds(2);
     /// <summary>No echo for this long while Redis answers: the subscription is gone, and the node takes it again.</summary>
     static readonly TimeSpan EchoSilence = TimeSpan.FromSeconds(10);
 
@@ -154,10 +155,10 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
     /// <summary>Completed by the next echo this node hears: set before a probe goes out.</summary>
     TaskCompletionSource? nextEcho;
     readonly Lock othersLock = new();
-    readonly byte[] join = Encoding.ASCII.GetBytes(registry.NodeId + "\njoin");
     int welcomesAwaited;
     readonly TaskCompletionSource welcomed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    // Control messages on the bus, after the origin line: "join", and "welcome <node id>" in answer to a node's join.
     static ReadOnlySpan<byte> JoinPayload => "join"u8;
     static ReadOnlySpan<byte> WelcomePayload => "welcome "u8;
 
@@ -171,7 +172,7 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
         try
         {
             var heard = Interlocked.Read(ref othersHeard);
-            var count = await redis.GetSubscriber().PublishAsync(channel, join);
+            var count = await redis.GetSubscriber().PublishAsync(channel, (byte[])[.. ownPrefix, .. JoinPayload]);
             // A welcome may come before the count's reply: it counts down first, and the wait ends at zero either way.
             if (awaitWelcomes && count > 1 && Interlocked.Add(ref welcomesAwaited, (int)count - 1) > 0
                 && await Task.WhenAny(welcomed.Task, Task.Delay(EchoInterval)) != welcomed.Task)
@@ -232,18 +233,7 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
                 var silent = DateTime.UtcNow - new DateTime(Interlocked.Read(ref lastEchoTicks), DateTimeKind.Utc);
                 if (subscription is not null && silent < EchoSilence)
                 {
-                    try
-                    {
-                        var heard = Interlocked.Read(ref othersHeard);
-                        var echo = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                        Volatile.Write(ref nextEcho, echo);
-                        var count = await redis.GetSubscriber().PublishAsync(channel, echoProbe);
-                        // Counted itself only if an echo comes back after this probe went out: a node whose subscription went
-                        // between its last echo and this count would take the one other listener for itself.
-                        var subscribed = count == 1 && await Task.WhenAny(echo.Task, Task.Delay(EchoInterval / 2, ct)) == echo.Task;
-                        CountListeners(count, heard, subscribed);
-                    }
-                    catch (Exception e) when (e is RedisException or TimeoutException) { }
+                    await ProbeAsync(ct);
                     continue;
                 }
                 if (subscription is not null)
@@ -263,6 +253,25 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
         catch (OperationCanceledException)
         {
         }
+    }
+
+    /// <summary>
+    /// Publishes an empty bus message, to hear its echo and to count the listeners. The node counts itself only if an
+    /// echo comes back after the probe went out: a node whose subscription went between its last echo and this count
+    /// would otherwise take the one other listener for itself.
+    /// </summary>
+    async Task ProbeAsync(CancellationToken ct)
+    {
+        try
+        {
+            var heard = Interlocked.Read(ref othersHeard);
+            var echo = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Volatile.Write(ref nextEcho, echo);
+            var count = await redis.GetSubscriber().PublishAsync(channel, echoProbe);
+            var subscribed = count == 1 && await Task.WhenAny(echo.Task, Task.Delay(EchoInterval / 2, ct)) == echo.Task;
+            CountListeners(count, heard, subscribed);
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException) { }
     }
 
     async Task<bool> TrySubscribeAsync()
@@ -300,12 +309,12 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
             if (payload.SequenceEqual(JoinPayload))
             {
                 // Sent after HeardAnotherNode: from here on this node publishes to the new one.
-                Welcome(Encoding.ASCII.GetString(bytes[..newline]));
+                Welcome(bytes[..newline]);
                 return;
             }
             if (payload.StartsWith(WelcomePayload))
             {
-                if (payload[WelcomePayload.Length..].SequenceEqual(ownPrefix.AsSpan(0, ownPrefix.Length - 1)) && Interlocked.Decrement(ref welcomesAwaited) == 0)
+                if (payload[WelcomePayload.Length..].SequenceEqual(ownId) && Interlocked.Decrement(ref welcomesAwaited) == 0)
                     welcomed.TrySetResult();
                 return;
             }
@@ -318,11 +327,11 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
         }
     }
 
-    void Welcome(string node)
+    void Welcome(ReadOnlySpan<byte> node)
     {
         try
         {
-            redis.GetSubscriber().Publish(channel, Encoding.ASCII.GetBytes($"{registry.NodeId}\nwelcome {node}"), CommandFlags.FireAndForget);
+            redis.GetSubscriber().Publish(channel, (byte[])[.. ownPrefix, .. WelcomePayload, .. node], CommandFlags.FireAndForget);
         }
         catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException) // never out of the handler
         {
