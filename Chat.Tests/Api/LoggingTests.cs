@@ -102,4 +102,37 @@ public sealed class LoggingTests(TestServers servers)
         Assert.DoesNotContain(bob.Token.Split('.')[2], text);
         Assert.DoesNotContain(ann.Password, text);
     }
+
+    /// <summary>
+    /// Conflicts the app handles are not errors: a fresh database's missing migrations table, a taken phone number, and
+    /// two users opening their conversation at once (the unique pair index lets one insert win). An Error line in
+    /// production must mean something went wrong, or people learn to ignore them.
+    /// </summary>
+    [Theory]
+    [InlineData(Storage.Postgres)]
+    [InlineData(Storage.Sqlite)]
+    public async Task Conflicts_the_app_handles_log_no_error(Storage storage)
+    {
+        var log = new CapturedLog();
+        // The production default level (the tests' default is Warning).
+        await using var host = await ChatHost.StartAsync(servers, storage, s => s["LOG_LEVEL"] = "Information",
+            services: s => s.AddSingleton<ILogEventSink>(log));
+        var ann = await host.RegisterAsync();
+        var bob = await host.RegisterAsync();
+        using (var anonymous = host.Client())
+            Assert.Equal(HttpStatusCode.Conflict, (await anonymous.PostAsJsonAsync("/auth/register", ChatHost.RegisterBody(ann.Phone), Ct)).StatusCode);
+        using var annClient = host.Client(ann.Token);
+        using var bobClient = host.Client(bob.Token);
+        var opened = await Task.WhenAll(Enumerable.Range(0, 16).Select(i => i % 2 == 0
+            ? annClient.GetStringAsync($"/conversations/{bob.Id}", Ct)
+            : bobClient.GetStringAsync($"/conversations/{ann.Id}", Ct)));
+        Assert.Single(opened.Select(json => System.Text.Json.JsonDocument.Parse(json).RootElement.GetProperty("conversationId").GetString()).Distinct());
+
+        Assert.Equal(HttpStatusCode.OK, (await annClient.GetAsync("/health", Ct)).StatusCode);
+        for (var i = 0; i < 200 && !log.Text.Contains(RequestLine("GET", "/health", 200), StringComparison.Ordinal); i++) await Task.Delay(50, Ct);
+        var text = log.Text;
+        Assert.Contains(RequestLine("POST", "/auth/register", 409), text); // the capture saw the conflict's request
+        Assert.Contains("\"Level\":\"Information\"", text);               // and writes each event's level
+        Assert.DoesNotContain("\"Level\":\"Error\"", text);
+    }
 }

@@ -1,6 +1,7 @@
 using Chat.Web.Infrastructure;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace Chat.Web.Data;
 
@@ -13,19 +14,28 @@ public static class StorageSetup
         var postgres = settings.PostgresConnectionString(builder.Configuration);
         if (postgres is not null)
         {
-            builder.Services.AddDbContextPool<ChatDbContext, PostgresChatDbContext>(o => o.UseNpgsql(postgres));
+            builder.Services.AddDbContextPool<ChatDbContext, PostgresChatDbContext>(o => o.UseNpgsql(postgres).ConfigureWarnings(HandledFailuresAtDebug));
             builder.Services.AddSingleton(new WriteGate(serialize: false));
         }
         else
         {
             var sqlite = settings.SqliteConnection ?? DefaultSqlite(builder.Environment.ContentRootPath);
-            builder.Services.AddDbContextPool<ChatDbContext, SqliteChatDbContext>(o => o.UseSqlite(sqlite));
+            builder.Services.AddDbContextPool<ChatDbContext, SqliteChatDbContext>(o => o.UseSqlite(sqlite).ConfigureWarnings(HandledFailuresAtDebug));
             // SQLite has one writer at a time; queueing writers here avoids SQLITE_BUSY under load.
             builder.Services.AddSingleton(new WriteGate(serialize: true));
         }
         builder.Services.AddHostedService<DatabaseMigrator>();
         return builder;
     }
+
+    /// <summary>
+    /// EF Core logs every failed command and save at Error, including the failures the app expects and handles: a fresh
+    /// database's missing migrations table, a unique index deciding a race (a taken phone number, two users opening their
+    /// conversation at once). Those go to Debug, so that an Error line means something went wrong. Unexpected failures
+    /// still reach the log at Error where they surface: the request's exception handler, the writer's batch error.
+    /// </summary>
+    static void HandledFailuresAtDebug(WarningsConfigurationBuilder w) =>
+        w.Log((RelationalEventId.CommandError, LogLevel.Debug), (CoreEventId.SaveChangesFailed, LogLevel.Debug));
 
     static string DefaultSqlite(string contentRoot)
     {
