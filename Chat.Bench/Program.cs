@@ -16,6 +16,7 @@ switch (args.FirstOrDefault())
         if (options.TryGetValue("connections", out var c)) profile = profile with { Connections = int.Parse(c) };
         if (options.TryGetValue("rate", out var rate)) profile = profile with { FixedRate = double.Parse(rate) };
         if (options.TryGetValue("seconds", out var s)) profile = profile with { RunDuration = TimeSpan.FromSeconds(double.Parse(s)) };
+        if (options.TryGetValue("warmup", out var warmup)) profile = profile with { Warmup = TimeSpan.FromSeconds(double.Parse(warmup)) };
         if (options.TryGetValue("idle", out var idle)) profile = profile with { IdleConnections = AtLeastOne("idle", idle) };
         if (options.TryGetValue("history", out var history)) profile = profile with { HistoryMessages = AtLeastOne("history", history) };
         if (options.ContainsKey("steps")) profile = profile with
