@@ -15,9 +15,6 @@ public abstract class ChatDbContext(DbContextOptions options) : DbContext(option
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<AppState> AppState => Set<AppState>();
 
-    /// <summary>True when the database reports a unique-constraint violation.</summary>
-    public abstract bool IsUniqueViolation(Exception e);
-
     protected override void OnModelCreating(ModelBuilder b) => b.ApplyConfigurationsFromAssembly(typeof(ChatDbContext).Assembly);
 }
 

@@ -1,22 +1,13 @@
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
-using Npgsql;
 
 namespace Chat.Web.Data;
 
-public sealed class PostgresChatDbContext(DbContextOptions<PostgresChatDbContext> options) : ChatDbContext(options)
-{
-    public override bool IsUniqueViolation(Exception e) =>
-        e.GetBaseException() is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
-}
+public sealed class PostgresChatDbContext(DbContextOptions<PostgresChatDbContext> options) : ChatDbContext(options);
 
 public sealed class SqliteChatDbContext(DbContextOptions<SqliteChatDbContext> options) : ChatDbContext(options)
 {
-    public override bool IsUniqueViolation(Exception e) =>
-        e.GetBaseException() is SqliteException { SqliteErrorCode: 19 }; // SQLITE_CONSTRAINT
-
     // SQLite stores DateTime as text and hands it back with Kind=Unspecified; everything we store is UTC.
     protected override void ConfigureConventions(ModelConfigurationBuilder b)
     {

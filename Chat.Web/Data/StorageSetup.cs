@@ -14,13 +14,13 @@ public static class StorageSetup
         var postgres = settings.PostgresConnectionString(builder.Configuration);
         if (postgres is not null)
         {
-            builder.Services.AddDbContextPool<ChatDbContext, PostgresChatDbContext>(o => o.UseNpgsql(postgres).ConfigureWarnings(HandledFailuresAtDebug));
+            builder.Services.AddDbContextPool<ChatDbContext, PostgresChatDbContext>(o => o.UseNpgsql(postgres).ConfigureWarnings(FailedCommandSqlAtDebug));
             builder.Services.AddSingleton(new WriteGate(serialize: false));
         }
         else
         {
             var sqlite = settings.SqliteConnection ?? DefaultSqlite(builder.Environment.ContentRootPath);
-            builder.Services.AddDbContextPool<ChatDbContext, SqliteChatDbContext>(o => o.UseSqlite(sqlite).ConfigureWarnings(HandledFailuresAtDebug));
+            builder.Services.AddDbContextPool<ChatDbContext, SqliteChatDbContext>(o => o.UseSqlite(sqlite).ConfigureWarnings(FailedCommandSqlAtDebug));
             // SQLite has one writer at a time; queueing writers here avoids SQLITE_BUSY under load.
             builder.Services.AddSingleton(new WriteGate(serialize: true));
         }
@@ -29,13 +29,13 @@ public static class StorageSetup
     }
 
     /// <summary>
-    /// EF Core logs every failed command and save at Error, including the failures the app expects and handles: a fresh
-    /// database's missing migrations table, a unique index deciding a race (a taken phone number, two users opening their
-    /// conversation at once). Those go to Debug, so that an Error line means something went wrong. Unexpected failures
-    /// still reach the log at Error where they surface: the request's exception handler, the writer's batch error.
+    /// EF Core logs the SQL of every failed command at Error, without the exception, so a log filter cannot tell a
+    /// handled conflict (a unique index deciding a race; a fresh database's missing migrations history table, which
+    /// EF checks and then creates) from a bug. That line goes to Debug; the failure itself is still logged at Error by
+    /// EF's failed-save or failed-query line (unless it is a unique violation: <see cref="Infrastructure.Logging"/>),
+    /// or it reaches the caller, which logs it or turns it into a 500 that the exception handler logs.
     /// </summary>
-    static void HandledFailuresAtDebug(WarningsConfigurationBuilder w) =>
-        w.Log((RelationalEventId.CommandError, LogLevel.Debug), (CoreEventId.SaveChangesFailed, LogLevel.Debug));
+    static void FailedCommandSqlAtDebug(WarningsConfigurationBuilder w) => w.Log((RelationalEventId.CommandError, LogLevel.Debug));
 
     static string DefaultSqlite(string contentRoot)
     {

@@ -1,4 +1,6 @@
+using Chat.Web.Data;
 using Serilog;
+using Serilog.Filters;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
 
@@ -6,6 +8,8 @@ namespace Chat.Web.Infrastructure;
 
 public static class Logging
 {
+    static readonly Func<LogEvent, bool> FromEfCore = Matching.FromSource("Microsoft.EntityFrameworkCore");
+
     /// <summary>
     /// Serilog: readable console lines in Development, compact JSON otherwise. LOG_LEVEL sets the minimum.
     /// The hosting diagnostics ("Request starting …") are silenced because they print full URLs,
@@ -22,6 +26,10 @@ public static class Logging
                .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
                .MinimumLevel.Override("Microsoft.EntityFrameworkCore", LogEventLevel.Warning)
                .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
+               // EF Core logs a failed save at Error even when a unique index refused the row and the app handles it
+               // (a taken phone number, the loser of a race to create a row): those lines are dropped, so that an Error
+               // means something went wrong. Every other failed save or query still logs at Error.
+               .Filter.ByExcluding(e => e.Exception is { } x && FromEfCore(e) && DatabaseErrors.IsUniqueViolation(x))
                .ReadFrom.Services(services)
                .Enrich.FromLogContext();
             if (json) cfg.WriteTo.Console(new RenderedCompactJsonFormatter());

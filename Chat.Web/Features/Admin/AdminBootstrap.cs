@@ -46,7 +46,7 @@ sealed class AdminBootstrap(IServiceProvider services, ChatSettings settings, IL
         {
             await db.SaveChangesAsync(ct);
         }
-        catch (DbUpdateException e) when (db.IsUniqueViolation(e))
+        catch (DbUpdateException e) when (DatabaseErrors.IsUniqueViolation(e))
         {
             // Another node created it at the same moment.
             db.ChangeTracker.Clear();

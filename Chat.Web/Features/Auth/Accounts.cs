@@ -42,7 +42,7 @@ public sealed class Accounts(ChatDbContext db, Passwords passwords, WriteGate wr
         {
             await db.SaveChangesAsync(ct);
         }
-        catch (DbUpdateException e) when (db.IsUniqueViolation(e))
+        catch (DbUpdateException e) when (DatabaseErrors.IsUniqueViolation(e))
         {
             return new RegisterResult.PhoneTaken();
         }

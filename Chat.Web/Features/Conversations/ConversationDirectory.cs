@@ -32,7 +32,7 @@ public sealed class ConversationDirectory(ChatDbContext db, WriteGate writes, Ti
                 await db.SaveChangesAsync(ct);
                 return new PairResult.Found(conversation);
             }
-            catch (DbUpdateException e) when (db.IsUniqueViolation(e))
+            catch (DbUpdateException e) when (DatabaseErrors.IsUniqueViolation(e))
             {
                 db.Entry(conversation).State = EntityState.Detached;
             }
