@@ -50,12 +50,13 @@ sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
         e.ToTable("messages");
         e.HasIndex(m => new { m.ConversationId, m.Seq }).IsUnique();
         e.HasIndex(m => new { m.SenderId, m.ClientMessageId }).IsUnique();
-        e.HasIndex(m => m.ReceiverId);
         e.Property(m => m.ClientMessageId).HasMaxLength(100);
         // No foreign key to conversations: its check ran once per stored message (a lookup and a row lock on the
         // conversation, about a fifth of PostgreSQL's time per message), while the store's own UPDATE of the same
-        // row already proves the conversation exists and holds it until commit. Deleting a user removes their
-        // messages by sender and receiver (AdminUsers.DeleteAsync), which is what the cascade did.
+        // row already proves the conversation exists and holds it until commit. Deleting a user removes the
+        // messages of their conversations (AdminUsers.DeleteAsync), which is what the cascade did.
+        // No index on ReceiverId either: every query that filters by receiver goes by conversation first, and each
+        // stored message paid for the entry (PostgreSQL 33–34 µs a message without it, 36–39 with it, at 8,000 msg/s).
     }
 }
 

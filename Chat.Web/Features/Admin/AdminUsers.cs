@@ -39,13 +39,18 @@ public sealed class AdminUsers(ChatDbContext db, AuditLog audit, WriteGate write
         if (user is null) return DeleteUserResult.NotFound;
         if (user.IsAdmin && await db.Users.CountAsync(u => u.IsAdmin, ct) == 1) return DeleteUserResult.LastAdmin;
 
-        // Conversations first, then the user, then the messages. Deleting a conversation waits for a message batch
-        // that holds it (its seq UPDATE) to commit, and a batch after that finds no conversation and stores nothing;
-        // once the user is gone nobody can start a new conversation with them. So the last statement, which sees
-        // everything committed before it, finds every message they sent or received (messages have no foreign key).
-        var conversations = await db.Conversations.Where(c => c.AId == userId || c.BId == userId).ExecuteDeleteAsync(ct);
+        // Every message they sent or received is in one of their conversations, so the messages go by conversation
+        // (messages have no foreign key, and no index by receiver). Nobody may start a new conversation with them
+        // meanwhile: on PostgreSQL the user's row is locked first, which a new conversation's foreign key check waits
+        // for (and then fails, the user being gone); on SQLite the app_state update above already holds the database's
+        // only write lock. Deleting a conversation waits for a message batch that holds it (its seq UPDATE) to commit,
+        // and a batch after that finds no conversation and stores nothing; so the last statement, which sees
+        // everything committed before it, finds every message of those conversations.
+        if (db.Database.IsNpgsql()) await db.Database.ExecuteSqlAsync($"""SELECT 1 FROM users WHERE "Id" = {userId} FOR UPDATE""", ct);
+        var conversationIds = await db.Conversations.Where(c => c.AId == userId || c.BId == userId).Select(c => c.Id).ToListAsync(ct);
+        var conversations = await db.Conversations.Where(c => conversationIds.Contains(c.Id)).ExecuteDeleteAsync(ct);
         await db.Users.Where(u => u.Id == userId).ExecuteDeleteAsync(ct);
-        var messages = await db.Messages.Where(m => m.SenderId == userId || m.ReceiverId == userId).ExecuteDeleteAsync(ct);
+        var messages = await db.Messages.Where(m => conversationIds.Contains(m.ConversationId)).ExecuteDeleteAsync(ct);
         audit.Add("user.deleted", actorId, userId, $"phone={user.Phone}; conversations={conversations}; messages={messages}");
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);

@@ -145,8 +145,6 @@ namespace Chat.Web.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
-                    b.HasIndex("ReceiverId");
-
                     b.HasIndex("ConversationId", "Seq")
                         .IsUnique();
 

@@ -134,8 +134,6 @@ namespace Chat.Web.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("ReceiverId");
-
                     b.HasIndex("ConversationId", "Seq")
                         .IsUnique();
 
