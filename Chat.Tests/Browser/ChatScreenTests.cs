@@ -65,6 +65,9 @@ public sealed class ChatScreenTests(BrowserApp app, BrowserFixture browser) : IC
             await page.GotoAsync($"/chat/{other.Id}");
             if (send) await SendAsync(page, attack);
             await Assertions.Expect(Bubbles(page)).ToHaveTextAsync([attack]);
+            // The sender's first bubble is the optimistic one: reload only once the server has stored the message,
+            // or the reload can leave the page before its frame does (this raced on a busy machine).
+            await Assertions.Expect(StoredBubbles(page)).ToHaveCountAsync(1);
             await page.ReloadAsync();
             await Assertions.Expect(Bubbles(page)).ToHaveTextAsync([attack]);
             await page.WaitForTimeoutAsync(500);
