@@ -35,18 +35,19 @@ public sealed class AdminUsers(ChatDbContext db, AuditLog audit, WriteGate write
         using var _ = await writes.EnterAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         await db.AppState.Where(s => s.Id == 1).ExecuteUpdateAsync(s => s.SetProperty(x => x.AdminClaimed, x => x.AdminClaimed), ct);
-        var user = await db.Users.FirstOrDefaultAsync(u => u.Id == userId, ct);
+        // Nobody may start a new conversation with them from here on: on PostgreSQL the lookup locks the user's row,
+        // which a new conversation's foreign key check waits for (and then fails, the user being gone); on SQLite the
+        // app_state update above already holds the database's only write lock.
+        var user = db.Database.IsNpgsql()
+            ? (await db.Users.FromSql($"""SELECT * FROM users WHERE "Id" = {userId} FOR UPDATE""").ToListAsync(ct)).SingleOrDefault()
+            : await db.Users.FirstOrDefaultAsync(u => u.Id == userId, ct);
         if (user is null) return DeleteUserResult.NotFound;
         if (user.IsAdmin && await db.Users.CountAsync(u => u.IsAdmin, ct) == 1) return DeleteUserResult.LastAdmin;
 
         // Every message they sent or received is in one of their conversations, so the messages go by conversation
-        // (messages have no foreign key, and no index by receiver). Nobody may start a new conversation with them
-        // meanwhile: on PostgreSQL the user's row is locked first, which a new conversation's foreign key check waits
-        // for (and then fails, the user being gone); on SQLite the app_state update above already holds the database's
-        // only write lock. Deleting a conversation waits for a message batch that holds it (its seq UPDATE) to commit,
-        // and a batch after that finds no conversation and stores nothing; so the last statement, which sees
-        // everything committed before it, finds every message of those conversations.
-        if (db.Database.IsNpgsql()) await db.Database.ExecuteSqlAsync($"""SELECT 1 FROM users WHERE "Id" = {userId} FOR UPDATE""", ct);
+        // (messages have no foreign key, and no index by receiver). Deleting a conversation waits for a message batch
+        // that holds it (its seq UPDATE) to commit, and a batch after that finds no conversation and stores nothing;
+        // so the last statement, which sees everything committed before it, finds every message of those conversations.
         var conversationIds = await db.Conversations.Where(c => c.AId == userId || c.BId == userId).Select(c => c.Id).ToListAsync(ct);
         var conversations = await db.Conversations.Where(c => conversationIds.Contains(c.Id)).ExecuteDeleteAsync(ct);
         await db.Users.Where(u => u.Id == userId).ExecuteDeleteAsync(ct);
