@@ -114,7 +114,7 @@ public sealed class BenchRunner(BenchSettings settings)
         results.Steps.Add(steps);
         // The latency target: p99 at half the app's sustained rate against the relay's at that rate, after a
         // warm-up at that rate as for the fixed rate. The step search ends with overload probes; the warm-up does not
-        // outlast the checkpoint their WAL started (README, "The send path, third round").
+        // outlast the checkpoint their WAL started (docs/performance-log.md, "The send path, third round").
         if (steps.HighestRateHeld is { } held)
         {
             var half = Math.Round(held / 2);

@@ -57,7 +57,7 @@ sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
         // messages of their conversations (AdminUsers.DeleteAsync), which is what the cascade did.
         // No index on ReceiverId either: every query that filters by receiver goes by conversation first, and each
         // stored message paid for the entry (about a tenth of PostgreSQL's time per message: 35.5 µs on
-        // average without it, 39.0 with it, at 8,000 msg/s; README item 18).
+        // average without it, 39.0 with it, at 8,000 msg/s; docs/performance-log.md, item 18).
     }
 }
 

@@ -25,7 +25,7 @@ public sealed class MessageWriter(MessageStore store, IFanout fanout, ILogger<Me
     /// message at 8,600–12,900 msg/s on the bench machine. The count is what arrived during one store, not the last
     /// batch's size, yet a gathered batch can take long enough to store for the next count to pass the threshold too: on
     /// the bench machine the wait (2.2–2.4 ms on its shared core, for the 1 ms asked) ran before most batches from about
-    /// 9,700 msg/s. Variants that let go sooner cost more CPU and did not lower the p99 (README, "fifth round").
+    /// 9,700 msg/s. Variants that let go sooner cost more CPU and did not lower the p99 (docs/performance-log.md, "fifth round").
     /// </summary>
     const int LingerThreshold = 32;
     static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(1);

@@ -6,7 +6,7 @@ namespace Chat.Web.Features.Realtime;
 /// A connection's outbound frames: bounded, first in first out, written from any thread and sent one at a time by a
 /// sender that runs only while there is something to send. An idle connection holds this object and a queue of at most four empty slots —
 /// no write loop waiting on a channel, no waiting reader operation, no cancellation registration (a
-/// <see cref="Channel"/> with a write loop awaiting it held about 1 KB more per idle socket; README, Performance).
+/// <see cref="Channel"/> with a write loop awaiting it held about 1 KB more per idle socket; docs/performance-log.md).
 /// </summary>
 public sealed class OutboundQueue<T>(int capacity) : IThreadPoolWorkItem
 {
