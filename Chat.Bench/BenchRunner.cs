@@ -101,11 +101,17 @@ public sealed class BenchRunner(BenchSettings settings)
             results.Idle.Add(await IdleConnections.MeasureAsync(app, users, profile.IdleConnections, settings.IdleHold));
         }
         if (settings.IdleOnly) return;
+        if (gateway is null) await LoadAsync(app, users);
 
+        // Last: the bulk seed writes hundreds of megabytes (at 1,000,000 messages), and the disk's writeback of them, and
+        // the checkpoint their WAL starts, would otherwise land in the load runs (docs/performance-log.md, seventh round).
         Progress($"app ({database.Storage}): seeding {profile.HistoryMessages:N0} messages, paging");
         results.History.Add(await HistoryDepth.MeasureAsync(app, profile.HistoryMessages, profile.HistoryDepths, profile.HistorySamples, profile.MessageBytes));
-        if (gateway is not null) return;
+    }
 
+    /// <summary>The fixed rate against the relay; with steps, the sustained rate and the half-rate comparison.</summary>
+    async Task LoadAsync(AppTarget app, IReadOnlyList<BenchUser> users)
+    {
         await WarmUpAsync(app, users, profile.FixedRate);
         await CompareAsync(app, users, profile.FixedRate, "fixed rate");
         if (!profile.StepMode) return;
