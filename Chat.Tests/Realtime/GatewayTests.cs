@@ -173,6 +173,30 @@ public abstract class GatewayTests(RealtimeApp app)
     }
 
     [Fact]
+    public async Task A_ciphertext_written_with_json_escapes_arrives_as_the_same_bytes()
+    {
+        var ann = await host.RegisterAsync();
+        var bob = await host.RegisterAsync();
+        await using var annSocket = await SocketClient.ConnectAsync(host, ann);
+        await using var bobSocket = await SocketClient.ConnectAsync(host, bob);
+        // Bytes whose base64 holds '+' and '/', written the way some JSON encoders write them ("\u002B", "\/"):
+        // the server decodes the JSON string, not the frame's raw bytes.
+        byte[] bytes = [0xfb, 0xff, 0xbf, 0x01, 0x02, 0x03];
+        var base64 = Convert.ToBase64String(bytes);
+        Assert.Contains('+', base64);
+        Assert.Contains('/', base64);
+        var escaped = base64.Replace("+", "\\u002B").Replace("/", "\\/");
+        await annSocket.SendTextAsync($$"""{"type":"send-message","toUserId":"{{bob.Id}}","clientMessageId":"esc-1","ciphertext":"{{escaped}}"}""");
+
+        var ack = await annSocket.TakeAsync(f => f.Type() == "ack" || f.Type() == "error");
+        Assert.Equal("ack", ack.Type());
+        Assert.Equal(base64, ack.Message().Str("ciphertext"));
+        Assert.Equal(base64, (await bobSocket.TakeAsync("message")).Message().Str("ciphertext"));
+        var stored = await WithDb(db => db.Messages.SingleAsync(m => m.SenderId == long.Parse(ann.Id), Ct));
+        Assert.Equal(bytes, stored.Ciphertext);
+    }
+
+    [Fact]
     public async Task Malformed_json_an_unknown_type_and_missing_fields_get_an_error_and_the_socket_stays_open()
     {
         var ann = await host.RegisterAsync();

@@ -99,7 +99,7 @@ public sealed class MessageSender(IServiceScopeFactory scopes, KnownConversation
         : new SendResult.Rejected("duplicate_client_message_id", "This clientMessageId was already used for another recipient.");
 
     /// <summary>The pair's conversation id; remembered, since a pair's conversation only goes away with one of its users.</summary>
-    async Task<long?> ConversationIdAsync(long sender, long recipient, CancellationToken ct)
+    async ValueTask<long?> ConversationIdAsync(long sender, long recipient, CancellationToken ct)
     {
         if (knownConversations.TryGet(sender, recipient, out var id)) return id;
         await using var scope = scopes.CreateAsyncScope();

@@ -34,9 +34,6 @@ public sealed record ErrorFrame(string Code, string Error, string? Ref)
 /// </summary>
 public sealed class ClientFrameHandler(IServiceScopeFactory scopes, MessageSender sender, TypingSignals typing, ILogger<ClientFrameHandler> log)
 {
-    // 64 KB of bytes is at most this many base64 characters.
-    const int MaxCiphertextChars = (MessageSender.MaxCiphertextBytes + 2) / 3 * 4;
-
     sealed class BadFrame(string code, string message) : Exception(message)
     {
         public string Code => code;
@@ -50,16 +47,16 @@ public sealed class ClientFrameHandler(IServiceScopeFactory scopes, MessageSende
             using var doc = Parse(utf8);
             var frame = doc.RootElement;
             if (frame.ValueKind != JsonValueKind.Object) throw new BadFrame("invalid_request", "A frame is a JSON object with a \"type\".");
-            reference = OptionalString(frame, "ref") ?? OptionalString(frame, "clientMessageId") ?? OptionalString(frame, "dedupeKey");
-            var type = OptionalString(frame, "type") ?? throw new BadFrame("invalid_request", "\"type\" is required.");
-            switch (type)
-            {
-                case "send-message": await SendMessageAsync(connection, frame, reference, ct); break;
-                case "receipt": await ReceiptAsync(connection, frame, ct); break;
-                case "sync": await connection.ReplayAsync(Since(frame)); break;
-                case "typing": await TypingAsync(connection, frame, ct); break;
-                default: throw new BadFrame("unknown_type", $"Unknown frame type \"{Truncate(type)}\".");
-            }
+            var clientMessageId = OptionalString(frame, "clientMessageId") ?? OptionalString(frame, "dedupeKey");
+            reference = OptionalString(frame, "ref") ?? clientMessageId;
+            if (!frame.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String)
+                throw new BadFrame("invalid_request", "\"type\" is required.");
+            // Matched on the frame's UTF-8 bytes: a type is read as a string only to quote an unknown one.
+            if (type.ValueEquals("send-message"u8)) await SendMessageAsync(connection, frame, clientMessageId, reference, ct);
+            else if (type.ValueEquals("receipt"u8)) await ReceiptAsync(connection, frame, ct);
+            else if (type.ValueEquals("sync"u8)) await connection.ReplayAsync(Since(frame));
+            else if (type.ValueEquals("typing"u8)) await TypingAsync(connection, frame, ct);
+            else throw new BadFrame("unknown_type", $"Unknown frame type \"{Truncate(type.GetString()!)}\".");
         }
         catch (BadFrame e)
         {
@@ -88,16 +85,15 @@ public sealed class ClientFrameHandler(IServiceScopeFactory scopes, MessageSende
         }
     }
 
-    async Task SendMessageAsync(SocketConnection connection, JsonElement frame, string? reference, CancellationToken ct)
+    async Task SendMessageAsync(SocketConnection connection, JsonElement frame, string? clientMessageId, string? reference, CancellationToken ct)
     {
         var to = RequiredId(frame, "toUserId");
         long? conversationId = frame.TryGetProperty("conversationId", out var c) && c.ValueKind != JsonValueKind.Null ? RequiredId(frame, "conversationId") : null;
-        var base64 = OptionalString(frame, "ciphertext") ?? throw new BadFrame("invalid_request", "\"ciphertext\" (base64) is required.");
-        if (base64.Length > MaxCiphertextChars) throw new BadFrame("invalid_ciphertext", $"ciphertext must be base64 of at most {MessageSender.MaxCiphertextBytes} bytes.");
-        byte[] ciphertext;
-        try { ciphertext = Convert.FromBase64String(base64); }
-        catch (FormatException) { throw new BadFrame("invalid_ciphertext", "ciphertext is not valid base64."); }
-        var clientMessageId = OptionalString(frame, "clientMessageId") ?? OptionalString(frame, "dedupeKey");
+        if (!frame.TryGetProperty("ciphertext", out var base64) || base64.ValueKind != JsonValueKind.String)
+            throw new BadFrame("invalid_request", "\"ciphertext\" (base64) is required.");
+        // Decoded from the frame's UTF-8 bytes, with no string in between. The frame's size limit bounds the work;
+        // MessageSender refuses what decodes to more than its limit.
+        if (!base64.TryGetBytesFromBase64(out var ciphertext)) throw new BadFrame("invalid_ciphertext", "ciphertext is not valid base64.");
 
         var command = new SendCommand(connection.UserId, to, conversationId, ciphertext, clientMessageId, connection.Id,
             Committed: view => connection.TryReply(Ack(view)));

@@ -285,14 +285,22 @@ public sealed class SocketConnection : IChatEventSink, IAsyncDisposable
         await WriteAsync(new SyncCompleteFrame(positions, sent), ct);
     }
 
-    Task WriteAsync(ChatEvent e, CancellationToken ct) => WriteBytesAsync(JsonSerializer.SerializeToUtf8Bytes(e, RealtimeJson.Options), ct);
+    Task WriteAsync(ChatEvent e, CancellationToken ct) => WriteJsonAsync(e, typeof(ChatEvent), ct);
 
-    Task WriteAsync(object frame, CancellationToken ct) => WriteBytesAsync(JsonSerializer.SerializeToUtf8Bytes(frame, frame.GetType(), RealtimeJson.Options), ct);
+    Task WriteAsync(object frame, CancellationToken ct) => WriteJsonAsync(frame, frame.GetType(), ct);
 
-    async Task WriteBytesAsync(byte[] json, CancellationToken ct)
+    // One JSON writer per thread, pointed at each frame's buffer in turn: serialising never awaits, so no two frames share it.
+    [ThreadStatic] static Utf8JsonWriter? jsonWriter;
+
+    /// <summary>Serialised into a pooled buffer, given back once sent: a frame leaves no array (and no writer) behind.</summary>
+    async Task WriteJsonAsync(object value, Type type, CancellationToken ct)
     {
         if (socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived)) return;
-        await socket.SendAsync(json, WebSocketMessageType.Text, endOfMessage: true, ct);
+        using var json = new PooledBuffer();
+        var writer = jsonWriter ??= new Utf8JsonWriter(json);
+        writer.Reset(json);
+        JsonSerializer.Serialize(writer, value, type, RealtimeJson.Options); // flushes into json
+        await socket.SendAsync(json.Written, WebSocketMessageType.Text, endOfMessage: true, ct);
     }
 
     public ValueTask DisposeAsync()
