@@ -21,6 +21,7 @@ builder.AddChatLogging()
     .AddMessaging()
     .AddAdmin()
     .AddRealtime()
+    .AddConversations()
     .AddPages();
 
 var app = builder.Build();
@@ -43,6 +44,7 @@ api.MapDirectoryApi();
 api.MapConversationsApi();
 api.MapAdminApi();
 app.MapRealtime();
+app.MapConversations();
 app.MapPages();
 
 app.Run();

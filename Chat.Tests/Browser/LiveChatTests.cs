@@ -269,7 +269,7 @@ public sealed class LiveChatTests(BrowserApp app, BrowserFixture browser) : ICla
         // The server's view of Ann's browser sockets: the test revokes only once the socket of the open conversation is
         // registered (under load the handshake lags the page, and the list page's socket lingers for a moment).
         var registry = Host.Services.GetRequiredService<ConnectionRegistry>();
-        string[] AnnsSockets() => registry.All.Where(s => s is BrowserConnection && s.UserId == long.Parse(ann.Id)).Select(s => s.Id).ToArray();
+        string[] AnnsSockets() => registry.All.Where(s => s is SocketSession { Protocol: BrowserProtocol } && s.UserId == long.Parse(ann.Id)).Select(s => s.Id).ToArray();
         async Task<string> OnlySocketAsync(string? other)
         {
             for (var i = 0; i < 200 && !(AnnsSockets() is [var id] && id != other); i++) await Task.Delay(50);

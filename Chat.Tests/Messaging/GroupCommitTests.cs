@@ -4,6 +4,7 @@ using Chat.Tests.Realtime;
 using Chat.Web.Data;
 using Chat.Web.Features.Admin;
 using Chat.Web.Features.Messaging;
+using Chat.Web.Features.Realtime;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -28,14 +29,18 @@ public abstract class GroupCommitTests(RealtimeApp app)
         var users = new List<long>();
         for (var i = 0; i < 5; i++) users.Add(long.Parse((await host.RegisterAsync()).Id));
         (long From, long To)[] directions = [(users[0], users[1]), (users[1], users[0]), (users[0], users[2]), (users[2], users[1]), (users[3], users[4])];
-        var committed = new ConcurrentQueue<MessageView>();
+        // Every user's events, as a connection of theirs sees them (a stream subscription counts as one).
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var seen = users.ToDictionary(u => u, _ => new ConcurrentQueue<MessageView>());
+        var listening = new List<Task>();
+        foreach (var user in users) listening.Add(await ListenAsync(user, seen[user], stop.Token));
 
         // Client id n is sent n % 3 + 1 times at once: one to three concurrent copies of the same send.
         var sends = new List<Task<Attempt>>();
         foreach (var (from, to) in directions)
             for (var n = 0; n < idsPerSender; n++)
                 for (var copy = 0; copy <= n % 3; copy++)
-                    sends.Add(SendAsync(from, to, $"{from}-{to}-{n}", committed.Enqueue));
+                    sends.Add(SendAsync(from, to, $"{from}-{to}-{n}"));
         var attempts = await Task.WhenAll(sends);
 
         Assert.All(attempts, a => Assert.IsType<SendResult.Sent>(a.Result));
@@ -53,10 +58,44 @@ public abstract class GroupCommitTests(RealtimeApp app)
         Assert.Equal(stored.Count, stored.Select(m => (m.SenderId, m.ClientMessageId)).Distinct().Count());
         foreach (var conversation in stored.GroupBy(m => m.ConversationId))
         {
-            Assert.Equal(Enumerable.Range(1, conversation.Count()).Select(n => (long)n), conversation.Select(m => m.Seq).Order());
-            // Committed (where a socket queues its ack) ran once per stored message, in seq order.
-            Assert.Equal(conversation.Select(m => m.Seq).Order(), committed.Where(m => m.ConversationId == conversation.Key.ToString()).Select(m => m.Seq));
+            var seqs = Enumerable.Range(1, conversation.Count()).Select(n => (long)n).ToList();
+            Assert.Equal(seqs, conversation.Select(m => m.Seq).Order());
+            // Fanned out once per stored message, in seq order, to both of its people.
+            var first = conversation.First();
+            foreach (var person in new[] { first.SenderId, first.ReceiverId })
+                await WaitUntilAsync(() => seen[person].Count(m => m.ConversationId == conversation.Key.ToString()) >= seqs.Count);
+            foreach (var person in new[] { first.SenderId, first.ReceiverId })
+                Assert.Equal(seqs, seen[person].Where(m => m.ConversationId == conversation.Key.ToString()).Select(m => m.Seq));
         }
+        await stop.CancelAsync();
+        await Task.WhenAll(listening);
+    }
+
+    /// <summary>Subscribes to the user's events (registered once this returns) and collects their messages until stopped.</summary>
+    async Task<Task> ListenAsync(long user, ConcurrentQueue<MessageView> into, CancellationToken stop)
+    {
+        var events = host.Services.GetRequiredService<ConnectionRegistry>().SubscribeAsync(user, stop, capacity: 1024).GetAsyncEnumerator(stop);
+        var next = events.MoveNextAsync(); // subscribes
+        return CollectAsync();
+
+        async Task CollectAsync()
+        {
+            try
+            {
+                while (await next)
+                {
+                    if (events.Current is MessageEvent m) into.Enqueue(m.Message);
+                    next = events.MoveNextAsync();
+                }
+            }
+            catch (OperationCanceledException) { }
+            finally { await events.DisposeAsync(); }
+        }
+    }
+
+    static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        for (var i = 0; i < 200 && !condition(); i++) await Task.Delay(50, Ct);
     }
 
     [Fact]
@@ -66,17 +105,17 @@ public abstract class GroupCommitTests(RealtimeApp app)
         var bob = long.Parse((await host.RegisterAsync()).Id);
         var cat = long.Parse((await host.RegisterAsync()).Id);
         // Both conversations exist and are remembered by the sender before Cat is removed.
-        Assert.IsType<SendResult.Sent>((await SendAsync(ann, bob, "first-to-bob", _ => { })).Result);
-        Assert.IsType<SendResult.Sent>((await SendAsync(ann, cat, "first-to-cat", _ => { })).Result);
+        Assert.IsType<SendResult.Sent>((await SendAsync(ann, bob, "first-to-bob")).Result);
+        Assert.IsType<SendResult.Sent>((await SendAsync(ann, cat, "first-to-cat")).Result);
         await using (var scope = host.Services.CreateAsyncScope())
             Assert.Equal(DeleteUserResult.Deleted, await scope.ServiceProvider.GetRequiredService<AdminUsers>().DeleteAsync(0, cat, Ct));
 
         // Started at once, so that they usually share batches; the outcomes must hold however they are batched.
-        var sends = new List<Task<Attempt>> { SendAsync(ann, bob, "first-to-bob", _ => { }) };
+        var sends = new List<Task<Attempt>> { SendAsync(ann, bob, "first-to-bob") };
         for (var n = 0; n < 20; n++)
         {
-            sends.Add(SendAsync(ann, bob, $"to-bob-{n}", _ => { }));
-            sends.Add(SendAsync(ann, cat, $"to-cat-{n}", _ => { }));
+            sends.Add(SendAsync(ann, bob, $"to-bob-{n}"));
+            sends.Add(SendAsync(ann, cat, $"to-cat-{n}"));
         }
         var attempts = await Task.WhenAll(sends);
 
@@ -94,12 +133,12 @@ public abstract class GroupCommitTests(RealtimeApp app)
         Assert.Equal(0, await db.Messages.CountAsync(m => m.ReceiverId == cat, Ct));
     }
 
-    async Task<Attempt> SendAsync(long from, long to, string clientId, Action<MessageView> committed)
+    async Task<Attempt> SendAsync(long from, long to, string clientId)
     {
         await Task.Yield();
         await using var scope = host.Services.CreateAsyncScope();
         var sender = scope.ServiceProvider.GetRequiredService<MessageSender>();
-        var result = await sender.SendAsync(new SendCommand(from, to, null, "secret"u8.ToArray(), clientId, Committed: committed), Ct);
+        var result = await sender.SendAsync(new SendCommand(from, to, null, "secret"u8.ToArray(), clientId), Ct);
         return new Attempt(from, clientId, result);
     }
 }

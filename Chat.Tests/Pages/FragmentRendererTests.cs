@@ -14,7 +14,7 @@ public sealed class FragmentRendererTests(SqliteApp app) : IClassFixture<SqliteA
         var fragments = app.Host.Services.GetRequiredService<FragmentRenderer>();
         var bubble = new Bubble(42, 7, "c-123", "<b hx-get=\"/admin\">x</b>", new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc), Own: true, TickState.Read);
         var renders = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ =>
-            fragments.RenderAsync<MessageBubble>(new Dictionary<string, object?> { ["Bubble"] = bubble, ["OutOfBand"] = true })));
+            fragments.RenderAsync(MessageBubble.Of(bubble, ViewerTime.Utc, outOfBand: true))));
 
         var html = Assert.Single(renders.Distinct());
         Assert.StartsWith("<div id=\"message_c-123\"", html);
@@ -29,10 +29,8 @@ public sealed class FragmentRendererTests(SqliteApp app) : IClassFixture<SqliteA
     public async Task A_list_row_renders_with_its_peer_id_unread_badge_and_presence_dot()
     {
         var fragments = app.Host.Services.GetRequiredService<FragmentRenderer>();
-        var html = await fragments.RenderAsync<ConversationListItem>(new Dictionary<string, object?>
-        {
-            ["Row"] = new ConversationRow(9, "Zoe <i>", "+15550009999", "You: hi", DateTime.UtcNow, 3, Online: true),
-        });
+        var html = await fragments.RenderAsync(ConversationListItem.Of(
+            new ConversationRow(9, "Zoe <i>", "+15550009999", "You: hi", DateTime.UtcNow, 3, Online: true), active: false, ViewerTime.Utc));
         Assert.StartsWith("<li id=\"conversation_9\"", html);
         Assert.DoesNotContain("hx-swap-oob", html);
         Assert.Contains("id=\"presence_9\" data-online=\"true\"", html);
@@ -47,7 +45,7 @@ public sealed class FragmentRendererTests(SqliteApp app) : IClassFixture<SqliteA
         // 20:00 UTC on Thursday 1 January is 05:00 on Friday 2 January in Tokyo: another time and another day.
         var bubble = new Bubble(1, 1, "tz-1", "late", new DateTime(2026, 1, 1, 20, 0, 0, DateTimeKind.Utc), Own: false, TickState.Sent);
         async Task<string> RenderIn(ViewerTime time) =>
-            await fragments.RenderAsync<MessageList>(new Dictionary<string, object?> { ["Bubbles"] = new[] { bubble }, ["Time"] = time });
+            await fragments.RenderAsync(MessageList.Of([bubble], time));
 
         var utc = await RenderIn(ViewerTime.Utc);
         Assert.Contains("Thursday, 1 January 2026", utc);

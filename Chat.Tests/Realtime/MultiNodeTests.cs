@@ -249,7 +249,7 @@ public sealed class MultiNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
     /// <summary>The node's Redis connection and the deployment's event channel, to publish to or listen on the bus directly.</summary>
     static (ISubscriber Redis, RedisChannel Channel) Bus(ChatHost node) => (
         node.Services.GetRequiredService<IConnectionMultiplexer>().GetSubscriber(),
-        RedisChannel.Literal(node.Services.GetRequiredService<RealtimeSettings>().RedisPrefix + "events"));
+        RedisChannel.Literal(node.Services.GetRequiredService<Chat.Web.Infrastructure.ChatSettings>().RedisPrefix + "events"));
 
     [Fact]
     public async Task A_batch_too_large_for_one_bus_message_reaches_another_node_whole_and_in_order_in_several_small_ones()

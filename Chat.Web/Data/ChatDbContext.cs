@@ -51,13 +51,11 @@ sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
         e.HasIndex(m => new { m.ConversationId, m.Seq }).IsUnique();
         e.HasIndex(m => new { m.SenderId, m.ClientMessageId }).IsUnique();
         e.Property(m => m.ClientMessageId).HasMaxLength(100);
-        // No foreign key to conversations: its check ran once per stored message (a lookup and a row lock on the
-        // conversation, about a fifth of PostgreSQL's time per message), while the store's own UPDATE of the same
-        // row already proves the conversation exists and holds it until commit. Deleting a user removes the
-        // messages of their conversations (AdminUsers.DeleteAsync), which is what the cascade did.
-        // No index on ReceiverId either: every query that filters by receiver goes by conversation first, and each
-        // stored message paid for the entry (about a tenth of PostgreSQL's time per message: 35.5 µs on
-        // average without it, 39.0 with it, at 8,000 msg/s; docs/performance-log.md, item 18).
+        // No foreign key to conversations: the store's own UPDATE of the conversation row already proves it exists and
+        // locks it until commit; AdminUsers.DeleteAsync removes a user's messages by conversation instead of a cascade
+        // (docs/performance-log.md, "The send path, third round", item 15).
+        // No index on ReceiverId: every query by receiver goes by conversation first, yet each insert paid for the entry
+        // (docs/performance-log.md, "The send path, sixth round", item 18).
     }
 }
 

@@ -1,6 +1,5 @@
 using Chat.Web.Features.Admin;
 using Chat.Web.Features.Auth;
-using Chat.Web.Features.Conversations;
 using Chat.Web.Features.Marketing;
 using Chat.Web.Features.Shared;
 
@@ -25,8 +24,6 @@ public static class PagesSetup
         builder.Services.AddSingleton<FragmentRenderer>();
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddScoped<CookieSession>();
-        builder.Services.AddScoped<ConversationList>();
-        builder.Services.AddSingleton<ListUpdates>();
         builder.Services.AddScoped<SiteStats>();
         return builder;
     }
@@ -34,7 +31,6 @@ public static class PagesSetup
     public static WebApplication MapPages(this WebApplication app)
     {
         app.MapRazorPages();
-        app.MapUserEvents();
         return app;
     }
 }

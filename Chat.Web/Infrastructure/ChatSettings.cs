@@ -12,6 +12,8 @@ public sealed class ChatSettings
     /// <summary>SQLite connection string used when no PostgreSQL is configured.</summary>
     [ConfigurationKeyName("SQLITE_CONNECTION")] public string? SqliteConnection { get; set; }
     [ConfigurationKeyName("REDIS_URL")] public string? RedisUrl { get; set; }
+    /// <summary>Prefix of this deployment's Redis channel and keys, so deployments (or test runs) sharing a Redis never meet.</summary>
+    [ConfigurationKeyName("REDIS_PREFIX")] public string RedisPrefix { get; set; } = "chat:";
     [ConfigurationKeyName("JWT_SECRET")] public string? JwtSecret { get; set; }
     [ConfigurationKeyName("ADMIN_PHONE")] public string? AdminPhone { get; set; }
     [ConfigurationKeyName("ADMIN_PASSWORD")] public string? AdminPassword { get; set; }

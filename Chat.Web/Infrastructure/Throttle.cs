@@ -14,7 +14,7 @@ public readonly record struct ThrottleDecision(bool Allowed, TimeSpan RetryAfter
 /// Fixed-window counters. With Redis configured they live there, so a limit holds across every node;
 /// otherwise (or while Redis is unreachable) they live in this process.
 /// </summary>
-public sealed class Throttle(IServiceProvider services, Chat.Web.Features.Realtime.RealtimeSettings realtime, TimeProvider clock, ILogger<Throttle> log)
+public sealed class Throttle(IServiceProvider services, ChatSettings settings, TimeProvider clock, ILogger<Throttle> log)
 {
     readonly ConcurrentDictionary<string, LocalWindow> local = new();
     readonly ConcurrentDictionary<string, Lease> leases = new();
@@ -63,7 +63,7 @@ public sealed class Throttle(IServiceProvider services, Chat.Web.Features.Realti
         return new ThrottleDecision(true, TimeSpan.Zero);
     }
 
-    string Key(ThrottlePolicy policy, string subject) => $"{realtime.RedisPrefix}throttle:{policy.Name}:{subject}";
+    string Key(ThrottlePolicy policy, string subject) => $"{settings.RedisPrefix}throttle:{policy.Name}:{subject}";
 
     /// <summary>Counts <paramref name="hits"/> in Redis: the window's count after them and the window's time left; null without Redis.</summary>
     async ValueTask<(long Count, TimeSpan Ttl)?> CountInRedisAsync(string key, ThrottlePolicy policy, int hits)

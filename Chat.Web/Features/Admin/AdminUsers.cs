@@ -1,4 +1,4 @@
-using Chat.Web.Features.Realtime;
+using Chat.Web.Features.Messaging;
 using Chat.Web.Data;
 using Chat.Web.Features.Auth;
 using Chat.Web.Infrastructure;

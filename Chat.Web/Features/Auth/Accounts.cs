@@ -1,5 +1,5 @@
 using Chat.Web.Data;
-using Chat.Web.Features.Realtime;
+using Chat.Web.Features.Messaging;
 using Chat.Web.Features.Admin;
 using Chat.Web.Infrastructure;
 using Microsoft.EntityFrameworkCore;

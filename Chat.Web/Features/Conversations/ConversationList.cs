@@ -1,6 +1,5 @@
 using Chat.Web.Data;
 using Chat.Web.Features.Directory;
-using Chat.Web.Features.Auth;
 using Chat.Web.Features.Messaging;
 using Chat.Web.Features.Realtime;
 using Microsoft.EntityFrameworkCore;
@@ -69,21 +68,13 @@ public sealed class ConversationList(ChatDbContext db, UserDirectory directory, 
         await Task.WhenAll(rows.Select(async r => r with { Online = await presence.IsOnlineAsync(r.PeerId) }));
 
     /// <summary>
-    /// Opens the conversation for reading: the newest page of bubbles, oldest first, and marks the peer's
-    /// unread messages read through <see cref="Receipts"/> (the same rules as the socket's receipts).
-    /// Returns the marked messages so the realtime gateway can tell the sender.
+    /// Opens the conversation for reading: marks the peer's unread messages read in one statement (<see cref="Receipts"/>,
+    /// which tells the sender), then the newest page of bubbles, oldest first.
     /// </summary>
-    public async Task<(IReadOnlyList<Bubble> Bubbles, string? OlderCursor, IReadOnlyList<Message> MarkedRead)> OpenAsync(
-        long me, long conversationId, CancellationToken ct)
+    public async Task<(IReadOnlyList<Bubble> Bubbles, string? OlderCursor)> OpenAsync(long me, long conversationId, CancellationToken ct)
     {
-        var unreadIds = await db.Messages.AsNoTracking()
-            .Where(m => m.ConversationId == conversationId && m.ReceiverId == me && m.ReadAt == null)
-            .Select(m => m.Id).ToListAsync(ct);
-        var marked = new List<Message>();
-        foreach (var id in unreadIds)
-            if (await receipts.MarkAsync(me, id, ReceiptKind.Read, ct) is ReceiptResult.Marked(var m)) marked.Add(m);
-        var (bubbles, cursor) = await OlderAsync(me, conversationId, 0, ct);
-        return (bubbles, cursor, marked);
+        await receipts.MarkReadUpToAsync(me, conversationId, long.MaxValue, ct);
+        return await OlderAsync(me, conversationId, 0, ct);
     }
 
     /// <summary>A page of bubbles before <paramref name="beforeSeq"/> (0 = the newest), oldest first, and the seq to continue before.</summary>

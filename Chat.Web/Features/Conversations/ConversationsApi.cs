@@ -14,7 +14,7 @@ public static class ConversationsApi
         group.MapGet("/{peerId}/messages", Messages);
     }
 
-    static async Task<IResult> Ensure(string peerId, CurrentUser me, ConversationDirectory conversations, CancellationToken ct)
+    static async Task<IResult> Ensure(string peerId, CurrentUser me, PairConversations conversations, CancellationToken ct)
     {
         if (!Ids.TryParse(peerId, out var peer)) return ApiErrors.NotFound("User not found.");
         return await conversations.EnsureAsync(me.Id, peer, ct) switch
@@ -26,7 +26,7 @@ public static class ConversationsApi
     }
 
     /// <summary>Newest first with ?cursor=&amp;limit=, or oldest first after a seq with ?afterSeq= (catch-up).</summary>
-    static async Task<IResult> Messages(string peerId, CurrentUser me, ConversationDirectory conversations, MessageHistory history,
+    static async Task<IResult> Messages(string peerId, CurrentUser me, PairConversations conversations, MessageHistory history,
         string? cursor, string? limit, string? afterSeq, CancellationToken ct)
     {
         if (!Ids.TryParse(peerId, out var peer)) return ApiErrors.NotFound("User not found.");

@@ -14,7 +14,7 @@ namespace Chat.Web.Features.Conversations;
 /// The chat screen: /chat is the list, /chat/{peerId} the conversation beside it. Reads go through
 /// ConversationList, sends through MessageSender — the same services as the JSON API and the socket.
 /// </summary>
-public sealed class IndexModel(ConversationList list, ConversationDirectory conversations, Accounts accounts, MessageSender sender,
+public sealed class IndexModel(ConversationList list, PairConversations conversations, Accounts accounts, MessageSender sender,
     PresenceTracker presence) : PageModel
 {
     public long Me { get; private set; }
@@ -97,7 +97,7 @@ public sealed class IndexModel(ConversationList list, ConversationDirectory conv
         if (await conversations.FindAsync(Me, peerId, ct) is not PairResult.Found(var conversation)) return null;
         PeerOnline = await presence.IsOnlineAsync(peerId);
         if (beforeSeq > 0) (Bubbles, OlderCursor) = await list.OlderAsync(Me, conversation.Id, beforeSeq, ct);
-        else (Bubbles, OlderCursor, _) = await list.OpenAsync(Me, conversation.Id, ct);
+        else (Bubbles, OlderCursor) = await list.OpenAsync(Me, conversation.Id, ct);
         return null;
     }
 }

@@ -1,4 +1,4 @@
-using Chat.Web.Features.Realtime;
+using Chat.Web.Features.Messaging;
 using Chat.Web.Features.Shared;
 
 namespace Chat.Web.Features.Conversations;
@@ -16,18 +16,13 @@ public sealed class ListUpdates(FragmentRenderer fragments)
     /// </summary>
     public async Task<string> RowAtTopAsync(ConversationRow row, bool active, ViewerTime time) =>
         "<div hx-swap-oob=\"afterbegin:#conversation-list\">" +
-        await fragments.RenderAsync<ConversationListItem>(new Dictionary<string, object?> { ["Row"] = row, ["Active"] = active, ["Time"] = time }) + "</div>";
+        await fragments.RenderAsync(ConversationListItem.Of(row, active, time)) + "</div>";
 
     /// <summary>
     /// A presence change: the list's dot (presence_&lt;userId&gt;), swapped in place, and, for the page that has this user's
     /// conversation open, its status line (status_&lt;userId&gt;); other pages have no such line to swap.
     /// </summary>
     public async Task<string> PresenceAsync(PresenceEvent presence, long userId, bool conversationOpen, ViewerTime time) =>
-        await fragments.RenderAsync<PresenceDot>(new Dictionary<string, object?> { ["UserId"] = userId, ["Online"] = presence.Online, ["OutOfBand"] = true }) +
-        (conversationOpen
-            ? await fragments.RenderAsync<PeerStatus>(new Dictionary<string, object?>
-            {
-                ["PeerId"] = userId, ["Online"] = presence.Online, ["LastSeenAt"] = presence.LastSeenAt, ["Time"] = time, ["OutOfBand"] = true,
-            })
-            : "");
+        await fragments.RenderAsync(PresenceDot.Of(userId, presence.Online, outOfBand: true)) +
+        (conversationOpen ? await fragments.RenderAsync(PeerStatus.Of(userId, presence.Online, presence.LastSeenAt, time, outOfBand: true)) : "");
 }

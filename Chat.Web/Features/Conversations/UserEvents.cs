@@ -1,6 +1,7 @@
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using Chat.Web.Features.Auth;
+using Chat.Web.Features.Messaging;
 using Chat.Web.Features.Realtime;
 using Chat.Web.Features.Shared;
 

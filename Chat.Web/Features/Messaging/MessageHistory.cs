@@ -41,4 +41,8 @@ public sealed class MessageHistory(ChatDbContext db)
         // The next catch-up page continues after the last seq returned: ?afterSeq=<that seq>.
         return new Page<MessageView>(items, rows.Count > limit ? items[^1].Seq.ToString() : null);
     }
+
+    /// <summary>The user's conversations, by id: where a catch-up goes through.</summary>
+    public Task<List<long>> ConversationsOfAsync(long userId, CancellationToken ct) =>
+        db.Conversations.AsNoTracking().Where(c => c.AId == userId || c.BId == userId).OrderBy(c => c.Id).Select(c => c.Id).ToListAsync(ct);
 }

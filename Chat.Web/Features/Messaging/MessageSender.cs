@@ -1,68 +1,72 @@
 using Chat.Web.Data;
-using Chat.Web.Features.Conversations;
-using Chat.Web.Features.Realtime;
 using Chat.Web.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
 namespace Chat.Web.Features.Messaging;
 
-/// <param name="FromConnectionId">The sending connection, which gets an ack instead of the "message" event; null for a form post.</param>
-/// <param name="Committed">
-/// Called with a new message (the view its event carries) after commit, in the same ordered step as the fan-out: the
-/// socket queues its ack here, so a connection sees its acks and others' messages in seq order.
-/// </param>
-public sealed record SendCommand(long SenderId, long ToUserId, long? ConversationId, byte[] Ciphertext, string? ClientMessageId,
-    string? FromConnectionId = null, Action<MessageView>? Committed = null);
-
-public abstract record SendResult
-{
-    /// <summary>Stored (or, for a retried client message id, stored before: <see cref="IsNew"/> is false).</summary>
-    public sealed record Sent(Message Message, bool IsNew) : SendResult;
-    public sealed record Rejected(string Code, string Error) : SendResult;
-}
-
 /// <summary>
 /// Checks a send (limits, recipient, conversation) and hands it to <see cref="MessageWriter"/>, which stores it
 /// durably, exactly once per client message id, with the conversation's next gapless seq, then fans it out.
-/// Both the socket gateway and the browser's form post send through here. A singleton: a send needs the database
-/// only for a pair's first conversation lookup and for a retried client message id, and takes a scope just then.
+/// The socket and the browser's form post both send through here. A singleton: a send takes a database scope
+/// only for a pair's first conversation lookup and for a retried client message id.
 /// </summary>
 public sealed class MessageSender(IServiceScopeFactory scopes, KnownConversations knownConversations,
-    MessageWriter writer, Throttle throttle, ThrottlePolicies limits, TimeProvider clock)
+    MessageWriter writer, IFanout fanout, Throttle throttle, ThrottlePolicies limits, TimeProvider clock, ILogger<MessageSender> log)
 {
     public const int MaxCiphertextBytes = 64 * 1024;
     public const int MaxClientMessageIdLength = 100;
 
-    /// <summary>Checks and stores a send; returns once it is committed (or rejected).</summary>
-    public async Task<SendResult> SendAsync(SendCommand cmd, CancellationToken ct) => await await QueueAsync(cmd, ct);
+    /// <summary>Checks and stores a send; returns once it is committed (or refused). For a form post.</summary>
+    public async Task<SendResult> SendAsync(SendCommand cmd, CancellationToken ct)
+    {
+        var (decided, pending) = await AdmitAsync(cmd, ct);
+        if (pending is null) return decided!;
+        await writer.QueueAsync(pending, ct);
+        return await OutcomeAsync(pending, cmd, ct);
+    }
 
     /// <summary>
-    /// Checks a send and queues it for the writer. Returns once it is queued (or rejected), with the task of its
-    /// outcome: a caller that queues its next send only after this returns has its sends stored in that order,
-    /// without waiting for each commit (the socket reads its next frame meanwhile).
+    /// Checks a send and queues it for the writer; returns once it is queued, or with the refusal. Sends queued one
+    /// after another are stored in that order, and the caller need not wait for each commit: the origin connection
+    /// gets the outcome as an event (an ack, or an error whose ref is the client message id).
     /// </summary>
-    public async Task<Task<SendResult>> QueueAsync(SendCommand cmd, CancellationToken ct)
+    public async Task<SendResult.Rejected?> QueueAsync(SendCommand cmd, CancellationToken ct)
+    {
+        var (decided, pending) = await AdmitAsync(cmd, ct);
+        if (decided is SendResult.Rejected rejected) return rejected;
+        if (pending is null)
+        {
+            await ReportAsync(decided!, cmd); // a retry over the rate limit: its ack
+            return null;
+        }
+        await writer.QueueAsync(pending, ct);
+        _ = ReportWhenStoredAsync(pending, cmd);
+        return null;
+    }
+
+    /// <summary>Either a send to queue, or the result decided without storing anything (a refusal, or a retry's earlier message).</summary>
+    async Task<(SendResult? Decided, PendingSend? Pending)> AdmitAsync(SendCommand cmd, CancellationToken ct)
     {
         if (cmd.Ciphertext.Length is 0 or > MaxCiphertextBytes)
-            return Rejected("invalid_ciphertext", $"ciphertext must be base64 of 1 to {MaxCiphertextBytes} bytes.");
+            return Refused("invalid_ciphertext", $"ciphertext must be base64 of 1 to {MaxCiphertextBytes} bytes.");
         if (cmd.ClientMessageId is { Length: 0 or > MaxClientMessageIdLength })
-            return Rejected("invalid_client_message_id", $"clientMessageId must be 1 to {MaxClientMessageIdLength} characters.");
+            return Refused("invalid_client_message_id", $"clientMessageId must be 1 to {MaxClientMessageIdLength} characters.");
 
         var clientId = cmd.ClientMessageId ?? Guid.NewGuid().ToString("N");
         // Per user across all their connections and nodes, counted in Redis a lease of hits at a time (most sends
-        // cost no round trip for it). A retry of a stored message is not a new message: over the limit it still gets its ack.
+        // cost no round trip). A retry of a stored message is not a new message: over the limit it still gets its ack.
         if (!(await throttle.HitLeasedAsync(limits.MessagesPerUser, cmd.SenderId.ToString())).Allowed)
-            return Task.FromResult(cmd.ClientMessageId is not null && await FindRetryAsync(cmd.SenderId, clientId, ct) is { } earlier
+            return (cmd.ClientMessageId is not null && await FindRetryAsync(cmd.SenderId, clientId, ct) is { } earlier
                 ? Retried(earlier, cmd)
-                : new SendResult.Rejected("rate_limited", "Too many messages; slow down."));
+                : new SendResult.Rejected("rate_limited", "Too many messages; slow down."), null);
 
-        if (cmd.SenderId == cmd.ToUserId) return Rejected("invalid_recipient", "You cannot send a message to yourself.");
+        if (cmd.SenderId == cmd.ToUserId) return Refused("invalid_recipient", "You cannot send a message to yourself.");
         if (await ConversationIdAsync(cmd.SenderId, cmd.ToUserId, ct) is not { } conversationId)
-            return Rejected("unknown_recipient", "The recipient does not exist.");
+            return Refused("unknown_recipient", "The recipient does not exist.");
         if (cmd.ConversationId is { } given && given != conversationId)
-            return Rejected("conversation_mismatch", "conversationId is not the conversation between you and the recipient.");
+            return Refused("conversation_mismatch", "conversationId is not the conversation between you and the recipient.");
 
-        var message = new Message
+        return (null, new PendingSend(new Message
         {
             ConversationId = conversationId,
             SenderId = cmd.SenderId,
@@ -70,28 +74,58 @@ public sealed class MessageSender(IServiceScopeFactory scopes, KnownConversation
             ClientMessageId = clientId,
             Ciphertext = cmd.Ciphertext,
             CreatedAt = Microseconds(clock.GetUtcNow().UtcDateTime),
-        };
-        return OutcomeAsync(message, cmd, await writer.QueueAsync(message, cmd, ct), ct);
+        }, cmd.Origin));
     }
 
-    async Task<SendResult> OutcomeAsync(Message message, SendCommand cmd, Task<StoreOutcome> stored, CancellationToken ct)
+    async Task<SendResult> OutcomeAsync(PendingSend pending, SendCommand cmd, CancellationToken ct)
     {
-        switch (await stored)
+        switch (await pending.Stored)
         {
             case StoreOutcome.Stored:
-                return new SendResult.Sent(message, IsNew: true);
+                return new SendResult.Sent(pending.Message, IsNew: true);
             case StoreOutcome.ConversationGone:
                 knownConversations.Forget(cmd.SenderId, cmd.ToUserId);
                 return new SendResult.Rejected("unknown_recipient", "The conversation was removed (its user was deleted).");
             default:
                 // This client message id is stored already: a retry, or the same send racing in from another connection.
-                return await FindRetryAsync(cmd.SenderId, message.ClientMessageId, ct) is { } earlier
+                return await FindRetryAsync(cmd.SenderId, pending.Message.ClientMessageId, ct) is { } earlier
                     ? Retried(earlier, cmd)
                     : throw new InvalidOperationException("A client message id stored before, but not found.");
         }
     }
 
-    static Task<SendResult> Rejected(string code, string error) => Task.FromResult<SendResult>(new SendResult.Rejected(code, error));
+    async Task ReportWhenStoredAsync(PendingSend pending, SendCommand cmd)
+    {
+        SendResult result;
+        try
+        {
+            result = await OutcomeAsync(pending, cmd, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            log.LogError(e, "A send of user {UserId} failed", cmd.SenderId);
+            result = new SendResult.Rejected("server_error", "The server could not store the message; send it again.");
+        }
+        await ReportAsync(result, cmd);
+    }
+
+    /// <summary>
+    /// The outcome to the origin connection, unless it went with the fan-out already (a new message's ack). Nothing
+    /// to report for a form post, which awaits its outcome.
+    /// </summary>
+    async Task ReportAsync(SendResult result, SendCommand cmd)
+    {
+        if (cmd.Origin is not { } origin || result is SendResult.Sent { IsNew: true }) return;
+        ChatEvent e = result switch
+        {
+            SendResult.Sent retried => new MessageEvent(MessageView.From(retried.Message)),
+            SendResult.Rejected r => new ErrorEvent(r.Code, r.Error, cmd.ClientMessageId),
+            _ => throw new InvalidOperationException("Unknown outcome."),
+        };
+        await fanout.PublishAsync(Delivery.ToOrigin(e, origin));
+    }
+
+    static (SendResult, PendingSend?) Refused(string code, string error) => (new SendResult.Rejected(code, error), null);
 
     /// <summary>The stored message answers its retry (same ack, nothing new), unless the id was used for another recipient.</summary>
     static SendResult Retried(Message stored, SendCommand cmd) => stored.ReceiverId == cmd.ToUserId
@@ -103,7 +137,7 @@ public sealed class MessageSender(IServiceScopeFactory scopes, KnownConversation
     {
         if (knownConversations.TryGet(sender, recipient, out var id)) return id;
         await using var scope = scopes.CreateAsyncScope();
-        if (await scope.ServiceProvider.GetRequiredService<ConversationDirectory>().EnsureAsync(sender, recipient, ct) is not PairResult.Found(var conversation))
+        if (await scope.ServiceProvider.GetRequiredService<PairConversations>().EnsureAsync(sender, recipient, ct) is not PairResult.Found(var conversation))
             return null;
         knownConversations.Remember(sender, recipient, conversation.Id);
         return conversation.Id;
@@ -118,15 +152,4 @@ public sealed class MessageSender(IServiceScopeFactory scopes, KnownConversation
         return await scope.ServiceProvider.GetRequiredService<ChatDbContext>().Messages.AsNoTracking()
             .FirstOrDefaultAsync(m => m.SenderId == senderId && m.ClientMessageId == clientId, ct);
     }
-}
-
-/// <summary>Pair → conversation id, per process. Safe to cache: ids never change and are never reused.</summary>
-public sealed class KnownConversations
-{
-    readonly System.Collections.Concurrent.ConcurrentDictionary<(long, long), long> ids = new();
-
-    static (long, long) Key(long a, long b) => a < b ? (a, b) : (b, a);
-    public bool TryGet(long a, long b, out long id) => ids.TryGetValue(Key(a, b), out id);
-    public void Remember(long a, long b, long id) => ids[Key(a, b)] = id;
-    public void Forget(long a, long b) => ids.TryRemove(Key(a, b), out _);
 }

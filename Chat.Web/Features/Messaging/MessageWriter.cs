@@ -1,31 +1,22 @@
 using System.Threading.Channels;
-using Chat.Web.Data;
-using Chat.Web.Features.Realtime;
 
 namespace Chat.Web.Features.Messaging;
 
 /// <summary>
-/// Group commit. One loop per process takes every send queued at that moment and stores them with one
-/// transaction (<see cref="MessageStore"/>: one round trip and one fsync on PostgreSQL), then, in the batch's
-/// order — seq order within each conversation — queues each sender's ack (its Committed callback) and delivers
-/// the message on this node, publishes the whole batch to other nodes as one bus message, and completes the
-/// senders. Nothing is acknowledged or published before its commit.
-/// A second send of the same sender and client message id within one batch waits for the next batch, where
-/// the store finds the first one stored: duplicates never fail the other messages of a batch.
+/// Group commit. One loop per process takes every send queued at that moment and stores them with one transaction
+/// (<see cref="MessageStore"/>), then fans the committed messages out in the batch's order — seq order within each
+/// conversation — with each sender's ack, and completes the senders. Nothing is acknowledged or published before its commit.
+/// A second send of the same sender and client message id within one batch waits for the next batch, where the store
+/// finds the first one stored: duplicates never fail the other messages of a batch.
 /// </summary>
 public sealed class MessageWriter(MessageStore store, IFanout fanout, ILogger<MessageWriter> log) : BackgroundService
 {
-    /// <summary>At most this many messages per transaction (one NpgsqlBatch), so one commit stays short.</summary>
+    /// <summary>At most this many messages per transaction, so one commit stays short.</summary>
     const int MaxBatch = 256;
 
     /// <summary>
-    /// When this many sends queued up while the last batch was being stored, the server is near saturation: the writer
-    /// waits <see cref="Linger"/> for more before taking the next batch. Much of a batch's cost is fixed (a wake-up, a
-    /// round trip, a commit), so fewer, larger batches leave more of the core for the messages: 10–21 % less CPU per
-    /// message at 8,600–12,900 msg/s on the bench machine. The count is what arrived during one store, not the last
-    /// batch's size, yet a gathered batch can take long enough to store for the next count to pass the threshold too: on
-    /// the bench machine the wait (2.2–2.4 ms on its shared core, for the 1 ms asked) ran before most batches from about
-    /// 9,700 msg/s. Variants that let go sooner cost more CPU and did not lower the p99 (docs/performance-log.md, "fifth round").
+    /// When this many sends queued up while the last batch was being stored, the server is near saturation: waiting
+    /// <see cref="Linger"/> for more makes fewer, larger batches, and much of a batch's cost is fixed (docs/performance-log.md, "fifth round").
     /// </summary>
     const int LingerThreshold = 32;
     static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(1);
@@ -33,22 +24,8 @@ public sealed class MessageWriter(MessageStore store, IFanout fanout, ILogger<Me
     // Bounded: when the database falls behind, senders wait here (and their sockets stop being read).
     readonly Channel<PendingSend> queue = Channel.CreateBounded<PendingSend>(new BoundedChannelOptions(8 * MaxBatch) { SingleReader = true });
 
-    sealed record PendingSend(Message Message, SendCommand Command)
-    {
-        public TaskCompletionSource<StoreOutcome> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        public (long, string) ClientKey => (Message.SenderId, Message.ClientMessageId);
-    }
-
-    /// <summary>
-    /// Queues the message for the next batch and returns once it is queued, with a task that completes once it is
-    /// committed and its fan-out is on its way. Sends are stored in the order they were queued.
-    /// </summary>
-    public async ValueTask<Task<StoreOutcome>> QueueAsync(Message message, SendCommand command, CancellationToken ct)
-    {
-        var pending = new PendingSend(message, command);
-        await queue.Writer.WriteAsync(pending, ct);
-        return pending.Done.Task;
-    }
+    /// <summary>Queues the send for the next batch; returns once it is queued. Sends are stored in the order they were queued.</summary>
+    public ValueTask QueueAsync(PendingSend send, CancellationToken ct) => queue.Writer.WriteAsync(send, ct);
 
     // The last batch's publish to other nodes, issued but not yet awaited; and whether the store may still hold
     // conversations (PostgreSQL advisory locks) that wait for it.
@@ -111,50 +88,32 @@ public sealed class MessageWriter(MessageStore store, IFanout fanout, ILogger<Me
         {
             // Nothing of the batch is stored; each sender reports a server error and may retry with its client id.
             log.LogError(e, "Storing a batch of {Count} messages failed", batch.Count);
-            foreach (var send in batch) send.Done.TrySetException(e);
+            foreach (var send in batch) send.Fail(e);
             return;
         }
         var stored = new List<PendingSend>(batch.Count);
         for (var i = 0; i < batch.Count; i++)
             if (outcomes[i] == StoreOutcome.Stored) stored.Add(batch[i]);
         lastPublished = Announce(stored);
-        for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(outcomes[i]);
+        for (var i = 0; i < batch.Count; i++) batch[i].Complete(outcomes[i]);
     }
 
     /// <summary>
-    /// The acks (Committed) and the fan-out of a batch's committed messages, in seq order: the fan-out queues each
-    /// sender's ack just before its message's events here, and publishes the batch to other nodes as one bus
-    /// message, issued now and awaited only before the next batch. The messages are stored: a failure here is
-    /// logged, not reported as a failed send.
+    /// The fan-out of a batch's committed messages, in seq order; each sender's connection gets its ack in the same step.
+    /// Published to other nodes as one bus message, issued now and awaited only before the next batch. The messages
+    /// are stored: a failure here is logged, not reported as a failed send.
     /// </summary>
     async Task Announce(List<PendingSend> stored)
     {
         if (stored.Count == 0) return;
         try
         {
-            // One view per message for its event and its sender's ack alike.
-            var views = stored.ConvertAll(s => MessageView.From(s.Message));
-            var deliveries = new List<Delivery>(stored.Count);
-            for (var i = 0; i < stored.Count; i++)
-                deliveries.Add(new Delivery(new MessageEvent(views[i]), [stored[i].Message.ReceiverId, stored[i].Message.SenderId],
-                    ExceptConnectionId: stored[i].Command.FromConnectionId));
-            await fanout.PublishAllAsync(deliveries, i => Acknowledge(stored[i], views[i]));
+            await fanout.PublishAllAsync(stored.ConvertAll(s => new Delivery(new MessageEvent(MessageView.From(s.Message)),
+                [s.Message.ReceiverId, s.Message.SenderId], Origin: s.Origin)));
         }
         catch (Exception e)
         {
             log.LogError(e, "Announcing {Count} stored messages failed; their recipients catch up with sync", stored.Count);
-        }
-    }
-
-    void Acknowledge(PendingSend send, MessageView view)
-    {
-        try
-        {
-            send.Command.Committed?.Invoke(view);
-        }
-        catch (Exception e)
-        {
-            log.LogError(e, "Acknowledging stored message {MessageId} failed; its sender gets the ack by retrying", send.Message.Id);
         }
     }
 

@@ -1,5 +1,4 @@
 using Chat.Web.Data;
-using Chat.Web.Features.Conversations;
 using Microsoft.EntityFrameworkCore;
 
 namespace Chat.Web.Features.Messaging;
@@ -8,7 +7,7 @@ public static class MessagingSetup
 {
     public static WebApplicationBuilder AddMessaging(this WebApplicationBuilder builder)
     {
-        builder.Services.AddScoped<ConversationDirectory>();
+        builder.Services.AddScoped<PairConversations>();
         builder.Services.AddSingleton<MessageSender>();
         builder.Services.AddSingleton<KnownConversations>();
         builder.Services.AddSingleton(MessageStoreFor);

@@ -1,18 +1,17 @@
 using Chat.Web.Data;
-using Chat.Web.Features.Realtime;
 using Microsoft.EntityFrameworkCore;
 
 namespace Chat.Web.Features.Messaging;
 
 public enum ReceiptKind { Delivered, Read }
 
-public abstract record ReceiptResult
+public enum ReceiptResult
 {
-    /// <summary>The message's state moved forward; the sender should be told.</summary>
-    public sealed record Marked(Message Message) : ReceiptResult;
+    /// <summary>The message's state moved forward; its sender is told.</summary>
+    Marked,
     /// <summary>Already at (or past) this state: nothing to tell anyone.</summary>
-    public sealed record Unchanged : ReceiptResult;
-    public sealed record NotFound : ReceiptResult;
+    Unchanged,
+    NotFound,
 }
 
 /// <summary>
@@ -23,8 +22,7 @@ public sealed class Receipts(ChatDbContext db, WriteGate writes, IFanout fanout,
 {
     public async Task<ReceiptResult> MarkAsync(long readerId, long messageId, ReceiptKind kind, CancellationToken ct)
     {
-        var now = clock.GetUtcNow().UtcDateTime;
-        now = now.AddTicks(-(now.Ticks % 10)); // microseconds, as PostgreSQL keeps them
+        var now = Now();
         // One conditional UPDATE: it matches only the recipient's message that is not yet marked,
         // so repeats and races change nothing and the sender hears of each step once.
         int changed;
@@ -41,29 +39,41 @@ public sealed class Receipts(ChatDbContext db, WriteGate writes, IFanout fanout,
         if (changed == 1)
         {
             var marked = await db.Messages.AsNoTracking().FirstAsync(m => m.Id == messageId, ct);
-            var receipt = new ReceiptEvent(marked.Id.ToString(), marked.ConversationId.ToString(), marked.Seq, marked.SenderId.ToString(),
-                marked.ReceiverId.ToString(), kind == ReceiptKind.Read ? "read" : "delivered", now);
-            await fanout.PublishAsync(Delivery.To(receipt, marked.SenderId), CancellationToken.None);
-            return new ReceiptResult.Marked(marked);
+            await fanout.PublishAsync(Delivery.To(Receipt(marked, kind, now), marked.SenderId), CancellationToken.None);
+            return ReceiptResult.Marked;
         }
         // Someone else's message is reported exactly like a missing one: ids reveal nothing.
-        return await mine.AnyAsync(ct) ? new ReceiptResult.Unchanged() : new ReceiptResult.NotFound();
+        return await mine.AnyAsync(ct) ? ReceiptResult.Unchanged : ReceiptResult.NotFound;
     }
 
     /// <summary>
-    /// "I have read the conversation up to here": marks the reader's unread messages up to
-    /// <paramref name="upToSeq"/> read, one conditional update each, so the sender hears of each once
-    /// even when two tabs do this at the same time. Returns how many changed.
+    /// "I have read the conversation up to here": marks the reader's unread messages up to <paramref name="upToSeq"/>
+    /// read in one conditional UPDATE (the oldest <see cref="MaxBatch"/>; later ones stay for the next call), and tells
+    /// the senders of each once, even when two tabs do this at the same time.
     /// </summary>
-    public async Task<int> MarkReadUpToAsync(long readerId, long conversationId, long upToSeq, CancellationToken ct)
+    public async Task MarkReadUpToAsync(long readerId, long conversationId, long upToSeq, CancellationToken ct)
     {
-        var unread = await db.Messages.AsNoTracking()
-            .Where(m => m.ConversationId == conversationId && m.ReceiverId == readerId && m.Seq <= upToSeq && m.ReadAt == null)
-            .OrderBy(m => m.Seq).Select(m => m.Id).Take(MaxBatch).ToListAsync(ct);
-        var marked = 0;
-        foreach (var id in unread)
-            if (await MarkAsync(readerId, id, ReceiptKind.Read, ct) is ReceiptResult.Marked) marked++;
-        return marked;
+        var now = Now();
+        var unread = db.Messages.Where(m => m.ConversationId == conversationId && m.ReceiverId == readerId && m.Seq <= upToSeq);
+        int changed;
+        using (await writes.EnterAsync(ct))
+            changed = await unread.Where(m => m.ReadAt == null).OrderBy(m => m.Seq).Take(MaxBatch).ExecuteUpdateAsync(s => s
+                .SetProperty(m => m.ReadAt, now)
+                .SetProperty(m => m.DeliveredAt, m => m.DeliveredAt ?? now), ct);
+        if (changed == 0) return;
+        // This call's rows are the ones stamped with its time: a concurrent call marks others, with its own time.
+        var marked = await unread.AsNoTracking().Where(m => m.ReadAt == now).OrderBy(m => m.Seq).ToListAsync(ct);
+        await fanout.PublishAllAsync(marked.ConvertAll(m => Delivery.To(Receipt(m, ReceiptKind.Read, now), m.SenderId)));
+    }
+
+    static ReceiptEvent Receipt(Message m, ReceiptKind kind, DateTime at) => new(m.Id.ToString(), m.ConversationId.ToString(), m.Seq,
+        m.SenderId.ToString(), m.ReceiverId.ToString(), kind == ReceiptKind.Read ? "read" : "delivered", at);
+
+    /// <summary>Microseconds, as PostgreSQL keeps them: a time read back compares equal.</summary>
+    DateTime Now()
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        return now.AddTicks(-(now.Ticks % 10));
     }
 
     /// <summary>Older unread messages stay for the next call: one call never holds the writer for long.</summary>

@@ -1,27 +1,8 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
+using Chat.Web.Features.Messaging;
 
 namespace Chat.Web.Features.Realtime;
-
-/// <summary>
-/// One open connection of a user on this node, as the fan-out bus sees it.
-/// Extension point: any live channel to a user implements this and registers with
-/// <see cref="ConnectionRegistry"/> — the JSON gateway (<see cref="SocketConnection"/>) is one kind,
-/// the browser's htmx socket (HTML fragments) and SSE streams are others. They all receive the same
-/// <see cref="ChatEvent"/>s and only render them differently.
-/// </summary>
-public interface IChatEventSink
-{
-    /// <summary>Unique across nodes; used to skip the sending connection of a message.</summary>
-    string Id { get; }
-    long UserId { get; }
-
-    /// <summary>
-    /// Queues the event without waiting (the publisher never blocks on a slow reader). Returns false
-    /// when the sink's bounded queue is full; the sink then disconnects itself rather than grow.
-    /// </summary>
-    bool TryEnqueue(ChatEvent e);
-}
 
 /// <summary>The connections open on this node, by user. Delivers bus events to them.</summary>
 public sealed class ConnectionRegistry
@@ -64,29 +45,27 @@ public sealed class ConnectionRegistry
 
     public IReadOnlyCollection<IChatEventSink> All => all.Values.ToList();
 
-    /// <summary>Hands the events to their connections on this node in order, calling <paramref name="beforeEach"/>(i) before event i.</summary>
-    public void DeliverAll(IReadOnlyList<Delivery> deliveries, Action<int>? beforeEach = null)
+    /// <summary>Hands the events to their connections on this node, in order.</summary>
+    public void DeliverAll(IReadOnlyList<Delivery> deliveries)
     {
-        for (var i = 0; i < deliveries.Count; i++)
-        {
-            beforeEach?.Invoke(i);
-            Deliver(deliveries[i]);
-        }
+        foreach (var d in deliveries) Deliver(d);
     }
 
-    /// <summary>Hands the event to the addressed connections on this node.</summary>
+    /// <summary>Hands the event to the addressed connections on this node; the origin connection gets its own version.</summary>
     public void Deliver(Delivery d)
     {
+        if (d.Origin is { } origin && all.TryGetValue(origin, out var from)) from.TryEnqueue(d.ForOrigin());
         if (d.Everyone)
         {
-            foreach (var sink in all.Values) sink.TryEnqueue(d.Event);
+            foreach (var sink in all.Values)
+                if (sink.Id != d.Origin) sink.TryEnqueue(d.Event);
             return;
         }
         foreach (var userId in d.UserIds)
         {
             if (!byUser.TryGetValue(userId, out var mine)) continue;
             foreach (var sink in mine.Values)
-                if (sink.Id != d.ExceptConnectionId) sink.TryEnqueue(d.Event);
+                if (sink.Id != d.Origin) sink.TryEnqueue(d.Event);
         }
     }
 

@@ -1,3 +1,4 @@
+using Chat.Web.Infrastructure;
 using StackExchange.Redis;
 
 namespace Chat.Web.Features.Realtime;
@@ -7,7 +8,7 @@ namespace Chat.Web.Features.Realtime;
 /// One node: the users of the connections that count for presence. With Redis: the presence sets
 /// (<c>{REDIS_PREFIX}presence:{userId}</c>, kept by <see cref="RedisPresence"/>) that hold a connection not yet expired.
 /// </summary>
-public sealed class OnlineCount(IPresenceStore store, ConnectionRegistry registry, RealtimeSettings settings, TimeProvider clock,
+public sealed class OnlineCount(IPresenceStore store, ConnectionRegistry registry, ChatSettings settings, TimeProvider clock,
     IServiceProvider services, ILogger<OnlineCount> log)
 {
     /// <summary>

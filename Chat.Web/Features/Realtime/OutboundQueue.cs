@@ -4,9 +4,8 @@ namespace Chat.Web.Features.Realtime;
 
 /// <summary>
 /// A connection's outbound frames: bounded, first in first out, written from any thread and sent one at a time by a
-/// sender that runs only while there is something to send. An idle connection holds this object and a queue of at most four empty slots —
-/// no write loop waiting on a channel, no waiting reader operation, no cancellation registration (a
-/// <see cref="Channel"/> with a write loop awaiting it held about 1 KB more per idle socket; docs/performance-log.md).
+/// sender that runs only while there is something to send, so an idle connection holds no write loop awaiting a
+/// <see cref="Channel"/> (docs/performance-log.md, "Idle connections").
 /// </summary>
 public sealed class OutboundQueue<T>(int capacity) : IThreadPoolWorkItem
 {
@@ -37,15 +36,15 @@ public sealed class OutboundQueue<T>(int capacity) : IThreadPoolWorkItem
             if (sending) return true;
             sending = true;
         }
-        // The sending runs on the thread pool, as a channel's reader continuation did: a publisher delivering to
-        // many connections never sends on their sockets itself. No execution context flows (nor allocates).
+        // Sent on the thread pool, so a publisher delivering to many connections never sends on their sockets itself;
+        // no execution context flows (nor allocates).
         ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
         return true;
     }
 
     /// <summary>
-    /// Queues the item, waiting while the queue is full. Once the queue is completed or stopped the item is dropped, as a
-    /// channel nobody reads any more would keep it: nothing goes out after a closing frame, and the caller need not care.
+    /// Queues the item, waiting while the queue is full. Once the queue is completed or stopped the item is dropped:
+    /// nothing goes out after a closing frame, and the caller need not care.
     /// </summary>
     public ValueTask WriteAsync(T item, CancellationToken ct) => TryWrite(item) ? ValueTask.CompletedTask : WaitAndWriteAsync(item, ct);
 
@@ -102,8 +101,8 @@ public sealed class OutboundQueue<T>(int capacity) : IThreadPoolWorkItem
                 if (finished)
                 {
                     items.Clear();
-                    // After a burst the array may have grown to the queue's capacity: an idle connection gives it back. A small one
-                    // is kept, so that a connection getting one message at a time does not reallocate it for each.
+                    // An idle connection gives back an array grown by a burst, but keeps a small one so that one message
+                    // at a time does not reallocate it each time.
                     if (items.Capacity > 4) items.TrimExcess();
                     sending = false;
                     done = drained;

@@ -21,11 +21,5 @@ public sealed class RealtimeSettings
     /// <summary>Seconds after the last typing "start" at which the server sends "stop" itself.</summary>
     [Microsoft.Extensions.Configuration.ConfigurationKeyName("WS_TYPING_EXPIRY_SECONDS")] public double TypingExpirySeconds { get; set; } = 5;
 
-    /// <summary>
-    /// Prefix of this deployment's Redis channel and keys, so deployments (or test runs) sharing one
-    /// Redis never see each other's events.
-    /// </summary>
-    [Microsoft.Extensions.Configuration.ConfigurationKeyName("REDIS_PREFIX")] public string RedisPrefix { get; set; } = "chat:";
-
     public static RealtimeSettings From(IConfiguration config) => config.Get<RealtimeSettings>() ?? new();
 }

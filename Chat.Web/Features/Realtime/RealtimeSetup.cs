@@ -1,3 +1,4 @@
+using Chat.Web.Features.Messaging;
 using Chat.Web.Infrastructure;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using StackExchange.Redis;
@@ -15,9 +16,9 @@ public static class RealtimeSetup
         services.AddSingleton<PresenceTracker>();
         services.AddSingleton<OnlineCount>();
         services.AddSingleton<TypingSignals>();
-        services.AddSingleton<ClientFrameHandler>();
+        services.AddSingleton<SocketSessions>();
+        services.AddSingleton<JsonProtocol>();
         services.AddSingleton<SocketGateway>();
-        services.AddSingleton<Conversations.BrowserSocket>();
 
         var redis = ChatSettings.From(builder.Configuration).RedisConfiguration(builder.Configuration);
         if (redis is null)
@@ -47,29 +48,23 @@ public static class RealtimeSetup
     }
 
     /// <summary>
-    /// The API's JSON WebSocket (upgrades of /ws and /), as middleware placed right after request logging. It checks its
-    /// own token, so it needs none of what later middleware sets up (document security headers, error pages, routing,
-    /// CORS, cookie authentication, authorization, antiforgery). Placement matters for memory: an open socket keeps
-    /// every middleware it went through alive until it closes — each one's awaiting state, the request's DI scope, the
-    /// cookie handler with its logger, the CSP header — 3.8 KB per idle connection, measured, that it does not use.
-    /// Everything else passes on.
+    /// The API's JSON WebSocket (upgrades of /ws and /), as middleware right after request logging: it checks its own
+    /// token and needs nothing of the later middleware, which an open socket would keep alive until it closes
+    /// (docs/performance-log.md, "Idle connections"). Also closes every socket with 1012 at shutdown.
     /// </summary>
     public static WebApplication UseApiSocket(this WebApplication app)
     {
         app.UseWebSockets();
         var gateway = app.Services.GetRequiredService<SocketGateway>();
-        app.Lifetime.ApplicationStopping.Register(gateway.CloseAllForShutdown);
+        app.Lifetime.ApplicationStopping.Register(app.Services.GetRequiredService<SocketSessions>().CloseAllForShutdown);
         app.Use((http, next) => http.WebSockets.IsWebSocketRequest && SocketGateway.IsGatewayPath(http.Request.Path) ? gateway.HandleAsync(http) : next(http));
         return app;
     }
 
-    /// <summary>The browser's socket (cookie-authenticated, so after authentication) and a plain request to /ws, which is refused.</summary>
+    /// <summary>A plain (not upgrade) request to /ws is refused with a JSON error.</summary>
     public static WebApplication MapRealtime(this WebApplication app)
     {
-        app.Use((http, next) =>
-            http.Request.Path == Conversations.BrowserSocket.Path ? http.RequestServices.GetRequiredService<Conversations.BrowserSocket>().HandleAsync(http)
-            : http.Request.Path == "/ws" ? SocketGateway.RefuseNonUpgradeAsync(http)
-            : next(http));
+        app.Use((http, next) => http.Request.Path == "/ws" ? SocketGateway.RefuseNonUpgradeAsync(http) : next(http));
         return app;
     }
 

@@ -3,10 +3,9 @@ using System.Runtime.InteropServices;
 namespace Chat.Web.Features.Realtime;
 
 /// <summary>
-/// The seqs of the messages a connection was sent live since its last sync, per conversation, kept as ranges of
-/// consecutive seqs. Live messages come mostly in seq order, so a conversation usually takes one range however many
-/// messages it had; a set of (conversation, seq) pairs took 24 bytes per message, grew to 4,096 entries (about
-/// 100 KB) on every busy connection that never synced, and each such set went to the large object heap.
+/// The seqs of the messages a connection was sent live since its last sync, per conversation, as ranges of consecutive
+/// seqs: live messages come mostly in order, so a conversation usually takes one range, however many messages it had
+/// (docs/performance-log.md, "The send path, third round", item 14).
 /// </summary>
 public sealed class SentSeqs(int maxRanges)
 {
@@ -14,9 +13,8 @@ public sealed class SentSeqs(int maxRanges)
     int ranges;
 
     /// <summary>
-    /// Adds the seq, unless it needs a new range and <c>maxRanges</c> are kept already: then it is not kept, and a sync
-    /// would send that message once more (same id and seq), as the capped set before did. That takes <c>maxRanges</c>
-    /// gaps since the last sync; keeping fewer seqs than were sent could never lose a message, only repeat one.
+    /// Adds the seq, unless it needs a new range and <c>maxRanges</c> are kept already: then a sync sends that message
+    /// once more (same id and seq). Keeping fewer seqs than were sent can repeat a message, never lose one.
     /// </summary>
     public void Add(long conversation, long seq)
     {

@@ -1,3 +1,5 @@
+using Chat.Web.Features.Messaging;
+
 namespace Chat.Web.Features.Realtime;
 
 /// <summary>

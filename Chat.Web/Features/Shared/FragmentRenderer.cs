@@ -22,16 +22,15 @@ public sealed class FragmentRenderer : IAsyncDisposable
         renderer = new HtmlRenderer(scope.ServiceProvider, logs);
     }
 
-    public Task<string> RenderAsync<TComponent>(IDictionary<string, object?> parameters) where TComponent : IComponent =>
+    public Task<string> RenderAsync(Fragment fragment) =>
         renderer.Dispatcher.InvokeAsync(async () =>
         {
-            var output = await renderer.RenderComponentAsync<TComponent>(ParameterView.FromDictionary(parameters));
-            return output.ToHtmlString();
+            var parameters = ParameterView.FromDictionary(fragment.Parameters);
+            return (await renderer.RenderComponentAsync(fragment.Component, parameters)).ToHtmlString();
         });
 
     /// <summary>The same markup for a page: the component has already encoded its content.</summary>
-    public async Task<IHtmlContent> RenderForPageAsync<TComponent>(IDictionary<string, object?> parameters) where TComponent : IComponent =>
-        new HtmlString(await RenderAsync<TComponent>(parameters));
+    public async Task<IHtmlContent> RenderForPageAsync(Fragment fragment) => new HtmlString(await RenderAsync(fragment));
 
     public async ValueTask DisposeAsync()
     {

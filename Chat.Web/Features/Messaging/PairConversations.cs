@@ -1,7 +1,7 @@
 using Chat.Web.Data;
 using Microsoft.EntityFrameworkCore;
 
-namespace Chat.Web.Features.Conversations;
+namespace Chat.Web.Features.Messaging;
 
 public abstract record PairResult
 {
@@ -11,8 +11,8 @@ public abstract record PairResult
     public sealed record UnknownPeer : PairResult;
 }
 
-/// <summary>One conversation per pair of users, stored with the smaller id first.</summary>
-public sealed class ConversationDirectory(ChatDbContext db, WriteGate writes, TimeProvider clock)
+/// <summary>Finds (or starts) a pair's conversation: one per pair of users, stored with the smaller id first.</summary>
+public sealed class PairConversations(ChatDbContext db, WriteGate writes, TimeProvider clock)
 {
     /// <summary>
     /// The pair's conversation, created on first use. Race-free: concurrent callers all try the
@@ -49,8 +49,4 @@ public sealed class ConversationDirectory(ChatDbContext db, WriteGate writes, Ti
         if (conversation is not null) return new PairResult.Found(conversation);
         return await db.Users.AnyAsync(u => u.Id == peer, ct) ? new PairResult.NotStarted() : new PairResult.UnknownPeer();
     }
-
-    /// <summary>The conversation if <paramref name="userId"/> is one of its two participants; null otherwise.</summary>
-    public Task<Conversation?> FindForParticipantAsync(long conversationId, long userId, CancellationToken ct) =>
-        db.Conversations.AsNoTracking().FirstOrDefaultAsync(c => c.Id == conversationId && (c.AId == userId || c.BId == userId), ct);
 }

@@ -1,60 +1,21 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using Chat.Web.Features.Messaging;
+using Chat.Web.Infrastructure;
 using StackExchange.Redis;
 
 namespace Chat.Web.Features.Realtime;
 
 /// <summary>
-/// The fan-out bus: hands an event to the addressed connections on every node. Callers publish only
-/// after their transaction committed. At-most-once: the database stays the source of truth and
-/// clients recover anything missed with sync.
+/// Many nodes over Redis pub/sub, on one channel, so every node sees every event in the one order Redis received them
+/// (the writer publishes a conversation's messages in seq order). Each event is also delivered on this node at once, and
+/// a node skips its own echo, so same-node delivery works while Redis is down; events published during an outage are
+/// recovered with sync. A bus message is the origin node's id, a newline and a JSON array of deliveries, or a control
+/// message ("join", "welcome"). A node that hears no other node publishes nothing. The protocol, step by step:
+/// docs/performance-log.md, "The bus protocol".
 /// </summary>
-public interface IFanout
-{
-    /// <summary>
-    /// Delivers on this node and issues the publish before it returns, so events published one after another
-    /// reach every node in that order even when the caller does not await each one.
-    /// </summary>
-    Task PublishAsync(Delivery delivery, CancellationToken ct = default) => PublishAllAsync([delivery]);
-
-    /// <summary>
-    /// Events in order, to other nodes as one bus message. On this node <paramref name="beforeEach"/>(i) runs just
-    /// before event i is delivered: the message writer queues a sender's ack there, so that every connection sees
-    /// acks and others' messages in one order.
-    /// </summary>
-    Task PublishAllAsync(IReadOnlyList<Delivery> deliveries, Action<int>? beforeEach = null);
-}
-
-/// <summary>One node: straight to this node's connections.</summary>
-public sealed class InProcessFanout(ConnectionRegistry registry) : IFanout
-{
-    public Task PublishAllAsync(IReadOnlyList<Delivery> deliveries, Action<int>? beforeEach = null)
-    {
-        registry.DeliverAll(deliveries, beforeEach);
-        return Task.CompletedTask;
-    }
-}
-
-/// <summary>
-/// Many nodes over Redis pub/sub. Every node publishes to and subscribes to one channel, so all
-/// nodes see all events in the one order Redis received them: messages of a conversation are
-/// published in seq order (MessageWriter issues them in order while it holds the conversation's lock), so they
-/// arrive in seq order everywhere.
-/// Each event is delivered on this node at once as well as published; a node skips its own echo
-/// (by <see cref="ConnectionRegistry.NodeId"/>), so same-node delivery keeps working while Redis is
-/// down. A bus message is the origin node's id, a newline and a JSON array of deliveries (the message writer
-/// publishes a whole batch in as few as fit <see cref="BusMessageBytes"/>): the echo, every published event once more, is recognised by its first bytes
-/// and never parsed. StackExchange.Redis reconnects and re-subscribes by itself, and the node checks that it did by
-/// hearing its own echo (<see cref="WatchEchoAsync"/>); events published during an outage do not reach other nodes,
-/// and their clients recover them with sync.
-/// A node that nothing else listens to publishes nothing (<see cref="othersListen"/>): serialising and publishing every
-/// event only to skip its own echo cost about a tenth of the server's CPU per message, measured. A node that starts
-/// announces itself ("join") and takes requests only once every node has answered ("welcome"), so from then on every
-/// node publishes to it; what a node committed and did not publish before that is in the database when the new node's
-/// clients load or sync.
-/// </summary>
-public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry registry, RealtimeSettings settings, ILogger<RedisFanout> log)
+public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry registry, ChatSettings settings, ILogger<RedisFanout> log)
     : IFanout, IHostedService
 {
     readonly RedisChannel channel = RedisChannel.Literal(settings.RedisPrefix + "events");
@@ -62,19 +23,14 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
     readonly byte[] ownPrefix = Encoding.ASCII.GetBytes(registry.NodeId + "\n");
     readonly byte[] echoProbe = Encoding.ASCII.GetBytes(registry.NodeId + "\n[]");
 
-    /// <summary>
-    /// A bus message closes once it holds this many bytes, and the rest of the batch goes in the next one. Kept under
-    /// the large object heap's 85,000 bytes, for both the buffer here and StackExchange.Redis's copy of every node's
-    /// echo: a whole batch of 256 messages was about 180 KB, and each such buffer grew the large object heap, whose
-    /// collections are full (gen 2) collections that paused the node for tens of milliseconds under load.
-    /// </summary>
+    /// <summary>A bus message closes at this size (the rest goes in the next), to stay off the large object heap.</summary>
     internal const int BusMessageBytes = 32 * 1024;
 
-    public async Task PublishAllAsync(IReadOnlyList<Delivery> deliveries, Action<int>? beforeEach = null)
+    public async Task PublishAllAsync(IReadOnlyList<Delivery> deliveries)
     {
-        registry.DeliverAll(deliveries, beforeEach);
+        registry.DeliverAll(deliveries);
         // Decided after the caller's commit: a node that joins after this still finds these events in the database.
-        if (!othersListen) return;
+        if (!othersListen || deliveries is [{ Addressed: false }]) return; // an origin's own event stays on its node
         if (!redis.IsConnected) return; // fail fast during an outage instead of queueing behind it
         var subscriber = redis.GetSubscriber();
         var published = new List<(Task Publish, PooledBuffer Bytes)>();
@@ -89,7 +45,7 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
                 using (var json = new Utf8JsonWriter(bytes))
                 {
                     json.WriteStartArray();
-                    do JsonSerializer.Serialize(json, deliveries[next++], RealtimeJson.Options);
+                    do JsonSerializer.Serialize(json, deliveries[next++], EventJson.Options);
                     while (next < deliveries.Count && json.BytesPending + json.BytesCommitted < BusMessageBytes);
                     json.WriteEndArray();
                 }
@@ -318,7 +274,7 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
                     welcomed.TrySetResult();
                 return;
             }
-            var deliveries = JsonSerializer.Deserialize<Delivery[]>(payload, RealtimeJson.Options) ?? [];
+            var deliveries = JsonSerializer.Deserialize<Delivery[]>(payload, EventJson.Options) ?? [];
             registry.DeliverAll(deliveries.Where(d => d is { Event: not null, UserIds: not null }).ToList());
         }
         catch (Exception e) when (e is JsonException or NotSupportedException) // an unknown or abstract event type

@@ -1,45 +1,24 @@
 using System.Text.Json;
-using Chat.Web.Features.Conversations;
 using Chat.Web.Features.Messaging;
 using Chat.Web.Infrastructure;
 
 namespace Chat.Web.Features.Realtime;
 
-// Server → client frames that are replies rather than bus events. "type" comes first on the wire.
-public sealed record ReadyFrame
-{
-    public string Type => "ready";
-}
-
-public sealed record AckFrame(string ClientMessageId, MessageView Message)
-{
-    public string Type => "ack";
-}
-
-/// <summary>The end of a sync replay, with the last seq of each conversation as of the replay.</summary>
-public sealed record SyncCompleteFrame(Dictionary<string, long> Conversations, int Sent)
-{
-    public string Type => "sync-complete";
-}
-
-public sealed record ErrorFrame(string Code, string Error, string? Ref)
-{
-    public string Type => "error";
-    public static ErrorFrame Of(string code, string error, string? @ref) => new(code, error, @ref);
-}
-
 /// <summary>
-/// Handles one client frame: parses it, authorises it (the connection's user is the actor) and calls
-/// the same Messaging services as the browser. Bad frames get an "error" frame, never a closed socket.
+/// The JSON API's socket protocol: parses a client frame, authorises it (the session's user is the actor) and calls
+/// the same Messaging services as the browser; writes events and replies as JSON. Bad frames get an "error" frame,
+/// never a closed socket. Stateless, so one instance serves every JSON session.
 /// </summary>
-public sealed class ClientFrameHandler(IServiceScopeFactory scopes, MessageSender sender, TypingSignals typing, ILogger<ClientFrameHandler> log)
+public sealed class JsonProtocol(IServiceScopeFactory scopes, MessageSender sender, TypingSignals typing, ILogger<JsonProtocol> log) : ISocketProtocol
 {
+    public object? Greeting { get; } = new ReadyFrame();
+
     sealed class BadFrame(string code, string message) : Exception(message)
     {
         public string Code => code;
     }
 
-    public async Task HandleAsync(SocketConnection connection, ReadOnlyMemory<byte> utf8, CancellationToken ct)
+    public async Task ReceiveAsync(SocketSession session, ReadOnlyMemory<byte> utf8, CancellationToken ct)
     {
         string? reference = null;
         try
@@ -52,26 +31,26 @@ public sealed class ClientFrameHandler(IServiceScopeFactory scopes, MessageSende
             if (!frame.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String)
                 throw new BadFrame("invalid_request", "\"type\" is required.");
             // Matched on the frame's UTF-8 bytes: a type is read as a string only to quote an unknown one.
-            if (type.ValueEquals("send-message"u8)) await SendMessageAsync(connection, frame, clientMessageId, reference, ct);
-            else if (type.ValueEquals("receipt"u8)) await ReceiptAsync(connection, frame, ct);
-            else if (type.ValueEquals("sync"u8)) await connection.ReplayAsync(Since(frame));
-            else if (type.ValueEquals("typing"u8)) await TypingAsync(connection, frame, ct);
+            if (type.ValueEquals("send-message"u8)) await SendMessageAsync(session, frame, clientMessageId, reference, ct);
+            else if (type.ValueEquals("receipt"u8)) await ReceiptAsync(session, frame, ct);
+            else if (type.ValueEquals("sync"u8)) await session.CatchUpAsync(Since(frame), listedOnly: false);
+            else if (type.ValueEquals("typing"u8)) await TypingAsync(session, frame, ct);
             else throw new BadFrame("unknown_type", $"Unknown frame type \"{Truncate(type.GetString()!)}\".");
         }
         catch (BadFrame e)
         {
-            await connection.SendAsync(ErrorFrame.Of(e.Code, e.Message, reference));
+            await session.SendAsync(new ErrorEvent(e.Code, e.Message, reference));
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             // Our failure (the database went away, …): say so and keep the socket; the client may retry
             // with the same clientMessageId safely. The frame itself is not logged: it may carry a message.
-            log.LogError(e, "A WebSocket frame of user {UserId} failed", connection.UserId);
-            await connection.SendAsync(ServerError(reference));
+            log.LogError(e, "A WebSocket frame of user {UserId} failed", session.UserId);
+            await session.SendAsync(ServerError(reference));
         }
     }
 
-    static ErrorFrame ServerError(string? reference) => ErrorFrame.Of("server_error", "The server could not handle this frame; try again.", reference);
+    static ErrorEvent ServerError(string? reference) => new("server_error", "The server could not handle this frame; try again.", reference);
 
     static JsonDocument Parse(ReadOnlyMemory<byte> utf8)
     {
@@ -85,7 +64,7 @@ public sealed class ClientFrameHandler(IServiceScopeFactory scopes, MessageSende
         }
     }
 
-    async Task SendMessageAsync(SocketConnection connection, JsonElement frame, string? clientMessageId, string? reference, CancellationToken ct)
+    async Task SendMessageAsync(SocketSession session, JsonElement frame, string? clientMessageId, string? reference, CancellationToken ct)
     {
         var to = RequiredId(frame, "toUserId");
         long? conversationId = frame.TryGetProperty("conversationId", out var c) && c.ValueKind != JsonValueKind.Null ? RequiredId(frame, "conversationId") : null;
@@ -95,44 +74,13 @@ public sealed class ClientFrameHandler(IServiceScopeFactory scopes, MessageSende
         // MessageSender refuses what decodes to more than its limit.
         if (!base64.TryGetBytesFromBase64(out var ciphertext)) throw new BadFrame("invalid_ciphertext", "ciphertext is not valid base64.");
 
-        var command = new SendCommand(connection.UserId, to, conversationId, ciphertext, clientMessageId, connection.Id,
-            Committed: view => connection.TryReply(Ack(view)));
-        // Queued in frame order; the outcome is answered when it comes, and the connection reads its next frame
-        // meanwhile: a client may have many sends in flight, and they share the writer's batches.
-        _ = ReplyWhenStoredAsync(connection, await sender.QueueAsync(command, ct), reference);
+        // Queued in frame order; the outcome comes to this session as an event (ack or error), and the session reads
+        // its next frame meanwhile: a client may have many sends in flight, and they share the writer's batches.
+        if (await sender.QueueAsync(new SendCommand(session.UserId, to, conversationId, ciphertext, clientMessageId, Origin: session.Id), ct) is { } refused)
+            await session.SendAsync(new ErrorEvent(refused.Code, refused.Error, reference));
     }
 
-    async Task ReplyWhenStoredAsync(SocketConnection connection, Task<SendResult> outcome, string? reference)
-    {
-        try
-        {
-            switch (await outcome)
-            {
-                case SendResult.Sent(var message, IsNew: false):
-                    await connection.SendAsync(Ack(MessageView.From(message))); // a retry: the same ack again, nothing new stored or sent
-                    break;
-                case SendResult.Sent:
-                    break; // acked in Committed
-                case SendResult.Rejected(var code, var error):
-                    await connection.SendAsync(ErrorFrame.Of(code, error, reference));
-                    break;
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // The connection ended meanwhile; the client learns the outcome by retrying or with sync.
-        }
-        catch (Exception e)
-        {
-            log.LogError(e, "A send of user {UserId} failed", connection.UserId);
-            try { await connection.SendAsync(ServerError(reference)); }
-            catch (OperationCanceledException) { }
-        }
-    }
-
-    static AckFrame Ack(MessageView message) => new(message.ClientMessageId, message);
-
-    async Task ReceiptAsync(SocketConnection connection, JsonElement frame, CancellationToken ct)
+    async Task ReceiptAsync(SocketSession session, JsonElement frame, CancellationToken ct)
     {
         var messageId = RequiredId(frame, "messageId");
         var kind = OptionalString(frame, "kind") switch
@@ -142,25 +90,25 @@ public sealed class ClientFrameHandler(IServiceScopeFactory scopes, MessageSende
             _ => throw new BadFrame("invalid_request", "\"kind\" must be \"delivered\" or \"read\"."),
         };
         await using var scope = scopes.CreateAsyncScope();
-        var result = await scope.ServiceProvider.GetRequiredService<Receipts>().MarkAsync(connection.UserId, messageId, kind, ct);
+        var result = await scope.ServiceProvider.GetRequiredService<Receipts>().MarkAsync(session.UserId, messageId, kind, ct);
         if (result is ReceiptResult.NotFound) throw new BadFrame("not_found", "No such message addressed to you.");
     }
 
-    async Task TypingAsync(SocketConnection connection, JsonElement frame, CancellationToken ct)
+    async Task TypingAsync(SocketSession session, JsonElement frame, CancellationToken ct)
     {
         var to = RequiredId(frame, "toUserId");
         var state = OptionalString(frame, "state");
         if (state is not ("start" or "stop")) throw new BadFrame("invalid_request", "\"state\" must be \"start\" or \"stop\".");
         if (state == "stop")
         {
-            await typing.StopAsync(connection.UserId, to, ct);
+            await typing.StopAsync(session.UserId, to, ct);
             return;
         }
         await using var scope = scopes.CreateAsyncScope();
-        var pair = await scope.ServiceProvider.GetRequiredService<ConversationDirectory>().FindAsync(connection.UserId, to, ct);
+        var pair = await scope.ServiceProvider.GetRequiredService<PairConversations>().FindAsync(session.UserId, to, ct);
         if (pair is PairResult.WithSelf) throw new BadFrame("invalid_recipient", "You cannot type to yourself.");
         if (pair is PairResult.UnknownPeer) throw new BadFrame("unknown_recipient", "The recipient does not exist.");
-        await typing.StartAsync(connection.UserId, to, ct);
+        await typing.StartAsync(session.UserId, to, ct);
     }
 
     /// <summary>{"since": {conversationId: lastSeq}}; absent means "from the beginning" for every conversation.</summary>
@@ -200,4 +148,22 @@ public sealed class ClientFrameHandler(IServiceScopeFactory scopes, MessageSende
         frame.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     static string Truncate(string s) => s.Length <= 40 ? s : s[..40] + "…";
+
+    public ValueTask RefuseAsync(SocketSession session, string code, string message) => session.SendAsync(new ErrorEvent(code, message, null));
+
+    public Task WriteCaughtUpAsync(SocketSession session, Dictionary<long, long> positions, int sent, CancellationToken ct) =>
+        WriteAsync(session, new SyncCompleteFrame(positions, sent), ct);
+
+    // One JSON writer per thread, pointed at each frame's buffer in turn: serialising never awaits, so no two frames share it.
+    [ThreadStatic] static Utf8JsonWriter? jsonWriter;
+
+    /// <summary>Serialised into a pooled buffer, given back once sent: a frame leaves no array (and no writer) behind.</summary>
+    public async Task WriteAsync(SocketSession session, object item, CancellationToken ct)
+    {
+        using var json = new PooledBuffer();
+        var writer = jsonWriter ??= new Utf8JsonWriter(json);
+        writer.Reset(json);
+        JsonSerializer.Serialize(writer, item, item is ChatEvent ? typeof(ChatEvent) : item.GetType(), EventJson.Options); // flushes into json
+        await session.WriteTextAsync(json.Written, ct);
+    }
 }

@@ -2,12 +2,6 @@ using Chat.Web.Data;
 
 namespace Chat.Web.Features.Auth;
 
-/// <summary>What anyone signed in may see of a user.</summary>
-public sealed record PublicUser(string Id, string Phone, string DisplayName, string IdentityKey, DateTime? LastSeenAt)
-{
-    public static PublicUser From(User u) => new(u.Id.ToString(), u.Phone, u.DisplayName, u.IdentityKey, u.LastSeenAt);
-}
-
 /// <summary>What a user sees of themselves (and admins of everyone).</summary>
 public sealed record AccountView(string Id, string Phone, string DisplayName, string IdentityKey, bool IsAdmin, DateTime CreatedAt, DateTime? LastSeenAt)
 {

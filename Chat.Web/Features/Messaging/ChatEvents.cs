@@ -1,17 +1,18 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Chat.Web.Features.Auth;
-using Chat.Web.Features.Messaging;
+using Chat.Web.Data;
 
-namespace Chat.Web.Features.Realtime;
+namespace Chat.Web.Features.Messaging;
 
 /// <summary>
-/// What happened, as every renderer needs it: the JSON gateway serialises an event as it is
-/// (<c>{"type": ..., ...}</c>), the browser's socket renders the same event as an HTML fragment.
+/// What happened, as every renderer needs it: the JSON socket serialises an event as it is
+/// (<c>{"type": ..., ...}</c>), the browser's socket renders it as an HTML fragment.
 /// The "type" discriminator is also the event's name on the wire.
 /// </summary>
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
 [JsonDerivedType(typeof(MessageEvent), "message")]
+[JsonDerivedType(typeof(AckEvent), "ack")]
+[JsonDerivedType(typeof(ErrorEvent), "error")]
 [JsonDerivedType(typeof(ReceiptEvent), "receipt")]
 [JsonDerivedType(typeof(TypingEvent), "typing")]
 [JsonDerivedType(typeof(PresenceEvent), "presence")]
@@ -21,6 +22,12 @@ public abstract record ChatEvent;
 
 /// <summary>A stored message, to its recipient and to the sender's other connections.</summary>
 public sealed record MessageEvent(MessageView Message) : ChatEvent;
+
+/// <summary>A stored message, to the connection that sent it (new or retried alike): built by <see cref="Delivery.ForOrigin"/>.</summary>
+public sealed record AckEvent(string ClientMessageId, MessageView Message) : ChatEvent;
+
+/// <summary>A refused request; <see cref="Ref"/> is the client's ref (or clientMessageId) for it.</summary>
+public sealed record ErrorEvent(string Code, string Error, string? Ref) : ChatEvent;
 
 /// <summary>A message's delivered/read mark moved forward; goes to the message's sender.</summary>
 public sealed record ReceiptEvent(string MessageId, string ConversationId, long Seq, string SenderId, string ReaderId, string Kind, DateTime At) : ChatEvent;
@@ -40,19 +47,7 @@ public sealed record UserRegisteredEvent(PublicUser User) : ChatEvent;
 /// </summary>
 public sealed record SessionsRevokedEvent(string UserId) : ChatEvent;
 
-/// <summary>
-/// An event and who gets it: the connections of <see cref="UserIds"/>, or every connection when
-/// <see cref="Everyone"/>; <see cref="ExceptConnectionId"/> (the sending connection, which gets an ack instead) is skipped.
-/// </summary>
-public sealed record Delivery(ChatEvent Event, long[] UserIds, bool Everyone = false, string? ExceptConnectionId = null)
-{
-    public static Delivery To(ChatEvent e, params long[] userIds) => new(e, userIds.Distinct().ToArray());
-    public static Delivery ToEveryone(ChatEvent e) => new(e, [], Everyone: true);
-    /// <summary>Closes every open connection of the user, on every node.</summary>
-    public static Delivery SessionsRevoked(long userId) => To(new SessionsRevokedEvent(userId.ToString()), userId);
-}
-
-public static class RealtimeJson
+public static class EventJson
 {
     /// <summary>The same conventions as the REST API (camelCase, web defaults), so a message looks alike on both.</summary>
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)

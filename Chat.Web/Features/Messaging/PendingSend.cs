@@ -1,0 +1,17 @@
+using Chat.Web.Data;
+
+namespace Chat.Web.Features.Messaging;
+
+/// <summary>A message queued for <see cref="MessageWriter"/>; <see cref="Stored"/> completes after its batch's commit.</summary>
+public sealed class PendingSend(Message message, string? origin)
+{
+    readonly TaskCompletionSource<StoreOutcome> done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Message Message => message;
+    public string? Origin => origin;
+    public Task<StoreOutcome> Stored => done.Task;
+    internal (long, string) ClientKey => (message.SenderId, message.ClientMessageId);
+
+    internal void Complete(StoreOutcome outcome) => done.TrySetResult(outcome);
+    internal void Fail(Exception e) => done.TrySetException(e);
+}

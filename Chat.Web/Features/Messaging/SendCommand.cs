@@ -1,0 +1,16 @@
+using Chat.Web.Data;
+
+namespace Chat.Web.Features.Messaging;
+
+/// <param name="Origin">
+/// The connection the send came from, or null for a form post. It gets the outcome as an event through its own queue:
+/// an <see cref="AckEvent"/> (in seq order with the fan-out) or an <see cref="ErrorEvent"/>.
+/// </param>
+public sealed record SendCommand(long SenderId, long ToUserId, long? ConversationId, byte[] Ciphertext, string? ClientMessageId, string? Origin = null);
+
+public abstract record SendResult
+{
+    /// <summary>Stored (or, for a retried client message id, stored before: <see cref="IsNew"/> is false).</summary>
+    public sealed record Sent(Message Message, bool IsNew) : SendResult;
+    public sealed record Rejected(string Code, string Error) : SendResult;
+}
