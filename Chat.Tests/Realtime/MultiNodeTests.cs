@@ -283,7 +283,7 @@ public sealed class MultiNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
         await listener.UnsubscribeAsync();
         Assert.Equal(count, busMessages.Sum(b => b.Events));
         Assert.All(busMessages, b => Assert.InRange(b.Bytes, 1, 85_000 - 1));
-        Assert.True(busMessages.Count >= 300 * 1024 / RedisFanout.BusMessageBytes, $"{busMessages.Count} bus messages");
+        Assert.True(busMessages.Count >= 300 * 1024 / BusMessage.MaxBytes, $"{busMessages.Count} bus messages");
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using Chat.Web.Features.Messaging;
@@ -20,12 +21,17 @@ public sealed class BrowserProtocol(long me, long? peer, ViewerTime time, Fragme
 
     public object? Greeting => null;
 
-    /// <summary>A tab never floods on its own: one that does is closed (the page reconnects and syncs).</summary>
+    /// <summary>
+    /// A page has no error to show for a refused frame, so the socket closes: over the allowance with 1013 ("try again
+    /// later": the page reconnects after a pause and syncs), a binary frame with 1003.
+    /// </summary>
     public ValueTask RefuseAsync(SocketSession session, string code, string message)
     {
-        session.Close(System.Net.WebSockets.WebSocketCloseStatus.PolicyViolation, message);
+        session.Close(code == "rate_limited" ? TryAgainLater : WebSocketCloseStatus.InvalidMessageType, message);
         return ValueTask.CompletedTask;
     }
+
+    public const WebSocketCloseStatus TryAgainLater = (WebSocketCloseStatus)1013;
 
     public async Task ReceiveAsync(SocketSession session, ReadOnlyMemory<byte> json, CancellationToken ct)
     {

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using Chat.Web.Features.Messaging;
@@ -23,14 +22,11 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
     readonly byte[] ownPrefix = Encoding.ASCII.GetBytes(registry.NodeId + "\n");
     readonly byte[] echoProbe = Encoding.ASCII.GetBytes(registry.NodeId + "\n[]");
 
-    /// <summary>A bus message closes at this size (the rest goes in the next), to stay off the large object heap.</summary>
-    internal const int BusMessageBytes = 32 * 1024;
-
     public async Task PublishAllAsync(IReadOnlyList<Delivery> deliveries)
     {
         registry.DeliverAll(deliveries);
         // Decided after the caller's commit: a node that joins after this still finds these events in the database.
-        if (!othersListen || deliveries is [{ Addressed: false }]) return; // an origin's own event stays on its node
+        if (!listeners.OthersListen || deliveries is [{ Addressed: false }]) return; // an origin's own event stays on its node
         if (!redis.IsConnected) return; // fail fast during an outage instead of queueing behind it
         var subscriber = redis.GetSubscriber();
         var published = new List<(Task Publish, PooledBuffer Bytes)>();
@@ -40,15 +36,7 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
             // Issued one after another without waiting: Redis keeps them in this order.
             for (var next = 0; next < deliveries.Count;)
             {
-                var bytes = new PooledBuffer();
-                bytes.Write(ownPrefix);
-                using (var json = new Utf8JsonWriter(bytes))
-                {
-                    json.WriteStartArray();
-                    do JsonSerializer.Serialize(json, deliveries[next++], EventJson.Options);
-                    while (next < deliveries.Count && json.BytesPending + json.BytesCommitted < BusMessageBytes);
-                    json.WriteEndArray();
-                }
+                var bytes = BusMessage.Encode(ownPrefix, deliveries, ref next);
                 published.Add((subscriber.PublishAsync(channel, bytes.Written), bytes));
             }
         }
@@ -73,18 +61,20 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
     }
 
     readonly CancellationTokenSource stopping = new();
+    readonly BusListeners listeners = new();
     ChannelMessageQueue? subscription;
     long lastEchoTicks = DateTime.UtcNow.Ticks;
+    /// <summary>Completed by the next echo this node hears: set before a probe goes out.</summary>
+    TaskCompletionSource? nextEcho;
+    int welcomesAwaited;
+    readonly TaskCompletionSource welcomed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>How often the node publishes an empty bus message to hear its own echo.</summary>
     internal static readonly TimeSpan EchoInterval = TimeSpan.FromSeconds(2);
     /// <summary>No echo for this long while Redis answers: the subscription is gone, and the node takes it again.</summary>
     static readonly TimeSpan EchoSilence = TimeSpan.FromSeconds(10);
 
-    /// <summary>
-    /// Subscribes before the node takes requests; a node that starts while Redis is down still starts
-    /// (same-node delivery works) and keeps trying in the background until Redis answers. Then it watches its own echo.
-    /// </summary>
+    /// <summary>Subscribes before the node takes requests; started while Redis is down, it keeps trying in the background.</summary>
     public async Task StartAsync(CancellationToken ct)
     {
         if (await TrySubscribeAsync()) await JoinAsync(awaitWelcomes: true, subscribed: true);
@@ -92,31 +82,11 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
         _ = WatchEchoAsync(stopping.Token);
     }
 
-    /// <summary>
-    /// After a reconnect the library restores the subscription by itself; the join tells nodes that went lone meanwhile.
-    /// Whether this node's subscription is back yet is unknown here, so its count cannot make the node lone.
-    /// </summary>
+    /// <summary>After a reconnect, a join tells nodes that went lone meanwhile (this node's own count cannot make it lone).</summary>
     void RejoinAfterReconnect(object? sender, ConnectionFailedEventArgs e)
     {
         if (e.ConnectionType == ConnectionType.Subscription) _ = JoinAsync(awaitWelcomes: false, subscribed: false);
     }
-
-    /// <summary>
-    /// Whether anything but this node listens on the channel. True until a count says otherwise, and whenever another
-    /// node is heard; false only when a publish reached no one else and no other node was heard while it was on its
-    /// way (<see cref="othersHeard"/>): a join that overtook the count's reply wins.
-    /// </summary>
-    volatile bool othersListen = true;
-    long othersHeard;
-    /// <summary>Completed by the next echo this node hears: set before a probe goes out.</summary>
-    TaskCompletionSource? nextEcho;
-    readonly Lock othersLock = new();
-    int welcomesAwaited;
-    readonly TaskCompletionSource welcomed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    // Control messages on the bus, after the origin line: "join", and "welcome <node id>" in answer to a node's join.
-    static ReadOnlySpan<byte> JoinPayload => "join"u8;
-    static ReadOnlySpan<byte> WelcomePayload => "welcome "u8;
 
     /// <summary>
     /// Tells the other nodes this one listens. At start the node waits (at most <see cref="EchoInterval"/>, for a
@@ -127,13 +97,13 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
     {
         try
         {
-            var heard = Interlocked.Read(ref othersHeard);
-            var count = await redis.GetSubscriber().PublishAsync(channel, (byte[])[.. ownPrefix, .. JoinPayload]);
+            var heard = listeners.Heard;
+            var count = await redis.GetSubscriber().PublishAsync(channel, (byte[])[.. ownPrefix, .. BusMessage.Join]);
             // A welcome may come before the count's reply: it counts down first, and the wait ends at zero either way.
             if (awaitWelcomes && count > 1 && Interlocked.Add(ref welcomesAwaited, (int)count - 1) > 0
                 && await Task.WhenAny(welcomed.Task, Task.Delay(EchoInterval)) != welcomed.Task)
                 log.LogWarning("Not every listener on {Channel} welcomed this node within {Seconds} s (not every listener need be a node)", channel, EchoInterval.TotalSeconds);
-            CountListeners(count, heard, subscribed);
+            listeners.Count(count, heard, subscribed);
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
@@ -142,36 +112,9 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
     }
 
     /// <summary>
-    /// A publish's count of listeners, this node among them when <paramref name="selfCounted"/> (it knows its
-    /// subscription works): alone when it is the only one (or there is none at all), unless another node was heard
-    /// since the publish was issued. A node that is not sure it was counted takes a count of one for another node: a
-    /// deaf node (its subscription silently gone) goes on publishing to the others.
-    /// </summary>
-    void CountListeners(long count, long heardBefore, bool selfCounted)
-    {
-        // Under the lock: a node heard between the check and the write would otherwise be overwritten.
-        lock (othersLock)
-        {
-            if (count > 1 || count == 1 && !selfCounted) othersListen = true;
-            else if (othersHeard == heardBefore) othersListen = false;
-        }
-    }
-
-    void HeardAnotherNode()
-    {
-        lock (othersLock)
-        {
-            othersHeard++;
-            othersListen = true;
-        }
-    }
-
-    /// <summary>
-    /// StackExchange.Redis re-subscribes after a reconnect by itself, but not always: after a Redis restart a node was
-    /// seen to publish and never hear anything again (other nodes' events nor its own). So every
-    /// <see cref="EchoInterval"/> the node publishes an empty bus message (other nodes deliver nothing for it) and, when it
-    /// has not heard its own echo for <see cref="EchoSilence"/> while Redis answers, drops its subscription and takes a new
-    /// one. The old one goes first, so no event is ever handled twice; what was published in between is recovered with sync.
+    /// StackExchange.Redis re-subscribes after a reconnect by itself, but not always (after a Redis restart a node was seen
+    /// to hear nothing again). So the node probes for its own echo, and after <see cref="EchoSilence"/> without one while
+    /// Redis answers drops its subscription and takes a new one: the old one first, so no event is handled twice.
     /// </summary>
     async Task WatchEchoAsync(CancellationToken ct)
     {
@@ -220,12 +163,12 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
     {
         try
         {
-            var heard = Interlocked.Read(ref othersHeard);
+            var heard = listeners.Heard;
             var echo = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             Volatile.Write(ref nextEcho, echo);
             var count = await redis.GetSubscriber().PublishAsync(channel, echoProbe);
             var subscribed = count == 1 && await Task.WhenAny(echo.Task, Task.Delay(EchoInterval / 2, ct)) == echo.Task;
-            CountListeners(count, heard, subscribed);
+            listeners.Count(count, heard, subscribed);
         }
         catch (Exception e) when (e is RedisException or TimeoutException) { }
     }
@@ -256,26 +199,25 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
             Volatile.Read(ref nextEcho)?.TrySetResult();
             return; // delivered here when it was published
         }
-        HeardAnotherNode();
+        listeners.HeardAnotherNode();
         try
         {
             var newline = bytes.IndexOf((byte)'\n');
             if (newline < 0) throw new JsonException("no origin line");
             var payload = bytes[(newline + 1)..];
-            if (payload.SequenceEqual(JoinPayload))
+            if (payload.SequenceEqual(BusMessage.Join))
             {
                 // Sent after HeardAnotherNode: from here on this node publishes to the new one.
                 Welcome(bytes[..newline]);
                 return;
             }
-            if (payload.StartsWith(WelcomePayload))
+            if (payload.StartsWith(BusMessage.Welcome))
             {
-                if (payload[WelcomePayload.Length..].SequenceEqual(ownId) && Interlocked.Decrement(ref welcomesAwaited) == 0)
+                if (payload[BusMessage.Welcome.Length..].SequenceEqual(ownId) && Interlocked.Decrement(ref welcomesAwaited) == 0)
                     welcomed.TrySetResult();
                 return;
             }
-            var deliveries = JsonSerializer.Deserialize<Delivery[]>(payload, EventJson.Options) ?? [];
-            registry.DeliverAll(deliveries.Where(d => d is { Event: not null, UserIds: not null }).ToList());
+            registry.DeliverAll(BusMessage.Decode(payload));
         }
         catch (Exception e) when (e is JsonException or NotSupportedException) // an unknown or abstract event type
         {
@@ -287,7 +229,7 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
     {
         try
         {
-            redis.GetSubscriber().Publish(channel, (byte[])[.. ownPrefix, .. WelcomePayload, .. node], CommandFlags.FireAndForget);
+            redis.GetSubscriber().Publish(channel, (byte[])[.. ownPrefix, .. BusMessage.Welcome, .. node], CommandFlags.FireAndForget);
         }
         catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException) // never out of the handler
         {

@@ -14,8 +14,6 @@ public sealed class SocketSession : IChatEventSink
     /// <summary>Close codes (4401 = the HTTP status, in the application range).</summary>
     public const WebSocketCloseStatus Unauthorized = (WebSocketCloseStatus)4401;
     public const WebSocketCloseStatus ServiceRestart = (WebSocketCloseStatus)1012;
-    const int CatchUpPageSize = 200;
-    const int MaxTrackedLiveRanges = 4096;
     static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(2);
 
     abstract record Outbound
@@ -34,9 +32,7 @@ public sealed class SocketSession : IChatEventSink
     readonly FrameAllowance frames;
     volatile bool closing;
 
-    // For exactly-once delivery around a catch-up; touched by the sender only, and created when first needed.
-    Dictionary<long, long>? caughtUpTo;
-    SentSeqs? sentLiveSinceCatchUp;
+    CatchUp? catchUp; // created when first needed: an idle session does not pay for it
 
     internal SocketSession(WebSocket socket, string id, long userId, ISocketProtocol protocol, SocketSessions host)
     {
@@ -179,14 +175,14 @@ public sealed class SocketSession : IChatEventSink
                     aborted.Token.UnsafeRegister(static s => ((WebSocket)s!).Abort(), socket);
                     aborted.CancelAfter(CloseHandshakeTimeout);
                     return false;
-                case Outbound.CatchUp catchUp:
-                    await CatchUpOrSayAsync(catchUp);
+                case Outbound.CatchUp request:
+                    await CatchUpAsync(request);
                     break;
                 case Outbound.Event { Value: MessageEvent m }:
-                    if (IsNewHere(m.Message)) await protocol.WriteAsync(this, m, aborted.Token);
+                    if ((catchUp ??= new()).IsNew(m.Message)) await protocol.WriteAsync(this, m, aborted.Token);
                     break;
                 case Outbound.Event { Value: AckEvent ack }:
-                    _ = IsNewHere(ack.Message); // an acked message is not caught up to its sender
+                    _ = (catchUp ??= new()).IsNew(ack.Message); // an acked message is not caught up to its sender
                     await protocol.WriteAsync(this, ack, aborted.Token);
                     break;
                 case Outbound.Event e:
@@ -211,64 +207,20 @@ public sealed class SocketSession : IChatEventSink
         }
     }
 
-    async Task CatchUpOrSayAsync(Outbound.CatchUp catchUp)
+    async Task CatchUpAsync(Outbound.CatchUp request)
     {
         try
         {
-            await CatchUpAsync(catchUp, aborted.Token);
+            await using var scope = host.Scopes.CreateAsyncScope();
+            var (positions, sent) = await (catchUp ??= new()).RunAsync(scope.ServiceProvider.GetRequiredService<MessageHistory>(), UserId,
+                request.Since, request.ListedOnly, m => protocol.WriteAsync(this, m, aborted.Token), aborted.Token);
+            await protocol.WriteCaughtUpAsync(this, positions, sent, aborted.Token);
         }
         catch (Exception e) when (e is not (OperationCanceledException or WebSocketException or IOException))
         {
             host.Log.LogError(e, "Catch-up failed on WebSocket {ConnectionId}", Id);
             await protocol.WriteAsync(this, new ErrorEvent("server_error", "The sync failed; send it again.", "sync"), aborted.Token);
         }
-    }
-
-    /// <summary>
-    /// A live message already sent by a catch-up is a duplicate; one sent live (or acked) is remembered so that a
-    /// following catch-up skips it. Together: each message reaches a session at most once, as an ack or a "message".
-    /// </summary>
-    bool IsNewHere(MessageView m)
-    {
-        var conversation = long.Parse(m.ConversationId);
-        if (caughtUpTo is not null && m.Seq <= caughtUpTo.GetValueOrDefault(conversation)) return false;
-        (sentLiveSinceCatchUp ??= new SentSeqs(MaxTrackedLiveRanges)).Add(conversation, m.Seq);
-        return true;
-    }
-
-    /// <summary>Conversation by conversation, in seq order; then the protocol's end-of-catch-up frame.</summary>
-    async Task CatchUpAsync(Outbound.CatchUp catchUp, CancellationToken ct)
-    {
-        await using var scope = host.Scopes.CreateAsyncScope();
-        var history = scope.ServiceProvider.GetRequiredService<MessageHistory>();
-        var conversations = await history.ConversationsOfAsync(UserId, ct); // only the user's, whatever was asked
-        var sent = 0;
-        var positions = new Dictionary<long, long>();
-        foreach (var id in conversations)
-        {
-            if (catchUp.ListedOnly && !catchUp.Since.ContainsKey(id)) continue;
-            var asked = Math.Max(0, catchUp.Since.GetValueOrDefault(id));
-            var upTo = asked;
-            while (true)
-            {
-                var page = await history.AfterAsync(id, upTo, CatchUpPageSize, ct);
-                foreach (var m in page.Items)
-                {
-                    if (sentLiveSinceCatchUp?.Contains(id, m.Seq) != true)
-                    {
-                        await protocol.WriteAsync(this, new MessageEvent(m), ct);
-                        sent++;
-                    }
-                    upTo = m.Seq;
-                }
-                if (page.NextCursor is null) break;
-            }
-            caughtUpTo ??= [];
-            caughtUpTo[id] = Math.Max(caughtUpTo.GetValueOrDefault(id), upTo);
-            positions[id] = upTo;
-        }
-        sentLiveSinceCatchUp?.Clear();
-        await protocol.WriteCaughtUpAsync(this, positions, sent, ct);
     }
 
     /// <summary>One text frame, for the protocol's writer; nothing once the socket is closing.</summary>
