@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
 using Chat.Tests.Infrastructure;
@@ -79,7 +78,7 @@ public sealed class BrowserSocketSessionTests(BrowserApp app, BrowserFixture bro
         var database = await servers.CreateDatabaseAsync();
         var keys = Directory.CreateTempSubdirectory("chat-keys-");
         void SharedKeys(IServiceCollection s) => s.AddDataProtection().PersistKeysToFileSystem(keys).SetApplicationName("chat-tests");
-        var port = FreePort();
+        var port = TestServers.FreePort();
         Action<IDictionary<string, string?>> onPort = s => s["urls"] = $"http://127.0.0.1:{port}";
         var nodeA = await ChatHost.StartAsync(servers, Storage.Postgres, onPort, database, services: SharedKeys);
         await using var nodeB = await ChatHost.StartAsync(servers, Storage.Postgres, database: database, services: SharedKeys);
@@ -159,12 +158,5 @@ public sealed class BrowserSocketSessionTests(BrowserApp app, BrowserFixture bro
         {
             return ws.CloseStatus;
         }
-    }
-
-    static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -23,7 +23,6 @@ public static class PagesSetup
         });
         builder.Services.AddSingleton<FragmentRenderer>();
         builder.Services.AddHttpContextAccessor();
-        builder.Services.AddScoped<CookieSession>();
         builder.Services.AddScoped<SiteStats>();
         return builder;
     }

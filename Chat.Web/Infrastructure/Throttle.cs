@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.Filters;
 using StackExchange.Redis;
 
 namespace Chat.Web.Infrastructure;
@@ -145,76 +143,4 @@ public sealed class Throttle(IServiceProvider services, ChatSettings settings, T
     }
 
     sealed record LocalWindow(DateTimeOffset EndsAt, int Count);
-}
-
-/// <summary>The app's limits, each overridable by configuration (RATE_LIMIT_*).</summary>
-public sealed class ThrottlePolicies(IConfiguration config)
-{
-    /// <summary>Register and login attempts per client IP.</summary>
-    public ThrottlePolicy AuthPerIp { get; } = new("auth-ip", config.GetValue("RATE_LIMIT_AUTH_PER_MINUTE", 30), TimeSpan.FromMinutes(1));
-    /// <summary>Login attempts per phone number, whatever the IP: slows password guessing against one account.</summary>
-    public ThrottlePolicy LoginPerPhone { get; } = new("login-phone", config.GetValue("RATE_LIMIT_LOGIN_PER_PHONE", 10), TimeSpan.FromMinutes(5));
-    /// <summary>Authenticated JSON API calls per user.</summary>
-    public ThrottlePolicy ApiPerUser { get; } = new("api-user", config.GetValue("RATE_LIMIT_API_PER_MINUTE", 600), TimeSpan.FromMinutes(1));
-    /// <summary>Messages sent per user over sockets and forms, across all their connections.</summary>
-    public ThrottlePolicy MessagesPerUser { get; } = new("messages-user", config.GetValue("RATE_LIMIT_MESSAGES_PER_10S", 200), TimeSpan.FromSeconds(10));
-}
-
-public static class ThrottleSetup
-{
-    public static WebApplicationBuilder AddThrottle(this WebApplicationBuilder builder)
-    {
-        builder.Services.AddSingleton<Throttle>();
-        builder.Services.AddSingleton<ThrottlePolicies>();
-        return builder;
-    }
-
-    /// <summary>Limits the endpoint per client IP (anonymous endpoints) or per user (authenticated ones): 429 with Retry-After.</summary>
-    public static TBuilder Throttled<TBuilder>(this TBuilder route, Func<ThrottlePolicies, ThrottlePolicy> policy, bool perUser = false)
-        where TBuilder : IEndpointConventionBuilder => route.AddEndpointFilter(async (ctx, next) =>
-    {
-        var http = ctx.HttpContext;
-        var subject = perUser
-            ? http.User.FindFirst("sub")?.Value ?? "anonymous"
-            : http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        var decision = await http.RequestServices.GetRequiredService<Throttle>()
-            .HitAsync(policy(http.RequestServices.GetRequiredService<ThrottlePolicies>()), subject);
-        return decision.Allowed ? await next(ctx) : TooMany(http, decision);
-    });
-
-    public static IResult TooMany(HttpContext http, ThrottleDecision decision)
-    {
-        SetRetryAfter(http.Response, decision);
-        return ApiErrors.Result(StatusCodes.Status429TooManyRequests, "Too many requests. Try again later.");
-    }
-
-    public static void SetRetryAfter(HttpResponse response, ThrottleDecision decision) =>
-        response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(decision.RetryAfter.TotalSeconds)).ToString();
-}
-
-/// <summary>
-/// The API's per-IP auth limit on a page's POST (sign-in and sign-up pages), so password guessing
-/// cannot go round the API's limit through the page. Over it: 429 with Retry-After.
-/// </summary>
-[AttributeUsage(AttributeTargets.Class)]
-public sealed class ThrottledPostAttribute : Attribute, IAsyncPageFilter
-{
-    public Task OnPageHandlerSelectionAsync(PageHandlerSelectedContext context) => Task.CompletedTask;
-
-    public async Task OnPageHandlerExecutionAsync(PageHandlerExecutingContext context, PageHandlerExecutionDelegate next)
-    {
-        var http = context.HttpContext;
-        if (HttpMethods.IsPost(http.Request.Method))
-        {
-            var decision = await http.RequestServices.GetRequiredService<Throttle>()
-                .HitAsync(http.RequestServices.GetRequiredService<ThrottlePolicies>().AuthPerIp, http.Connection.RemoteIpAddress?.ToString() ?? "unknown");
-            if (!decision.Allowed)
-            {
-                ThrottleSetup.SetRetryAfter(http.Response, decision);
-                context.Result = new ContentResult { StatusCode = StatusCodes.Status429TooManyRequests, Content = "Too many attempts. Try again in a minute.", ContentType = "text/plain; charset=utf-8" };
-                return;
-            }
-        }
-        await next();
-    }
 }

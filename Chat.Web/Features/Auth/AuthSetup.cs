@@ -21,6 +21,7 @@ public static class AuthSetup
         builder.Services.AddSingleton(tokens);
         builder.Services.AddSingleton<Passwords>();
         builder.Services.AddScoped<Accounts>();
+        builder.Services.AddScoped<CookieSession>();
 
         builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
             .AddJwtBearer(o =>

@@ -16,28 +16,20 @@ public sealed class ConnectionRegistry
 
     public string NewConnectionId() => $"{NodeId}-{Interlocked.Increment(ref counter)}";
 
-    /// <summary>Registers the sink; returns how many connections its user now has on this node.</summary>
-    public int Add(IChatEventSink sink)
+    public void Add(IChatEventSink sink)
     {
         all[sink.Id] = sink;
-        lock (byUser)
-        {
-            var mine = byUser.GetOrAdd(sink.UserId, _ => new());
-            mine[sink.Id] = sink;
-            return mine.Count;
-        }
+        lock (byUser) byUser.GetOrAdd(sink.UserId, _ => new())[sink.Id] = sink;
     }
 
-    /// <summary>Unregisters the sink; returns how many connections its user still has on this node.</summary>
-    public int Remove(IChatEventSink sink)
+    public void Remove(IChatEventSink sink)
     {
         all.TryRemove(sink.Id, out _);
         lock (byUser)
         {
-            if (!byUser.TryGetValue(sink.UserId, out var mine)) return 0;
+            if (!byUser.TryGetValue(sink.UserId, out var mine)) return;
             mine.TryRemove(sink.Id, out _);
             if (mine.IsEmpty) byUser.TryRemove(sink.UserId, out _);
-            return mine.Count;
         }
     }
 

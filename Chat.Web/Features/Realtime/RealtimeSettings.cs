@@ -1,6 +1,6 @@
 namespace Chat.Web.Features.Realtime;
 
-/// <summary>The gateway's limits, bound from the same environment-variable-style keys as ChatSettings.</summary>
+/// <summary>The sockets' limits, bound from the same environment-variable-style keys as ChatSettings.</summary>
 public sealed class RealtimeSettings
 {
     /// <summary>

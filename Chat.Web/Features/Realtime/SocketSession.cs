@@ -49,7 +49,6 @@ public sealed class SocketSession : IChatEventSink
     public string Id { get; }
     public long UserId { get; }
     public ISocketProtocol Protocol => protocol;
-    public CancellationToken Aborted => aborted.Token;
 
     public bool TryEnqueue(ChatEvent e)
     {

@@ -5,8 +5,7 @@ namespace Chat.Web.Features.Realtime;
 /// <summary>
 /// Typing indicators with expiry. A "start" reaches the peer once; while the typist keeps sending
 /// "start" the indicator stays on; <see cref="RealtimeSettings.TypingExpirySeconds"/> after the last one the peer gets "stop" by
-/// itself, so a closed laptop does not leave "typing…" on screen. Both the JSON gateway and the
-/// browser socket call this.
+/// itself, so a closed laptop does not leave "typing…" on screen. Both sockets' protocols call this.
 /// </summary>
 public sealed class TypingSignals(IFanout fanout, RealtimeSettings settings, TimeProvider clock, ILogger<TypingSignals> log) : IDisposable
 {

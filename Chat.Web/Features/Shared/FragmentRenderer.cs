@@ -6,7 +6,7 @@ namespace Chat.Web.Features.Shared;
 
 /// <summary>
 /// Renders a Razor component (a bubble, a list row) to an HTML string outside any page or request, so the
-/// socket writer of the realtime gateway can push exactly the markup the page shows: one template per
+/// browser socket can push exactly the markup the page shows: one template per
 /// fragment. Components encode every string they output, exactly like Razor pages.
 /// </summary>
 public sealed class FragmentRenderer : IAsyncDisposable

@@ -1,0 +1,60 @@
+using Chat.Web.Data;
+using Microsoft.Data.Sqlite;
+
+namespace Chat.Web.Features.Messaging;
+
+/// <summary>
+/// One transaction per batch on one node (SQLite has no other writer process to order against, so no locks).
+/// Statements here are calls into the embedded engine, not round trips: the batch's win is one commit.
+/// </summary>
+public sealed class SqliteMessageStore(string connectionString, WriteGate writes) : MessageStore
+{
+    const string FindEarlierSql = """SELECT "Id" FROM messages WHERE "SenderId" = $2 AND "ClientMessageId" = $4""";
+    const string TakeSeqSql = """UPDATE conversations SET "LastSeq" = "LastSeq" + 1 WHERE "Id" = $1 RETURNING "LastSeq" """;
+    SqliteConnection? connection;
+
+    public override async Task<StoreOutcome[]> StoreAsync(IReadOnlyList<Message> batch, CancellationToken ct)
+    {
+        using var _ = await writes.EnterAsync(ct);
+        if (connection is null)
+        {
+            connection = new SqliteConnection(connectionString);
+            await connection.OpenAsync(ct);
+        }
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+        await using var findEarlier = Command(FindEarlierSql, tx);
+        await using var takeSeq = Command(TakeSeqSql, tx);
+        await using var insert = Command($"""INSERT INTO {InsertColumns} VALUES ($1, $7, $2, $3, $4, $5, $6) RETURNING "Id" """, tx);
+        var outcomes = new StoreOutcome[batch.Count];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var m = batch[i];
+            // $1 conversation, $2 sender, $3 receiver, $4 client message id, $5 ciphertext, $6 created at.
+            object[] values = [m.ConversationId, m.SenderId, m.ReceiverId, m.ClientMessageId, m.Ciphertext, m.CreatedAt];
+            foreach (var command in new[] { findEarlier, takeSeq, insert })
+            {
+                // SQLite binds by name; a statement ignores the parameters it does not use.
+                command.Parameters.Clear();
+                for (var n = 0; n < values.Length; n++) command.Parameters.AddWithValue("$" + (n + 1), values[n]);
+            }
+            if (await findEarlier.ExecuteScalarAsync(ct) is not null) outcomes[i] = StoreOutcome.StoredBefore;
+            else if (await takeSeq.ExecuteScalarAsync(ct) is not long seq) outcomes[i] = StoreOutcome.ConversationGone;
+            else
+            {
+                insert.Parameters.AddWithValue("$7", seq);
+                m.Seq = seq;
+                m.Id = (long)(await insert.ExecuteScalarAsync(ct))!;
+                outcomes[i] = StoreOutcome.Stored;
+            }
+        }
+        await tx.CommitAsync(ct);
+        return outcomes;
+    }
+
+    static SqliteCommand Command(string sql, SqliteTransaction tx) => new(sql, tx.Connection, tx);
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (connection is not null) await connection.DisposeAsync();
+    }
+}
