@@ -11,6 +11,7 @@ public abstract class ChatDbContext(DbContextOptions options) : DbContext(option
 {
     public DbSet<User> Users => Set<User>();
     public DbSet<Conversation> Conversations => Set<Conversation>();
+    public DbSet<ConversationMember> Members => Set<ConversationMember>();
     public DbSet<Message> Messages => Set<Message>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<AppState> AppState => Set<AppState>();
@@ -40,6 +41,19 @@ sealed class ConversationConfiguration : IEntityTypeConfiguration<Conversation>
         e.HasIndex(c => c.BId);
         e.HasOne<User>().WithMany().HasForeignKey(c => c.AId).OnDelete(DeleteBehavior.Cascade);
         e.HasOne<User>().WithMany().HasForeignKey(c => c.BId).OnDelete(DeleteBehavior.Cascade);
+        e.Property(c => c.Name).HasMaxLength(100);
+    }
+}
+
+sealed class ConversationMemberConfiguration : IEntityTypeConfiguration<ConversationMember>
+{
+    public void Configure(EntityTypeBuilder<ConversationMember> e)
+    {
+        e.ToTable("conversation_members");
+        e.HasKey(m => new { m.ConversationId, m.UserId });
+        e.HasIndex(m => m.UserId);
+        e.HasOne<Conversation>().WithMany().HasForeignKey(m => m.ConversationId).OnDelete(DeleteBehavior.Cascade);
+        e.HasOne<User>().WithMany().HasForeignKey(m => m.UserId).OnDelete(DeleteBehavior.Cascade);
     }
 }
 

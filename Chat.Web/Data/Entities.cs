@@ -18,18 +18,37 @@ public sealed class User
     public DateTime? LastSeenAt { get; set; }
 }
 
+public enum ConversationKind { Direct = 0, Group = 1 }
+
+/// <summary>A direct conversation (its two members, also as the unique pair AId, BId) or a group (members and a name).</summary>
 public sealed class Conversation
 {
     public long Id { get; set; }
-    /// <summary>The smaller user id of the pair; (AId, BId) is unique.</summary>
-    public long AId { get; set; }
-    public long BId { get; set; }
+    public ConversationKind Kind { get; set; }
+    /// <summary>A group's name; null for a direct conversation.</summary>
+    public string? Name { get; set; }
+    /// <summary>A direct conversation's pair, the smaller user id first; (AId, BId) is unique. Null for a group.</summary>
+    public long? AId { get; set; }
+    public long? BId { get; set; }
     /// <summary>The last seq handed out; the next message gets LastSeq + 1 in the same transaction.</summary>
     public long LastSeq { get; set; }
     public DateTime CreatedAt { get; set; }
+}
 
-    public long PeerOf(long userId) => userId == AId ? BId : AId;
-    public bool Has(long userId) => userId == AId || userId == BId;
+public enum MemberRole { Member = 0, Admin = 1 }
+
+/// <summary>A user's membership of a conversation: who may read and send there, and from which seq on.</summary>
+public sealed class ConversationMember
+{
+    public long ConversationId { get; set; }
+    public long UserId { get; set; }
+    public MemberRole Role { get; set; }
+    public DateTime JoinedAt { get; set; }
+    /// <summary>The conversation's last seq when they joined: they see the messages after it.</summary>
+    public long JoinedAfterSeq { get; set; }
+    /// <summary>When they left or were removed; they keep the history up to <see cref="LeftAtSeq"/>.</summary>
+    public DateTime? LeftAt { get; set; }
+    public long? LeftAtSeq { get; set; }
 }
 
 public sealed class Message

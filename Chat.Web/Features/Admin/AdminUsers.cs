@@ -48,7 +48,8 @@ public sealed class AdminUsers(ChatDbContext db, AuditLog audit, WriteGate write
         // (messages have no foreign key, and no index by receiver). Deleting a conversation waits for a message batch
         // that holds it (its seq UPDATE) to commit, and a batch after that finds no conversation and stores nothing;
         // so the last statement, which sees everything committed before it, finds every message of those conversations.
-        var conversationIds = await db.Conversations.Where(c => c.AId == userId || c.BId == userId).Select(c => c.Id).ToListAsync(ct);
+        var theirs = db.Members.Where(m => m.UserId == userId).Select(m => m.ConversationId);
+        var conversationIds = await db.Conversations.Where(c => c.Kind == ConversationKind.Direct && theirs.Contains(c.Id)).Select(c => c.Id).ToListAsync(ct);
         var conversations = await db.Conversations.Where(c => conversationIds.Contains(c.Id)).ExecuteDeleteAsync(ct);
         await db.Users.Where(u => u.Id == userId).ExecuteDeleteAsync(ct);
         var messages = await db.Messages.Where(m => conversationIds.Contains(m.ConversationId)).ExecuteDeleteAsync(ct);

@@ -19,7 +19,8 @@ public sealed class ConversationList(ChatDbContext db, UserDirectory directory, 
     /// </summary>
     public async Task<IReadOnlyList<ConversationRow>> ForUserAsync(long me, CancellationToken ct)
     {
-        var rows = await RowsAsync(me, db.Conversations.Where(c => c.AId == me || c.BId == me), ct);
+        var mine = db.Members.Where(m => m.UserId == me).Select(m => m.ConversationId);
+        var rows = await RowsAsync(me, db.Conversations.Where(c => c.Kind == ConversationKind.Direct && mine.Contains(c.Id)), ct);
         var talkedTo = rows.Select(r => r.PeerId).ToList();
         var people = await directory.NewestAsync(me, talkedTo, NewPeopleShown, ct);
         return [.. rows, .. people.Select(DirectoryRow)];

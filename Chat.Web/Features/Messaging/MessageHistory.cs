@@ -44,5 +44,5 @@ public sealed class MessageHistory(ChatDbContext db)
 
     /// <summary>The user's conversations, by id: where a catch-up goes through.</summary>
     public Task<List<long>> ConversationsOfAsync(long userId, CancellationToken ct) =>
-        db.Conversations.AsNoTracking().Where(c => c.AId == userId || c.BId == userId).OrderBy(c => c.Id).Select(c => c.Id).ToListAsync(ct);
+        db.Members.AsNoTracking().Where(m => m.UserId == userId).OrderBy(m => m.ConversationId).Select(m => m.ConversationId).ToListAsync(ct);
 }

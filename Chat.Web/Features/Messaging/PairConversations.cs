@@ -25,20 +25,28 @@ public sealed class PairConversations(ChatDbContext db, WriteGate writes, TimePr
         var (a, b) = me < peer ? (me, peer) : (peer, me);
         using (await writes.EnterAsync(ct))
         {
-            var conversation = new Conversation { AId = a, BId = b, CreatedAt = clock.GetUtcNow().UtcDateTime };
+            var now = clock.GetUtcNow().UtcDateTime;
+            var conversation = new Conversation { Kind = ConversationKind.Direct, AId = a, BId = b, CreatedAt = now };
             db.Conversations.Add(conversation);
             try
             {
+                await using var tx = await db.Database.BeginTransactionAsync(ct);
+                await db.SaveChangesAsync(ct); // the id first, for the members
+                db.Members.AddRange(Member(conversation.Id, a, now), Member(conversation.Id, b, now));
                 await db.SaveChangesAsync(ct);
+                await tx.CommitAsync(ct);
                 return new PairResult.Found(conversation);
             }
             catch (DbUpdateException e) when (DatabaseErrors.IsUniqueViolation(e))
             {
-                db.Entry(conversation).State = EntityState.Detached;
+                db.ChangeTracker.Clear();
             }
         }
         return await FindAsync(me, peer, ct);
     }
+
+    static ConversationMember Member(long conversationId, long userId, DateTime at) =>
+        new() { ConversationId = conversationId, UserId = userId, Role = MemberRole.Member, JoinedAt = at };
 
     /// <summary>The pair's conversation if it exists; never creates one.</summary>
     public async Task<PairResult> FindAsync(long me, long peer, CancellationToken ct)

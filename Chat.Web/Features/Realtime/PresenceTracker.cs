@@ -39,12 +39,15 @@ public sealed class PresenceTracker(IPresenceStore store, IFanout fanout, IServi
     /// <summary>Whether the user has a connection on any node now (for pages that show a dot).</summary>
     public Task<bool> IsOnlineAsync(long userId) => store.IsOnlineAsync(userId);
 
-    /// <summary>Everyone <paramref name="userId"/> has a conversation with.</summary>
+    /// <summary>Everyone <paramref name="userId"/> has a direct conversation with: presence is shared per contact.</summary>
     public async Task<long[]> PeersOfAsync(long userId, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ChatDbContext>();
-        return await db.Conversations.AsNoTracking().Where(c => c.AId == userId || c.BId == userId)
-            .Select(c => c.AId == userId ? c.BId : c.AId).ToArrayAsync(ct);
+        return await (from mine in db.Members.AsNoTracking()
+                      join c in db.Conversations on mine.ConversationId equals c.Id
+                      join other in db.Members on mine.ConversationId equals other.ConversationId
+                      where mine.UserId == userId && c.Kind == ConversationKind.Direct && other.UserId != userId
+                      select other.UserId).ToArrayAsync(ct);
     }
 }
