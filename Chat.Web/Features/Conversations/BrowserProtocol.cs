@@ -13,7 +13,7 @@ namespace Chat.Web.Features.Conversations;
 /// <c>{"type":"sync","after":seq}</c> on (re)connect, <c>{"type":"read","seq":n}</c> while it is visible,
 /// <c>{"type":"typing","state":"start|stop"}</c>. One per session: it knows the tab's open conversation.
 /// </summary>
-public sealed class BrowserProtocol(long me, long? peer, ViewerTime time, FragmentRenderer fragments, ListUpdates list,
+public sealed class BrowserProtocol(long me, long? peer, ViewerTime time, FragmentRenderer fragments, ListUpdates list, TypingSignals typing,
     IServiceScopeFactory scopes, ILogger log) : ISocketProtocol
 {
     long? conversationId;
@@ -36,16 +36,17 @@ public sealed class BrowserProtocol(long me, long? peer, ViewerTime time, Fragme
     public async Task ReceiveAsync(SocketSession session, ReadOnlyMemory<byte> json, CancellationToken ct)
     {
         if (peer is not { } peerId || Parse(json) is not var (type, number, state)) return;
-        await using var scope = scopes.CreateAsyncScope();
-        var services = scope.ServiceProvider;
         try
         {
+            if (type == "typing")
+            {
+                await (state == "start" ? typing.StartAsync(me, peerId, ct) : typing.StopAsync(me, peerId, ct));
+                return;
+            }
+            await using var scope = scopes.CreateAsyncScope();
+            var services = scope.ServiceProvider;
             switch (type)
             {
-                case "typing":
-                    var typing = services.GetRequiredService<TypingSignals>();
-                    await (state == "start" ? typing.StartAsync(me, peerId, ct) : typing.StopAsync(me, peerId, ct));
-                    break;
                 // Only a seq past the last one marked costs a write: a burst of the same "read" costs one.
                 case "read" when number > readUpTo:
                     if (await ConversationAsync(services, peerId, ct) is not { } read) break;
@@ -91,7 +92,8 @@ public sealed class BrowserProtocol(long me, long? peer, ViewerTime time, Fragme
         if (item is not ChatEvent e) return;
         if (await RenderAsync(e) is { } fragment) await SendAsync(session, fragment, ct);
         if (e is not MessageEvent { Message: var m }) return;
-        if (await ListRowAsync(session, m, ct) is { } row) await SendAsync(session, row, ct);
+        if (long.TryParse(m.SenderId == me.ToString() ? m.ReceiverId : m.SenderId, out var other)
+            && await ListRowAsync(session, other, ct) is { } row) await SendAsync(session, row, ct);
         if (m.DeliveredAt is null && m.ReceiverId == me.ToString()) await MarkDeliveredAsync(session, m, ct);
     }
 
@@ -119,9 +121,16 @@ public sealed class BrowserProtocol(long me, long? peer, ViewerTime time, Fragme
     /// ticks of this user's messages on the page's newest page as they stand now, in one frame. The page keeps whichever
     /// tick is newer, so one it has already costs nothing.
     /// </summary>
-    public async Task WriteCaughtUpAsync(SocketSession session, Dictionary<long, long> positions, int sent, CancellationToken ct)
+    /// <summary>A caught-up message is only its bubble (the page marks what it shows read); the list row comes once, at the end.</summary>
+    public async Task WriteCaughtUpAsync(SocketSession session, MessageView message, CancellationToken ct)
+    {
+        if (await RenderAsync(new MessageEvent(message)) is { } bubble) await SendAsync(session, bubble, ct);
+    }
+
+    public async Task WriteCatchUpEndAsync(SocketSession session, Dictionary<long, long> positions, int sent, CancellationToken ct)
     {
         if (conversationId is not { } id || !positions.TryGetValue(id, out var upTo)) return;
+        if (sent > 0 && peer is { } p && await ListRowAsync(session, p, ct) is { } row) await SendAsync(session, row, ct);
         await using var scope = scopes.CreateAsyncScope();
         var marked = await scope.ServiceProvider.GetRequiredService<MessageHistory>().MarkedAsync(id, me, upTo, ConversationList.PageSize, ct);
         if (marked.Count == 0) return;
@@ -134,9 +143,8 @@ public sealed class BrowserProtocol(long me, long? peer, ViewerTime time, Fragme
     /// The conversation's list row after a message (preview, time, unread badge), moved to the top. The open
     /// conversation's row shows no badge: this page reads what arrives there (read frames), and its badge would only flash.
     /// </summary>
-    async Task<string?> ListRowAsync(SocketSession session, MessageView m, CancellationToken ct)
+    async Task<string?> ListRowAsync(SocketSession session, long other, CancellationToken ct)
     {
-        if (!long.TryParse(m.SenderId == me.ToString() ? m.ReceiverId : m.SenderId, out var other)) return null;
         try
         {
             await using var scope = scopes.CreateAsyncScope();

@@ -10,7 +10,7 @@ namespace Chat.Web.Features.Conversations;
 /// (cross-site WebSocket hijacking defence), run by the same <see cref="SocketSession"/> as the JSON socket, and it
 /// speaks HTML (<see cref="BrowserProtocol"/>). <c>?peer=</c> names the open conversation.
 /// </summary>
-public sealed class BrowserSocket(SocketSessions sessions, FragmentRenderer fragments, ListUpdates list, IServiceScopeFactory scopes,
+public sealed class BrowserSocket(SocketSessions sessions, FragmentRenderer fragments, ListUpdates list, TypingSignals typing, IServiceScopeFactory scopes,
     IConfiguration config, IHostEnvironment env, ILogger<BrowserProtocol> log)
 {
     public const string Path = "/chat/socket";
@@ -56,7 +56,7 @@ public sealed class BrowserSocket(SocketSessions sessions, FragmentRenderer frag
             if (await scope.ServiceProvider.GetRequiredService<Accounts>().FindAsync(peerId, http.RequestAborted) is not null) peer = peerId;
         }
         var socket = await sessions.AcceptAsync(http);
-        var protocol = new BrowserProtocol(me, peer, ViewerTime.From(http.Request), fragments, list, scopes, log);
+        var protocol = new BrowserProtocol(me, peer, ViewerTime.From(http.Request), fragments, list, typing, scopes, log);
         await sessions.Open(socket, me, protocol).RunAsync(tokenVersion);
     }
 }

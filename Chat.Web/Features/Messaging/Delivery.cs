@@ -17,7 +17,7 @@ public sealed record Delivery(ChatEvent Event, long[] UserIds, bool Everyone = f
     public static Delivery ToOrigin(ChatEvent e, string origin) => new(e, [], Origin: origin);
 
     /// <summary>Whether anyone but the origin gets it, so that the bus carries it to other nodes.</summary>
-    public bool Addressed => Everyone || UserIds.Length > 0;
+    [JsonIgnore] public bool Addressed => Everyone || UserIds.Length > 0;
 
     /// <summary>What the origin connection gets: the ack of its message (the one place an ack is built), else the event itself.</summary>
     public ChatEvent ForOrigin() => Event is MessageEvent m ? new AckEvent(m.Message.ClientMessageId, m.Message) : Event;

@@ -73,7 +73,7 @@ public sealed class MessageSender(IServiceScopeFactory scopes, KnownConversation
             ReceiverId = cmd.ToUserId,
             ClientMessageId = clientId,
             Ciphertext = cmd.Ciphertext,
-            CreatedAt = Microseconds(clock.GetUtcNow().UtcDateTime),
+            CreatedAt = StoredTime.Now(clock), // a retried ack reads back identical
         }, cmd.Origin));
     }
 
@@ -142,9 +142,6 @@ public sealed class MessageSender(IServiceScopeFactory scopes, KnownConversation
         knownConversations.Remember(sender, recipient, conversation.Id);
         return conversation.Id;
     }
-
-    /// <summary>PostgreSQL keeps microseconds: a time cut to them reads back equal, so a retried ack is identical.</summary>
-    static DateTime Microseconds(DateTime t) => t.AddTicks(-(t.Ticks % 10));
 
     async Task<Message?> FindRetryAsync(long senderId, string clientId, CancellationToken ct)
     {

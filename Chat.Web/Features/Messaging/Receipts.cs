@@ -22,7 +22,7 @@ public sealed class Receipts(ChatDbContext db, WriteGate writes, IFanout fanout,
 {
     public async Task<ReceiptResult> MarkAsync(long readerId, long messageId, ReceiptKind kind, CancellationToken ct)
     {
-        var now = Now();
+        var now = StoredTime.Now(clock);
         // One conditional UPDATE: it matches only the recipient's message that is not yet marked,
         // so repeats and races change nothing and the sender hears of each step once.
         int changed;
@@ -38,7 +38,8 @@ public sealed class Receipts(ChatDbContext db, WriteGate writes, IFanout fanout,
         }
         if (changed == 1)
         {
-            var marked = await db.Messages.AsNoTracking().FirstAsync(m => m.Id == messageId, ct);
+            var marked = await db.Messages.Where(m => m.Id == messageId)
+                .Select(m => new MarkedMessage(m.Id, m.ConversationId, m.Seq, m.SenderId, m.ReceiverId)).FirstAsync(ct);
             await fanout.PublishAsync(Delivery.To(Receipt(marked, kind, now), marked.SenderId), CancellationToken.None);
             return ReceiptResult.Marked;
         }
@@ -53,7 +54,7 @@ public sealed class Receipts(ChatDbContext db, WriteGate writes, IFanout fanout,
     /// </summary>
     public async Task MarkReadUpToAsync(long readerId, long conversationId, long upToSeq, CancellationToken ct)
     {
-        var now = Now();
+        var now = StoredTime.Now(clock);
         var unread = db.Messages.Where(m => m.ConversationId == conversationId && m.ReceiverId == readerId && m.Seq <= upToSeq);
         int changed;
         using (await writes.EnterAsync(ct))
@@ -62,19 +63,17 @@ public sealed class Receipts(ChatDbContext db, WriteGate writes, IFanout fanout,
                 .SetProperty(m => m.DeliveredAt, m => m.DeliveredAt ?? now), ct);
         if (changed == 0) return;
         // This call's rows are the ones stamped with its time: a concurrent call marks others, with its own time.
-        var marked = await unread.AsNoTracking().Where(m => m.ReadAt == now).OrderBy(m => m.Seq).ToListAsync(ct);
+        var marked = await unread.Where(m => m.ReadAt == now).OrderBy(m => m.Seq)
+            .Select(m => new MarkedMessage(m.Id, m.ConversationId, m.Seq, m.SenderId, m.ReceiverId)).ToListAsync(ct); // no bodies
         await fanout.PublishAllAsync(marked.ConvertAll(m => Delivery.To(Receipt(m, ReceiptKind.Read, now), m.SenderId)));
     }
 
-    static ReceiptEvent Receipt(Message m, ReceiptKind kind, DateTime at) => new(m.Id.ToString(), m.ConversationId.ToString(), m.Seq,
+    /// <summary>What a receipt tells of a message.</summary>
+    sealed record MarkedMessage(long Id, long ConversationId, long Seq, long SenderId, long ReceiverId);
+
+    static ReceiptEvent Receipt(MarkedMessage m, ReceiptKind kind, DateTime at) => new(m.Id.ToString(), m.ConversationId.ToString(), m.Seq,
         m.SenderId.ToString(), m.ReceiverId.ToString(), kind == ReceiptKind.Read ? "read" : "delivered", at);
 
-    /// <summary>Microseconds, as PostgreSQL keeps them: a time read back compares equal.</summary>
-    DateTime Now()
-    {
-        var now = clock.GetUtcNow().UtcDateTime;
-        return now.AddTicks(-(now.Ticks % 10));
-    }
 
     /// <summary>Older unread messages stay for the next call: one call never holds the writer for long.</summary>
     public const int MaxBatch = 500;

@@ -30,7 +30,7 @@ sealed class CatchUp
     /// and how many messages were written.
     /// </summary>
     public async Task<(Dictionary<long, long> Positions, int Sent)> RunAsync(MessageHistory history, long userId, Dictionary<long, long> since,
-        bool listedOnly, Func<MessageEvent, Task> write, CancellationToken ct)
+        bool listedOnly, Func<MessageView, Task> write, CancellationToken ct)
     {
         var sent = 0;
         var positions = new Dictionary<long, long>();
@@ -45,7 +45,7 @@ sealed class CatchUp
                 {
                     if (sentLive?.Contains(id, m.Seq) != true)
                     {
-                        await write(new MessageEvent(m));
+                        await write(m);
                         sent++;
                     }
                     upTo = m.Seq;

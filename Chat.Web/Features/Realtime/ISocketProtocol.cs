@@ -1,3 +1,5 @@
+using Chat.Web.Features.Messaging;
+
 namespace Chat.Web.Features.Realtime;
 
 /// <summary>
@@ -15,9 +17,12 @@ public interface ISocketProtocol
     /// <summary>A frame over the session's allowance, or of a kind the protocol does not take (binary).</summary>
     ValueTask RefuseAsync(SocketSession session, string code, string message);
 
-    /// <summary>Writes an event (live or caught up) or a reply to the socket, rendered; the session's sender calls it, one at a time.</summary>
+    /// <summary>Writes a live event or a reply to the socket, rendered; the session's sender calls it, one at a time.</summary>
     Task WriteAsync(SocketSession session, object item, CancellationToken ct);
 
+    /// <summary>Writes one message of a catch-up.</summary>
+    Task WriteCaughtUpAsync(SocketSession session, MessageView message, CancellationToken ct);
+
     /// <summary>Writes the end of a catch-up: how far each conversation went, and how many messages it sent.</summary>
-    Task WriteCaughtUpAsync(SocketSession session, Dictionary<long, long> positions, int sent, CancellationToken ct);
+    Task WriteCatchUpEndAsync(SocketSession session, Dictionary<long, long> positions, int sent, CancellationToken ct);
 }

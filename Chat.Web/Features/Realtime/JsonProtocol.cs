@@ -151,7 +151,9 @@ public sealed class JsonProtocol(IServiceScopeFactory scopes, MessageSender send
 
     public ValueTask RefuseAsync(SocketSession session, string code, string message) => session.SendAsync(new ErrorEvent(code, message, null));
 
-    public Task WriteCaughtUpAsync(SocketSession session, Dictionary<long, long> positions, int sent, CancellationToken ct) =>
+    public Task WriteCaughtUpAsync(SocketSession session, MessageView message, CancellationToken ct) => WriteAsync(session, new MessageEvent(message), ct);
+
+    public Task WriteCatchUpEndAsync(SocketSession session, Dictionary<long, long> positions, int sent, CancellationToken ct) =>
         WriteAsync(session, new SyncCompleteFrame(positions, sent), ct);
 
     // One JSON writer per thread, pointed at each frame's buffer in turn: serialising never awaits, so no two frames share it.

@@ -212,8 +212,8 @@ public sealed class SocketSession : IChatEventSink
         {
             await using var scope = host.Scopes.CreateAsyncScope();
             var (positions, sent) = await (catchUp ??= new()).RunAsync(scope.ServiceProvider.GetRequiredService<MessageHistory>(), UserId,
-                request.Since, request.ListedOnly, m => protocol.WriteAsync(this, m, aborted.Token), aborted.Token);
-            await protocol.WriteCaughtUpAsync(this, positions, sent, aborted.Token);
+                request.Since, request.ListedOnly, m => protocol.WriteCaughtUpAsync(this, m, aborted.Token), aborted.Token);
+            await protocol.WriteCatchUpEndAsync(this, positions, sent, aborted.Token);
         }
         catch (Exception e) when (e is not (OperationCanceledException or WebSocketException or IOException))
         {
