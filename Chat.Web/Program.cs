@@ -4,6 +4,7 @@ using Chat.Web.Features.Admin;
 using Chat.Web.Features.Auth;
 using Chat.Web.Features.Conversations;
 using Chat.Web.Features.Directory;
+using Chat.Web.Features.Groups;
 using Chat.Web.Features.Health;
 using Chat.Web.Features.Messaging;
 using Chat.Web.Features.Realtime;
@@ -19,6 +20,7 @@ builder.AddChatLogging()
     .AddHealth()
     .AddDirectory()
     .AddMessaging()
+    .AddGroups()
     .AddAdmin()
     .AddRealtime()
     .AddConversations()
@@ -42,6 +44,7 @@ var api = app.MapGroup("").RequireCors(HttpSetup.ApiCors);
 api.MapAuthApi();
 api.MapDirectoryApi();
 api.MapConversationsApi();
+api.MapGroupsApi();
 api.MapAdminApi();
 app.MapRealtime();
 app.MapConversations();

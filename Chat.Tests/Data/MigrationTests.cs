@@ -54,13 +54,15 @@ public sealed class MigrationTests(TestServers servers)
             Assert.Empty(await db.Database.GetPendingMigrationsAsync(Ct));
             var after = await db.Messages.AsNoTracking().OrderBy(m => m.Id).ToListAsync(Ct);
             Assert.Equal(messages.Select(m => (m.Id, m.Conversation, m.Seq, m.From, m.To)),
-                after.Select(m => (m.Id, m.ConversationId, m.Seq, m.SenderId, m.ReceiverId)));
+                after.Select(m => (m.Id, m.ConversationId, m.Seq, m.SenderId, m.ReceiverId!.Value)));
             Assert.All(after, m => Assert.Equal(new byte[] { 1, 2, (byte)m.Id }, m.Ciphertext));
             Assert.Equal([101L, 103L], after.Where(m => m.ReadAt == at).Select(m => m.Id));
 
             var conversations = await db.Conversations.AsNoTracking().OrderBy(c => c.Id).ToListAsync(Ct);
             Assert.Equal([(21L, ConversationKind.Direct, (string?)null, 3L), (22L, ConversationKind.Direct, null, 2L)],
                 conversations.Select(c => (c.Id, c.Kind, c.Name, c.LastSeq)));
+            Assert.All(conversations, c => Assert.Equal(at, c.LastMessageAt)); // the list's order, from the last message
+            Assert.All(after, m => Assert.Equal(MessageKind.Text, m.Kind));
             var members = await db.Members.AsNoTracking().OrderBy(m => m.ConversationId).ThenBy(m => m.UserId).ToListAsync(Ct);
             Assert.Equal([(21L, 11L), (21L, 12L), (22L, 11L), (22L, 13L)], members.Select(m => (m.ConversationId, m.UserId)));
             Assert.All(members, m => Assert.Equal((MemberRole.Member, at, 0L, (DateTime?)null), (m.Role, m.JoinedAt, m.JoinedAfterSeq, m.LeftAt)));

@@ -82,7 +82,7 @@ public sealed class SocketClient : IAsyncDisposable
         }
     }
 
-    public Task SendMessageAsync(string toUserId, string clientMessageId, string? text = null, string? conversationId = null) =>
+    public Task SendMessageAsync(string? toUserId, string clientMessageId, string? text = null, string? conversationId = null) =>
         SendAsync(new
         {
             type = "send-message",
@@ -93,7 +93,7 @@ public sealed class SocketClient : IAsyncDisposable
         });
 
     /// <summary>Sends and waits for the ack (or fails with the error frame that came back instead).</summary>
-    public async Task<JsonElement> SendAndAckAsync(string toUserId, string clientMessageId, string? text = null, string? conversationId = null)
+    public async Task<JsonElement> SendAndAckAsync(string? toUserId, string clientMessageId, string? text = null, string? conversationId = null)
     {
         await SendMessageAsync(toUserId, clientMessageId, text, conversationId);
         var reply = await TakeAsync(f => f.Type() == "ack" && f.GetProperty("clientMessageId").GetString() == clientMessageId

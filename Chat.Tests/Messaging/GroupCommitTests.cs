@@ -62,9 +62,9 @@ public abstract class GroupCommitTests(RealtimeApp app)
             Assert.Equal(seqs, conversation.Select(m => m.Seq).Order());
             // Fanned out once per stored message, in seq order, to both of its people.
             var first = conversation.First();
-            foreach (var person in new[] { first.SenderId, first.ReceiverId })
+            foreach (var person in new[] { first.SenderId, first.ReceiverId!.Value })
                 await WaitUntilAsync(() => seen[person].Count(m => m.ConversationId == conversation.Key.ToString()) >= seqs.Count);
-            foreach (var person in new[] { first.SenderId, first.ReceiverId })
+            foreach (var person in new[] { first.SenderId, first.ReceiverId!.Value })
                 Assert.Equal(seqs, seen[person].Where(m => m.ConversationId == conversation.Key.ToString()).Select(m => m.Seq));
         }
         await stop.CancelAsync();

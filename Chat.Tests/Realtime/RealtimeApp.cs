@@ -13,6 +13,7 @@ public abstract class RealtimeApp(TestServers servers, Storage storage) : IAsync
 {
     public ChatHost Host { get; private set; } = null!;
     public Storage Storage => storage;
+    public TestServers Servers => servers;
 
     public async ValueTask InitializeAsync() => Host = await ChatHost.StartAsync(servers, storage, Bulk);
 

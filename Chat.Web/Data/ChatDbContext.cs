@@ -13,6 +13,7 @@ public abstract class ChatDbContext(DbContextOptions options) : DbContext(option
     public DbSet<Conversation> Conversations => Set<Conversation>();
     public DbSet<ConversationMember> Members => Set<ConversationMember>();
     public DbSet<Message> Messages => Set<Message>();
+    public DbSet<ReadMark> ReadMarks => Set<ReadMark>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<AppState> AppState => Set<AppState>();
 
@@ -54,6 +55,16 @@ sealed class ConversationMemberConfiguration : IEntityTypeConfiguration<Conversa
         e.HasIndex(m => m.UserId);
         e.HasOne<Conversation>().WithMany().HasForeignKey(m => m.ConversationId).OnDelete(DeleteBehavior.Cascade);
         e.HasOne<User>().WithMany().HasForeignKey(m => m.UserId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+sealed class ReadMarkConfiguration : IEntityTypeConfiguration<ReadMark>
+{
+    public void Configure(EntityTypeBuilder<ReadMark> e)
+    {
+        e.ToTable("read_marks");
+        e.HasKey(m => new { m.ConversationId, m.UserId, m.UpToSeq });
+        e.HasOne<ConversationMember>().WithMany().HasForeignKey(m => new { m.ConversationId, m.UserId }).OnDelete(DeleteBehavior.Cascade);
     }
 }
 

@@ -33,6 +33,8 @@ public sealed class Conversation
     /// <summary>The last seq handed out; the next message gets LastSeq + 1 in the same transaction.</summary>
     public long LastSeq { get; set; }
     public DateTime CreatedAt { get; set; }
+    /// <summary>When its last message (or system event) was stored: the conversation list's order.</summary>
+    public DateTime? LastMessageAt { get; set; }
 }
 
 public enum MemberRole { Member = 0, Admin = 1 }
@@ -49,7 +51,24 @@ public sealed class ConversationMember
     /// <summary>When they left or were removed; they keep the history up to <see cref="LeftAtSeq"/>.</summary>
     public DateTime? LeftAt { get; set; }
     public long? LeftAtSeq { get; set; }
+    /// <summary>A group member's receipts as watermarks: every message up to this seq is delivered to them (read implies delivered).</summary>
+    public long DeliveredUpToSeq { get; set; }
+    public long ReadUpToSeq { get; set; }
 }
+
+/// <summary>
+/// A group member's read watermark moved to <see cref="UpToSeq"/> at <see cref="At"/>: one row per reading, not per
+/// message, from which a message's info finds when each member read it (the first mark at or past its seq).
+/// </summary>
+public sealed class ReadMark
+{
+    public long ConversationId { get; set; }
+    public long UserId { get; set; }
+    public long UpToSeq { get; set; }
+    public DateTime At { get; set; }
+}
+
+public enum MessageKind { Text = 0, System = 1 }
 
 public sealed class Message
 {
@@ -57,11 +76,15 @@ public sealed class Message
     public long ConversationId { get; set; }
     public long Seq { get; set; }
     public long SenderId { get; set; }
-    public long ReceiverId { get; set; }
+    /// <summary>A direct message's recipient; null in a group, where the members at its seq receive it.</summary>
+    public long? ReceiverId { get; set; }
+    /// <summary>A system message is a group's membership change ("Ann added Bea"), its payload JSON in <see cref="Ciphertext"/>, written by the server.</summary>
+    public MessageKind Kind { get; set; }
     /// <summary>Unique per sender: a retried send with the same id is the same message.</summary>
     public required string ClientMessageId { get; set; }
     public required byte[] Ciphertext { get; set; }
     public DateTime CreatedAt { get; set; }
+    /// <summary>When every recipient had it (in a group: every current member but the sender), and when every one had read it.</summary>
     public DateTime? DeliveredAt { get; set; }
     public DateTime? ReadAt { get; set; }
 }

@@ -24,6 +24,24 @@ public static class Cursor
         catch (FormatException) { return false; }
     }
 
+    /// <summary>A position of two numbers (a time's ticks and an id, say), for a keyset of two columns.</summary>
+    public static string Encode(long first, long second) => Base64Url.EncodeToString(Encoding.ASCII.GetBytes($"q{first}.{second}"));
+
+    public static bool TryDecode(string? cursor, out long first, out long second)
+    {
+        (first, second) = (0, 0);
+        if (string.IsNullOrEmpty(cursor)) return true;
+        if (cursor.Length > 60) return false;
+        try
+        {
+            var text = Encoding.ASCII.GetString(Base64Url.DecodeFromChars(cursor));
+            var dot = text.IndexOf('.');
+            return text.StartsWith('q') && dot > 1 && long.TryParse(text.AsSpan(1, dot - 1), out first) && long.TryParse(text.AsSpan(dot + 1), out second)
+                && first > 0 && second > 0;
+        }
+        catch (FormatException) { return false; }
+    }
+
     /// <summary>Parses ?limit=: absent gives the default; outside [1, max] or not a number is an error.</summary>
     public static bool TryLimit(string? raw, int @default, int max, out int limit)
     {

@@ -40,7 +40,7 @@ public sealed class BrowserProtocol(long me, long? peer, ViewerTime time, Fragme
         {
             if (type == "typing")
             {
-                await (state == "start" ? typing.StartAsync(me, peerId, ct) : typing.StopAsync(me, peerId, ct));
+                await (state == "start" ? typing.StartAsync(me, TypingTarget.Peer(peerId), ct) : typing.StopAsync(me, TypingTarget.Peer(peerId), ct));
                 return;
             }
             await using var scope = scopes.CreateAsyncScope();

@@ -48,10 +48,10 @@ public sealed class ConversationList(ChatDbContext db, UserDirectory directory, 
             .Where(m => conversationIds.Contains(m.ConversationId) && m.ReceiverId == me && m.ReadAt == null)
             .GroupBy(m => m.ConversationId).Select(g => new { g.Key, Count = g.Count() })
             .ToDictionaryAsync(x => x.Key, x => x.Count, ct);
-        var peerIds = lasts.Select(m => m.SenderId == me ? m.ReceiverId : m.SenderId).ToList();
+        var peerIds = lasts.Select(m => m.SenderId == me ? m.ReceiverId ?? 0 : m.SenderId).ToList();
         var peers = await db.Users.AsNoTracking().Where(u => peerIds.Contains(u.Id)).ToDictionaryAsync(u => u.Id, ct);
         return await WithPresenceAsync(lasts.OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id)
-            .Select(m => (Message: m, PeerId: m.SenderId == me ? m.ReceiverId : m.SenderId))
+            .Select(m => (Message: m, PeerId: m.SenderId == me ? m.ReceiverId ?? 0 : m.SenderId))
             .Where(x => peers.ContainsKey(x.PeerId))
             .Select(x => new ConversationRow(x.PeerId, peers[x.PeerId].DisplayName, peers[x.PeerId].Phone,
                 Preview(x.Message, me), x.Message.CreatedAt, unread.GetValueOrDefault(x.Message.ConversationId), Online: false)));

@@ -10,9 +10,26 @@ public static class ConversationsApi
     {
         var group = app.MapGroup("/conversations").WithTags("Conversations").RequireAuthorization(AuthSetup.ApiPolicy)
             .Throttled(p => p.ApiPerUser, perUser: true);
+        group.MapGet("/", List);
         group.MapGet("/{peerId}", Ensure);
         group.MapGet("/{peerId}/messages", Messages);
+        app.MapGet("/messages/{id}/info", Info).WithTags("Conversations").RequireAuthorization(AuthSetup.ApiPolicy)
+            .Throttled(p => p.ApiPerUser, perUser: true);
     }
+
+    /// <summary>My conversations, pairs and groups, newest activity first: ?cursor=&amp;limit=.</summary>
+    static async Task<IResult> List(CurrentUser me, Inbox inbox, string? cursor, string? limit, CancellationToken ct)
+    {
+        if (!Cursor.TryLimit(limit, 20, 100, out var take)) return ApiErrors.BadRequest("limit must be a number from 1 to 100.");
+        if (!Cursor.TryDecode(cursor, out _, out _)) return ApiErrors.BadRequest("Invalid cursor.");
+        return TypedResults.Ok(await inbox.PageAsync(me.Id, cursor, take, ct));
+    }
+
+    /// <summary>Who has my message and who read it when; anyone else's message is not found.</summary>
+    static async Task<IResult> Info(string id, CurrentUser me, MessageInfo info, CancellationToken ct) =>
+        Ids.TryParse(id, out var messageId) && await info.ForSenderAsync(me.Id, messageId, ct) is { } view
+            ? TypedResults.Ok(view)
+            : ApiErrors.NotFound("No such message of yours.");
 
     static async Task<IResult> Ensure(string peerId, CurrentUser me, PairConversations conversations, CancellationToken ct)
     {

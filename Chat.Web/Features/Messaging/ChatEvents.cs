@@ -29,11 +29,17 @@ public sealed record AckEvent(string ClientMessageId, MessageView Message) : Cha
 /// <summary>A refused request; <see cref="Ref"/> is the client's ref (or clientMessageId) for it.</summary>
 public sealed record ErrorEvent(string Code, string Error, string? Ref) : ChatEvent;
 
-/// <summary>A message's delivered/read mark moved forward; goes to the message's sender.</summary>
+/// <summary>
+/// A message's delivered/read mark moved forward; goes to the message's sender. In a group the mark means "delivered to
+/// all" / "read by all" current members, and <see cref="ReaderId"/> is the member whose receipt completed it.
+/// </summary>
 public sealed record ReceiptEvent(string MessageId, string ConversationId, long Seq, string SenderId, string ReaderId, string Kind, DateTime At) : ChatEvent;
 
-/// <summary>"start" or "stop"; the server sends "stop" itself when a "start" is not repeated in time.</summary>
-public sealed record TypingEvent(string FromUserId, string ToUserId, string State) : ChatEvent;
+/// <summary>
+/// "start" or "stop"; the server sends "stop" itself when a "start" is not repeated in time. To a peer
+/// (<see cref="ToUserId"/>), or to a group's members (<see cref="ConversationId"/>).
+/// </summary>
+public sealed record TypingEvent(string FromUserId, string? ToUserId, string State, string? ConversationId = null) : ChatEvent;
 
 /// <summary>A user came online (first connection on any node) or went offline (last one closed).</summary>
 public sealed record PresenceEvent(string UserId, bool Online, DateTime? LastSeenAt) : ChatEvent;

@@ -7,11 +7,15 @@ namespace Chat.Web.Features.Messaging;
 /// <summary>Reading a conversation's messages by seq, the one order clients rely on.</summary>
 public sealed class MessageHistory(ChatDbContext db)
 {
-    /// <summary>Newest first, before <paramref name="beforeSeq"/> (0 = from the newest). Uses the (ConversationId, Seq) index at any depth.</summary>
-    public async Task<Page<MessageView>> PageAsync(long conversationId, long beforeSeq, int limit, CancellationToken ct)
+    /// <summary>
+    /// Newest first, before <paramref name="beforeSeq"/> (0 = from the newest), within a member's period (after
+    /// <paramref name="fromSeq"/>, up to <paramref name="untilSeq"/>). Uses the (ConversationId, Seq) index at any depth.
+    /// </summary>
+    public async Task<Page<MessageView>> PageAsync(long conversationId, long beforeSeq, int limit, CancellationToken ct, long fromSeq = 0, long? untilSeq = null)
     {
-        var query = db.Messages.AsNoTracking().Where(m => m.ConversationId == conversationId);
+        var query = db.Messages.AsNoTracking().Where(m => m.ConversationId == conversationId && m.Seq > fromSeq);
         if (beforeSeq > 0) query = query.Where(m => m.Seq < beforeSeq);
+        if (untilSeq is { } until) query = query.Where(m => m.Seq <= until);
         var rows = await query.OrderByDescending(m => m.Seq).Take(limit + 1).ToListAsync(ct);
         var items = rows.Take(limit).Select(MessageView.From).ToList();
         return new Page<MessageView>(items, rows.Count > limit ? Cursor.Encode(rows[limit - 1].Seq) : null);
@@ -31,18 +35,21 @@ public sealed class MessageHistory(ChatDbContext db)
         return rows.ConvertAll(r => (r.Id, r.Read));
     }
 
-    /// <summary>Catch-up: the messages after <paramref name="afterSeq"/>, oldest first.</summary>
-    public async Task<Page<MessageView>> AfterAsync(long conversationId, long afterSeq, int limit, CancellationToken ct)
+    /// <summary>Catch-up: the messages after <paramref name="afterSeq"/> (up to <paramref name="untilSeq"/>, where a member left), oldest first.</summary>
+    public async Task<Page<MessageView>> AfterAsync(long conversationId, long afterSeq, int limit, CancellationToken ct, long? untilSeq = null)
     {
-        var rows = await db.Messages.AsNoTracking()
-            .Where(m => m.ConversationId == conversationId && m.Seq > afterSeq)
-            .OrderBy(m => m.Seq).Take(limit + 1).ToListAsync(ct);
+        var query = db.Messages.AsNoTracking().Where(m => m.ConversationId == conversationId && m.Seq > afterSeq);
+        if (untilSeq is { } until) query = query.Where(m => m.Seq <= until);
+        var rows = await query.OrderBy(m => m.Seq).Take(limit + 1).ToListAsync(ct);
         var items = rows.Take(limit).Select(MessageView.From).ToList();
         // The next catch-up page continues after the last seq returned: ?afterSeq=<that seq>.
         return new Page<MessageView>(items, rows.Count > limit ? items[^1].Seq.ToString() : null);
     }
 
-    /// <summary>The user's conversations, by id: where a catch-up goes through.</summary>
-    public Task<List<long>> ConversationsOfAsync(long userId, CancellationToken ct) =>
-        db.Members.AsNoTracking().Where(m => m.UserId == userId).OrderBy(m => m.ConversationId).Select(m => m.ConversationId).ToListAsync(ct);
+    /// <summary>The user's conversations by id, with the seqs they see (their membership): where a catch-up goes through.</summary>
+    public Task<List<Membership>> ConversationsOfAsync(long userId, CancellationToken ct) =>
+        db.Members.AsNoTracking().Where(m => m.UserId == userId).OrderBy(m => m.ConversationId)
+            .Select(m => new Membership(m.ConversationId, m.JoinedAfterSeq, m.LeftAtSeq)).ToListAsync(ct);
+
+    public sealed record Membership(long ConversationId, long AfterSeq, long? UntilSeq);
 }

@@ -10,7 +10,7 @@ namespace Chat.Web.Features.Messaging;
 /// The socket and the browser's form post both send through here. A singleton: a send takes a database scope
 /// only for a pair's first conversation lookup and for a retried client message id.
 /// </summary>
-public sealed class MessageSender(IServiceScopeFactory scopes, KnownConversations knownConversations,
+public sealed class MessageSender(IServiceScopeFactory scopes, KnownConversations knownConversations, ConversationMembers members,
     MessageWriter writer, IFanout fanout, Throttle throttle, ThrottlePolicies limits, TimeProvider clock, ILogger<MessageSender> log)
 {
     public const int MaxCiphertextBytes = 64 * 1024;
@@ -60,22 +60,40 @@ public sealed class MessageSender(IServiceScopeFactory scopes, KnownConversation
                 ? Retried(earlier, cmd)
                 : new SendResult.Rejected("rate_limited", "Too many messages; slow down."), null);
 
-        if (cmd.SenderId == cmd.ToUserId) return Refused("invalid_recipient", "You cannot send a message to yourself.");
-        if (await ConversationIdAsync(cmd.SenderId, cmd.ToUserId, ct) is not { } conversationId)
-            return Refused("unknown_recipient", "The recipient does not exist.");
-        if (cmd.ConversationId is { } given && given != conversationId)
-            return Refused("conversation_mismatch", "conversationId is not the conversation between you and the recipient.");
+        var (conversationId, receiverId, refusal) = await AddresseeAsync(cmd, ct);
+        if (refusal is not null) return (refusal, null);
 
         return (null, new PendingSend(new Message
         {
             ConversationId = conversationId,
             SenderId = cmd.SenderId,
-            ReceiverId = cmd.ToUserId,
+            ReceiverId = receiverId,
             ClientMessageId = clientId,
             Ciphertext = cmd.Ciphertext,
             CreatedAt = StoredTime.Now(clock), // a retried ack reads back identical
         }, cmd.Origin));
     }
+
+    /// <summary>The conversation a send goes into and its direct recipient (none in a group), or why it may not go.</summary>
+    async Task<(long ConversationId, long? ReceiverId, SendResult.Rejected? Refused)> AddresseeAsync(SendCommand cmd, CancellationToken ct)
+    {
+        if (cmd.ToUserId is { } to)
+        {
+            if (cmd.SenderId == to) return Refuse("invalid_recipient", "You cannot send a message to yourself.");
+            if (await ConversationIdAsync(cmd.SenderId, to, ct) is not { } pair) return Refuse("unknown_recipient", "The recipient does not exist.");
+            if (cmd.ConversationId is { } given && given != pair)
+                return Refuse("conversation_mismatch", "conversationId is not the conversation between you and the recipient.");
+            return (pair, to, null);
+        }
+        if (cmd.ConversationId is not { } id) return Refuse("invalid_request", "\"toUserId\" or \"conversationId\" is required.");
+        // From this node's member list; the store checks again, in the transaction that takes the seq.
+        if (await members.GetAsync(id, ct) is not { } list || !list.IsCurrentMember(cmd.SenderId)) return Refuse("not_member", NotMemberError);
+        return (id, list.Kind == ConversationKind.Direct ? list.Members.First(m => m.UserId != cmd.SenderId).UserId : null, null);
+
+        static (long, long?, SendResult.Rejected) Refuse(string code, string error) => (0, null, new SendResult.Rejected(code, error));
+    }
+
+    const string NotMemberError = "You are not a member of this conversation.";
 
     async Task<SendResult> OutcomeAsync(PendingSend pending, SendCommand cmd, CancellationToken ct)
     {
@@ -83,9 +101,12 @@ public sealed class MessageSender(IServiceScopeFactory scopes, KnownConversation
         {
             case StoreOutcome.Stored:
                 return new SendResult.Sent(pending.Message, IsNew: true);
-            case StoreOutcome.ConversationGone:
-                knownConversations.Forget(cmd.SenderId, cmd.ToUserId);
+            case StoreOutcome.NotMember when cmd.ToUserId is { } to:
+                knownConversations.Forget(cmd.SenderId, to);
                 return new SendResult.Rejected("unknown_recipient", "The conversation was removed (its user was deleted).");
+            case StoreOutcome.NotMember:
+                members.Forget(pending.Message.ConversationId);
+                return new SendResult.Rejected("not_member", NotMemberError);
             default:
                 // This client message id is stored already: a retry, or the same send racing in from another connection.
                 return await FindRetryAsync(cmd.SenderId, pending.Message.ClientMessageId, ct) is { } earlier
@@ -128,7 +149,7 @@ public sealed class MessageSender(IServiceScopeFactory scopes, KnownConversation
     static (SendResult, PendingSend?) Refused(string code, string error) => (new SendResult.Rejected(code, error), null);
 
     /// <summary>The stored message answers its retry (same ack, nothing new), unless the id was used for another recipient.</summary>
-    static SendResult Retried(Message stored, SendCommand cmd) => stored.ReceiverId == cmd.ToUserId
+    static SendResult Retried(Message stored, SendCommand cmd) => (cmd.ToUserId is { } to ? stored.ReceiverId == to : stored.ConversationId == cmd.ConversationId)
         ? new SendResult.Sent(stored, IsNew: false)
         : new SendResult.Rejected("duplicate_client_message_id", "This clientMessageId was already used for another recipient.");
 

@@ -9,8 +9,11 @@ public enum StoreOutcome
     Stored,
     /// <summary>Its sender's client message id was stored before: nothing new was stored.</summary>
     StoredBefore,
-    /// <summary>The conversation no longer exists (an admin removed one of its users meanwhile).</summary>
-    ConversationGone,
+    /// <summary>
+    /// The sender is not a current member: they left the group or were removed meanwhile, or the conversation is gone
+    /// (an admin deleted one of a pair's users).
+    /// </summary>
+    NotMember,
 }
 
 /// <summary>
@@ -23,7 +26,8 @@ public enum StoreOutcome
 /// </summary>
 public abstract class MessageStore : IAsyncDisposable
 {
-    protected const string InsertColumns = """messages ("ConversationId", "Seq", "SenderId", "ReceiverId", "ClientMessageId", "Ciphertext", "CreatedAt")""";
+    // Kind 0, a text message: system messages are written by ConversationChanges, never here.
+    protected const string InsertColumns = """messages ("ConversationId", "Seq", "SenderId", "ReceiverId", "ClientMessageId", "Ciphertext", "CreatedAt", "Kind")""";
 
     public abstract Task<StoreOutcome[]> StoreAsync(IReadOnlyList<Message> batch, CancellationToken ct);
 

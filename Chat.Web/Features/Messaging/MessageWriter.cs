@@ -108,13 +108,21 @@ public sealed class MessageWriter(MessageStore store, IFanout fanout, ILogger<Me
         if (stored.Count == 0) return;
         try
         {
-            await fanout.PublishAllAsync(stored.ConvertAll(s => new Delivery(new MessageEvent(MessageView.From(s.Message)),
-                [s.Message.ReceiverId, s.Message.SenderId], Origin: s.Origin)));
+            await fanout.PublishAllAsync(stored.ConvertAll(Addressed));
         }
         catch (Exception e)
         {
             log.LogError(e, "Announcing {Count} stored messages failed; their recipients catch up with sync", stored.Count);
         }
+    }
+
+    /// <summary>A direct message to its two users; a group message to its conversation, whose members each node finds.</summary>
+    static Delivery Addressed(PendingSend s)
+    {
+        var e = new MessageEvent(MessageView.From(s.Message));
+        return s.Message.ReceiverId is { } receiver
+            ? new Delivery(e, [receiver, s.Message.SenderId], Origin: s.Origin)
+            : Delivery.ToMembers(e, s.Message.ConversationId, origin: s.Origin);
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)

@@ -15,6 +15,10 @@ public static class MessagingSetup
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MessageWriter>());
         builder.Services.AddScoped<MessageHistory>();
         builder.Services.AddScoped<Receipts>();
+        builder.Services.AddSingleton<ConversationMembers>();
+        builder.Services.AddScoped<ConversationChanges>();
+        builder.Services.AddScoped<Inbox>();
+        builder.Services.AddScoped<MessageInfo>();
         return builder;
     }
 

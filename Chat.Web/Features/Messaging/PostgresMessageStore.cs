@@ -22,7 +22,9 @@ public sealed class PostgresMessageStore(string connectionString, ILogger<Postgr
     // The whole batch in one statement, the same three steps per message as SQLite's store, set-wise. "earlier" sees
     // the table as it was before the statement, so a retried client message id takes no seq and comes back with its
     // stored row's id and seq 0. Each conversation's counter moves once, by its count of new messages, which take the
-    // numbers after it in batch order. A position with no row at all: its conversation is gone.
+    // numbers after it in batch order. A position with no row at all: its conversation is gone, or its sender is not
+    // (or no longer) a member. A membership change holds the conversation's advisory lock until it is published
+    // (Groups), so this statement, which runs after the lock is taken, sees it.
     // The statement is prepared once, when the tables may still be empty; "earlier" is a LATERAL ... LIMIT 1 so that
     // its plan is an index lookup per message whatever the statistics said then (a plain join was planned as a hash
     // join over a sequential scan of messages, and that plan stayed cached while the table grew).
@@ -35,17 +37,19 @@ public sealed class PostgresMessageStore(string connectionString, ILogger<Postgr
             CROSS JOIN LATERAL (SELECT "Id" FROM messages WHERE "SenderId" = i.sender AND "ClientMessageId" = i.client LIMIT 1) m),
         fresh AS (
             SELECT i.*, row_number() OVER (PARTITION BY i.conversation ORDER BY i.position) AS nth
-            FROM input i WHERE i.position NOT IN (SELECT position FROM earlier)),
+            FROM input i WHERE i.position NOT IN (SELECT position FROM earlier)
+            AND EXISTS (SELECT 1 FROM conversation_members cm
+                WHERE cm."ConversationId" = i.conversation AND cm."UserId" = i.sender AND cm."LeftAt" IS NULL)),
         taken AS (
-            UPDATE conversations c SET "LastSeq" = c."LastSeq" + f.count
-            FROM (SELECT conversation, count(*) AS count FROM fresh GROUP BY conversation) f
+            UPDATE conversations c SET "LastSeq" = c."LastSeq" + f.count, "LastMessageAt" = f.last
+            FROM (SELECT conversation, count(*) AS count, max(created) AS last FROM fresh GROUP BY conversation) f
             WHERE c."Id" = f.conversation
             RETURNING c."Id", c."LastSeq" - f.count AS before),
         numbered AS (
             SELECT f.*, t.before + f.nth AS seq FROM fresh f JOIN taken t ON t."Id" = f.conversation),
         inserted AS (
             INSERT INTO {InsertColumns}
-            SELECT conversation, seq, sender, receiver, client, ciphertext, created FROM numbered ORDER BY position
+            SELECT conversation, seq, sender, receiver, client, ciphertext, created, 0 FROM numbered ORDER BY position
             RETURNING "Id", "ConversationId", "Seq")
         SELECT n.position, i."Id", i."Seq" FROM numbered n JOIN inserted i ON i."ConversationId" = n.conversation AND i."Seq" = n.seq
         UNION ALL SELECT position, "Id", 0 FROM earlier
@@ -104,7 +108,7 @@ public sealed class PostgresMessageStore(string connectionString, ILogger<Postgr
         await reader.NextResultAsync(ct); // past the unlock
         await reader.NextResultAsync(ct); // past the locks
         var outcomes = new StoreOutcome[batch.Count];
-        outcomes.AsSpan().Fill(StoreOutcome.ConversationGone);
+        outcomes.AsSpan().Fill(StoreOutcome.NotMember);
         while (await reader.ReadAsync(ct))
         {
             var i = (int)reader.GetInt64(0) - 1;

@@ -15,13 +15,21 @@ public enum ReceiptResult
 }
 
 /// <summary>
-/// Delivered/read marks. Only the recipient may set them; they only move forward (read implies delivered).
-/// Each step forward is told to the sender's connections once.
+/// Delivered/read marks. Only a recipient may set them, each their own; they only move forward (read implies delivered).
+/// A direct message's marks are its own columns. In a group each member has two watermarks (delivered and read up to a
+/// seq) on their membership row, so a group send writes nothing per member; when a member's watermark moves, the
+/// messages it passes that every other current member has too get the message's own mark ("delivered to all", "read by
+/// all"). Each step forward of a message's mark is told to its sender's connections once.
 /// </summary>
-public sealed class Receipts(ChatDbContext db, WriteGate writes, IFanout fanout, TimeProvider clock)
+public sealed class Receipts(ChatDbContext db, WriteGate writes, IFanout fanout, ConversationMembers members, TimeProvider clock)
 {
     public async Task<ReceiptResult> MarkAsync(long readerId, long messageId, ReceiptKind kind, CancellationToken ct)
     {
+        var target = await db.Messages.AsNoTracking().Where(m => m.Id == messageId)
+            .Select(m => new { m.ConversationId, m.Seq, m.SenderId, m.ReceiverId }).FirstOrDefaultAsync(ct);
+        if (target is { ReceiverId: null })
+            return await MarkInGroupAsync(readerId, target.ConversationId, target.Seq, target.SenderId, kind, ct);
+
         var now = StoredTime.Now(clock);
         // One conditional UPDATE: it matches only the recipient's message that is not yet marked,
         // so repeats and races change nothing and the sender hears of each step once.
@@ -39,8 +47,8 @@ public sealed class Receipts(ChatDbContext db, WriteGate writes, IFanout fanout,
         if (changed == 1)
         {
             var marked = await db.Messages.Where(m => m.Id == messageId)
-                .Select(m => new MarkedMessage(m.Id, m.ConversationId, m.Seq, m.SenderId, m.ReceiverId)).FirstAsync(ct);
-            await fanout.PublishAsync(Delivery.To(Receipt(marked, kind, now), marked.SenderId), CancellationToken.None);
+                .Select(m => new MarkedMessage(m.Id, m.ConversationId, m.Seq, m.SenderId)).FirstAsync(ct);
+            await fanout.PublishAsync(Delivery.To(Receipt(marked, readerId, kind, now), marked.SenderId), CancellationToken.None);
             return ReceiptResult.Marked;
         }
         // Someone else's message is reported exactly like a missing one: ids reveal nothing.
@@ -54,6 +62,11 @@ public sealed class Receipts(ChatDbContext db, WriteGate writes, IFanout fanout,
     /// </summary>
     public async Task MarkReadUpToAsync(long readerId, long conversationId, long upToSeq, CancellationToken ct)
     {
+        if (await members.GetAsync(conversationId, ct) is { Kind: ConversationKind.Group })
+        {
+            await MarkInGroupAsync(readerId, conversationId, upToSeq, senderId: null, ReceiptKind.Read, ct);
+            return;
+        }
         var now = StoredTime.Now(clock);
         var unread = db.Messages.Where(m => m.ConversationId == conversationId && m.ReceiverId == readerId && m.Seq <= upToSeq);
         int changed;
@@ -64,16 +77,65 @@ public sealed class Receipts(ChatDbContext db, WriteGate writes, IFanout fanout,
         if (changed == 0) return;
         // This call's rows are the ones stamped with its time: a concurrent call marks others, with its own time.
         var marked = await unread.Where(m => m.ReadAt == now).OrderBy(m => m.Seq)
-            .Select(m => new MarkedMessage(m.Id, m.ConversationId, m.Seq, m.SenderId, m.ReceiverId)).ToListAsync(ct); // no bodies
-        await fanout.PublishAllAsync(marked.ConvertAll(m => Delivery.To(Receipt(m, ReceiptKind.Read, now), m.SenderId)));
+            .Select(m => new MarkedMessage(m.Id, m.ConversationId, m.Seq, m.SenderId)).ToListAsync(ct); // no bodies
+        await fanout.PublishAllAsync(marked.ConvertAll(m => Delivery.To(Receipt(m, readerId, ReceiptKind.Read, now), m.SenderId)));
+    }
+
+    /// <summary>
+    /// Moves the member's watermark to <paramref name="seq"/> (within what they see, never back, never for their own
+    /// message), writes a read mark for the message info, and gives the message mark to those of the messages passed
+    /// (at most the newest <see cref="MaxBatch"/>) that every other current member has now too.
+    /// </summary>
+    async Task<ReceiptResult> MarkInGroupAsync(long readerId, long conversationId, long seq, long? senderId, ReceiptKind kind, CancellationToken ct)
+    {
+        if (senderId == readerId) return ReceiptResult.NotFound;
+        if (await members.GetAsync(conversationId, ct) is not { } list || list.Find(readerId) is not { IsCurrent: true } me || seq <= me.JoinedAfterSeq)
+            return ReceiptResult.NotFound;
+        var now = StoredTime.Now(clock);
+        var row = db.Members.Where(m => m.ConversationId == conversationId && m.UserId == readerId && m.LeftAt == null);
+        List<MarkedMessage> marked;
+        using (await writes.EnterAsync(ct))
+        {
+            var last = await db.Conversations.Where(c => c.Id == conversationId).Select(c => c.LastSeq).FirstAsync(ct);
+            seq = Math.Min(seq, last);
+            var before = await row.Select(m => kind == ReceiptKind.Read ? m.ReadUpToSeq : m.DeliveredUpToSeq).FirstOrDefaultAsync(ct);
+            var moved = kind == ReceiptKind.Read
+                ? await row.Where(m => m.ReadUpToSeq < seq).ExecuteUpdateAsync(s => s
+                    .SetProperty(m => m.ReadUpToSeq, seq)
+                    .SetProperty(m => m.DeliveredUpToSeq, m => m.DeliveredUpToSeq > seq ? m.DeliveredUpToSeq : seq), ct)
+                : await row.Where(m => m.DeliveredUpToSeq < seq).ExecuteUpdateAsync(s => s.SetProperty(m => m.DeliveredUpToSeq, seq), ct);
+            if (moved == 0) return ReceiptResult.Unchanged;
+            if (kind == ReceiptKind.Read)
+            {
+                db.ReadMarks.Add(new ReadMark { ConversationId = conversationId, UserId = readerId, UpToSeq = seq, At = now });
+                await db.SaveChangesAsync(ct);
+                db.ChangeTracker.Clear();
+            }
+            // The messages passed that no other current member who sees them still lacks.
+            var passed = db.Messages.Where(m => m.ConversationId == conversationId && m.Seq > Math.Max(before, seq - MaxBatch) && m.Seq <= seq
+                && m.Kind == MessageKind.Text && m.SenderId != readerId);
+            var complete = kind == ReceiptKind.Read
+                ? passed.Where(m => m.ReadAt == null && !db.Members.Any(o => o.ConversationId == conversationId && o.LeftAt == null
+                    && o.UserId != m.SenderId && o.JoinedAfterSeq < m.Seq && o.ReadUpToSeq < m.Seq))
+                : passed.Where(m => m.DeliveredAt == null && !db.Members.Any(o => o.ConversationId == conversationId && o.LeftAt == null
+                    && o.UserId != m.SenderId && o.JoinedAfterSeq < m.Seq && o.DeliveredUpToSeq < m.Seq));
+            var changed = kind == ReceiptKind.Read
+                ? await complete.ExecuteUpdateAsync(s => s.SetProperty(m => m.ReadAt, now).SetProperty(m => m.DeliveredAt, m => m.DeliveredAt ?? now), ct)
+                : await complete.ExecuteUpdateAsync(s => s.SetProperty(m => m.DeliveredAt, now), ct);
+            marked = changed == 0 ? [] : await passed.Where(m => kind == ReceiptKind.Read ? m.ReadAt == now : m.DeliveredAt == now)
+                .OrderBy(m => m.Seq).Select(m => new MarkedMessage(m.Id, m.ConversationId, m.Seq, m.SenderId)).ToListAsync(ct);
+        }
+        if (marked.Count > 0)
+            await fanout.PublishAllAsync(marked.ConvertAll(m => Delivery.To(Receipt(m, readerId, kind, now), m.SenderId)));
+        return ReceiptResult.Marked;
     }
 
     /// <summary>What a receipt tells of a message.</summary>
-    sealed record MarkedMessage(long Id, long ConversationId, long Seq, long SenderId, long ReceiverId);
+    sealed record MarkedMessage(long Id, long ConversationId, long Seq, long SenderId);
 
-    static ReceiptEvent Receipt(MarkedMessage m, ReceiptKind kind, DateTime at) => new(m.Id.ToString(), m.ConversationId.ToString(), m.Seq,
-        m.SenderId.ToString(), m.ReceiverId.ToString(), kind == ReceiptKind.Read ? "read" : "delivered", at);
-
+    /// <summary>In a group, <paramref name="readerId"/> is the member whose receipt completed the message's mark.</summary>
+    static ReceiptEvent Receipt(MarkedMessage m, long readerId, ReceiptKind kind, DateTime at) => new(m.Id.ToString(), m.ConversationId.ToString(), m.Seq,
+        m.SenderId.ToString(), readerId.ToString(), kind == ReceiptKind.Read ? "read" : "delivered", at);
 
     /// <summary>Older unread messages stay for the next call: one call never holds the writer for long.</summary>
     public const int MaxBatch = 500;

@@ -2,11 +2,12 @@ using Chat.Web.Data;
 
 namespace Chat.Web.Features.Messaging;
 
+/// <param name="ToUserId">A direct message's recipient; null for a message into <paramref name="ConversationId"/> (a group, or a pair by its id).</param>
 /// <param name="Origin">
 /// The connection the send came from, or null for a form post. It gets the outcome as an event through its own queue:
 /// an <see cref="AckEvent"/> (in seq order with the fan-out) or an <see cref="ErrorEvent"/>.
 /// </param>
-public sealed record SendCommand(long SenderId, long ToUserId, long? ConversationId, byte[] Ciphertext, string? ClientMessageId, string? Origin = null);
+public sealed record SendCommand(long SenderId, long? ToUserId, long? ConversationId, byte[] Ciphertext, string? ClientMessageId, string? Origin = null);
 
 public abstract record SendResult
 {

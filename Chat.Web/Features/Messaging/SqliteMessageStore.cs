@@ -10,7 +10,12 @@ namespace Chat.Web.Features.Messaging;
 public sealed class SqliteMessageStore(string connectionString, WriteGate writes) : MessageStore
 {
     const string FindEarlierSql = """SELECT "Id" FROM messages WHERE "SenderId" = $2 AND "ClientMessageId" = $4""";
-    const string TakeSeqSql = """UPDATE conversations SET "LastSeq" = "LastSeq" + 1 WHERE "Id" = $1 RETURNING "LastSeq" """;
+    // Only a current member takes a seq: no row back means the conversation is gone or the sender left it.
+    const string TakeSeqSql = """
+        UPDATE conversations SET "LastSeq" = "LastSeq" + 1, "LastMessageAt" = $6 WHERE "Id" = $1
+        AND EXISTS (SELECT 1 FROM conversation_members WHERE "ConversationId" = $1 AND "UserId" = $2 AND "LeftAt" IS NULL)
+        RETURNING "LastSeq"
+        """;
     SqliteConnection? connection;
 
     public override async Task<StoreOutcome[]> StoreAsync(IReadOnlyList<Message> batch, CancellationToken ct)
@@ -24,13 +29,13 @@ public sealed class SqliteMessageStore(string connectionString, WriteGate writes
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
         await using var findEarlier = Command(FindEarlierSql, tx);
         await using var takeSeq = Command(TakeSeqSql, tx);
-        await using var insert = Command($"""INSERT INTO {InsertColumns} VALUES ($1, $7, $2, $3, $4, $5, $6) RETURNING "Id" """, tx);
+        await using var insert = Command($"""INSERT INTO {InsertColumns} VALUES ($1, $7, $2, $3, $4, $5, $6, 0) RETURNING "Id" """, tx);
         var outcomes = new StoreOutcome[batch.Count];
         for (var i = 0; i < batch.Count; i++)
         {
             var m = batch[i];
             // $1 conversation, $2 sender, $3 receiver, $4 client message id, $5 ciphertext, $6 created at.
-            object[] values = [m.ConversationId, m.SenderId, m.ReceiverId, m.ClientMessageId, m.Ciphertext, m.CreatedAt];
+            object[] values = [m.ConversationId, m.SenderId, (object?)m.ReceiverId ?? DBNull.Value, m.ClientMessageId, m.Ciphertext, m.CreatedAt];
             foreach (var command in new[] { findEarlier, takeSeq, insert })
             {
                 // SQLite binds by name; a statement ignores the parameters it does not use.
@@ -38,7 +43,7 @@ public sealed class SqliteMessageStore(string connectionString, WriteGate writes
                 for (var n = 0; n < values.Length; n++) command.Parameters.AddWithValue("$" + (n + 1), values[n]);
             }
             if (await findEarlier.ExecuteScalarAsync(ct) is not null) outcomes[i] = StoreOutcome.StoredBefore;
-            else if (await takeSeq.ExecuteScalarAsync(ct) is not long seq) outcomes[i] = StoreOutcome.ConversationGone;
+            else if (await takeSeq.ExecuteScalarAsync(ct) is not long seq) outcomes[i] = StoreOutcome.NotMember;
             else
             {
                 insert.Parameters.AddWithValue("$7", seq);

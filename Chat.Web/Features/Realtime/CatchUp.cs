@@ -34,13 +34,14 @@ sealed class CatchUp
     {
         var sent = 0;
         var positions = new Dictionary<long, long>();
-        foreach (var id in await history.ConversationsOfAsync(userId, ct)) // only the user's, whatever was asked
+        // Only the user's, whatever was asked, and only the seqs of their membership.
+        foreach (var (id, joinedAfter, leftAt) in await history.ConversationsOfAsync(userId, ct))
         {
             if (listedOnly && !since.ContainsKey(id)) continue;
-            var upTo = Math.Max(0, since.GetValueOrDefault(id));
+            var upTo = Math.Max(joinedAfter, since.GetValueOrDefault(id));
             while (true)
             {
-                var page = await history.AfterAsync(id, upTo, PageSize, ct);
+                var page = await history.AfterAsync(id, upTo, PageSize, ct, leftAt);
                 foreach (var m in page.Items)
                 {
                     if (sentLive?.Contains(id, m.Seq) != true)

@@ -5,7 +5,7 @@ using Chat.Web.Features.Messaging;
 namespace Chat.Web.Features.Realtime;
 
 /// <summary>The connections open on this node, by user. Delivers bus events to them.</summary>
-public sealed class ConnectionRegistry
+public sealed class ConnectionRegistry(ConversationMembers members)
 {
     readonly ConcurrentDictionary<long, ConcurrentDictionary<string, IChatEventSink>> byUser = new();
     readonly ConcurrentDictionary<string, IChatEventSink> all = new();
@@ -38,13 +38,13 @@ public sealed class ConnectionRegistry
     public IReadOnlyCollection<IChatEventSink> All => all.Values.ToList();
 
     /// <summary>Hands the events to their connections on this node, in order.</summary>
-    public void DeliverAll(IReadOnlyList<Delivery> deliveries)
+    public async ValueTask DeliverAllAsync(IReadOnlyList<Delivery> deliveries)
     {
-        foreach (var d in deliveries) Deliver(d);
+        foreach (var d in deliveries) await DeliverAsync(d);
     }
 
     /// <summary>Hands the event to the addressed connections on this node; the origin connection gets its own version.</summary>
-    public void Deliver(Delivery d)
+    public async ValueTask DeliverAsync(Delivery d)
     {
         if (d.Origin is { } origin && all.TryGetValue(origin, out var from)) from.TryEnqueue(d.ForOrigin());
         if (d.Everyone)
@@ -53,12 +53,22 @@ public sealed class ConnectionRegistry
                 if (sink.Id != d.Origin) sink.TryEnqueue(d.Event);
             return;
         }
-        foreach (var userId in d.UserIds)
-        {
-            if (!byUser.TryGetValue(userId, out var mine)) continue;
-            foreach (var sink in mine.Values)
-                if (sink.Id != d.Origin) sink.TryEnqueue(d.Event);
-        }
+        foreach (var userId in d.UserIds) DeliverTo(userId, d);
+        if (d.ConversationId is not { } conversationId) return;
+        var message = (d.Event as MessageEvent)?.Message;
+        // A membership change: this node's list of the conversation is out of date from this seq on.
+        if (message?.Kind == "system") members.Forget(conversationId);
+        if (await members.GetAsync(conversationId) is not { } list) return;
+        foreach (var member in list.Members)
+            if (member.UserId != d.ExceptUserId && (message is null ? member.IsCurrent : member.Sees(message.Seq)))
+                DeliverTo(member.UserId, d);
+    }
+
+    void DeliverTo(long userId, Delivery d)
+    {
+        if (!byUser.TryGetValue(userId, out var mine)) return;
+        foreach (var sink in mine.Values)
+            if (sink.Id != d.Origin) sink.TryEnqueue(d.Event);
     }
 
     /// <summary>

@@ -5,9 +5,5 @@ namespace Chat.Web.Features.Realtime;
 /// <summary>One node: straight to this node's connections.</summary>
 public sealed class InProcessFanout(ConnectionRegistry registry) : IFanout
 {
-    public Task PublishAllAsync(IReadOnlyList<Delivery> deliveries)
-    {
-        registry.DeliverAll(deliveries);
-        return Task.CompletedTask;
-    }
+    public Task PublishAllAsync(IReadOnlyList<Delivery> deliveries) => registry.DeliverAllAsync(deliveries).AsTask();
 }

@@ -9,7 +9,7 @@ namespace Chat.Web.Features.Realtime;
 /// the same Messaging services as the browser; writes events and replies as JSON. Bad frames get an "error" frame,
 /// never a closed socket. Stateless, so one instance serves every JSON session.
 /// </summary>
-public sealed class JsonProtocol(IServiceScopeFactory scopes, MessageSender sender, TypingSignals typing, ILogger<JsonProtocol> log) : ISocketProtocol
+public sealed class JsonProtocol(IServiceScopeFactory scopes, MessageSender sender, TypingSignals typing, ConversationMembers members, ILogger<JsonProtocol> log) : ISocketProtocol
 {
     public object? Greeting { get; } = new ReadyFrame();
 
@@ -66,8 +66,9 @@ public sealed class JsonProtocol(IServiceScopeFactory scopes, MessageSender send
 
     async Task SendMessageAsync(SocketSession session, JsonElement frame, string? clientMessageId, string? reference, CancellationToken ct)
     {
-        var to = RequiredId(frame, "toUserId");
-        long? conversationId = frame.TryGetProperty("conversationId", out var c) && c.ValueKind != JsonValueKind.Null ? RequiredId(frame, "conversationId") : null;
+        // A direct message names its recipient; a group message (or a pair's, by id) only its conversation.
+        long? conversationId = OptionalId(frame, "conversationId");
+        long? to = conversationId is null ? RequiredId(frame, "toUserId") : OptionalId(frame, "toUserId");
         if (!frame.TryGetProperty("ciphertext", out var base64) || base64.ValueKind != JsonValueKind.String)
             throw new BadFrame("invalid_request", "\"ciphertext\" (base64) is required.");
         // Decoded from the frame's UTF-8 bytes, with no string in between. The frame's size limit bounds the work;
@@ -96,19 +97,28 @@ public sealed class JsonProtocol(IServiceScopeFactory scopes, MessageSender send
 
     async Task TypingAsync(SocketSession session, JsonElement frame, CancellationToken ct)
     {
-        var to = RequiredId(frame, "toUserId");
         var state = OptionalString(frame, "state");
         if (state is not ("start" or "stop")) throw new BadFrame("invalid_request", "\"state\" must be \"start\" or \"stop\".");
+        if (OptionalId(frame, "conversationId") is { } group && OptionalId(frame, "toUserId") is null)
+        {
+            var target = TypingTarget.Group(group);
+            if (state == "stop") await typing.StopAsync(session.UserId, target, ct);
+            else if (await members.GetAsync(group, ct) is { Kind: Data.ConversationKind.Group } list && list.IsCurrentMember(session.UserId))
+                await typing.StartAsync(session.UserId, target, ct);
+            else throw new BadFrame("not_member", "You are not a member of this group.");
+            return;
+        }
+        var to = RequiredId(frame, "toUserId");
         if (state == "stop")
         {
-            await typing.StopAsync(session.UserId, to, ct);
+            await typing.StopAsync(session.UserId, TypingTarget.Peer(to), ct);
             return;
         }
         await using var scope = scopes.CreateAsyncScope();
         var pair = await scope.ServiceProvider.GetRequiredService<PairConversations>().FindAsync(session.UserId, to, ct);
         if (pair is PairResult.WithSelf) throw new BadFrame("invalid_recipient", "You cannot type to yourself.");
         if (pair is PairResult.UnknownPeer) throw new BadFrame("unknown_recipient", "The recipient does not exist.");
-        await typing.StartAsync(session.UserId, to, ct);
+        await typing.StartAsync(session.UserId, TypingTarget.Peer(to), ct);
     }
 
     /// <summary>{"since": {conversationId: lastSeq}}; absent means "from the beginning" for every conversation.</summary>
@@ -132,6 +142,9 @@ public sealed class JsonProtocol(IServiceScopeFactory scopes, MessageSender send
         if (frame.TryGetProperty(name, out var value) && TryLong(value, out var id) && id > 0) return id;
         throw new BadFrame("invalid_request", $"\"{name}\" must be an id.");
     }
+
+    static long? OptionalId(JsonElement frame, string name) =>
+        frame.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null ? RequiredId(frame, name) : null;
 
     static bool TryLong(JsonElement value, out long number)
     {

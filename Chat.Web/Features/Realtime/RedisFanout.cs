@@ -24,7 +24,7 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
 
     public async Task PublishAllAsync(IReadOnlyList<Delivery> deliveries)
     {
-        registry.DeliverAll(deliveries);
+        await registry.DeliverAllAsync(deliveries);
         // Decided after the caller's commit: a node that joins after this still finds these events in the database.
         if (!listeners.OthersListen || deliveries is [{ Addressed: false }]) return; // an origin's own event stays on its node
         if (!redis.IsConnected) return; // fail fast during an outage instead of queueing behind it
@@ -179,7 +179,7 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
         {
             // A ChannelMessageQueue hands messages over one at a time, in order (a plain handler may run concurrently).
             var queue = await redis.GetSubscriber().SubscribeAsync(channel);
-            queue.OnMessage(Receive);
+            queue.OnMessage(ReceiveAsync);
             subscription = queue;
             return true;
         }
@@ -190,14 +190,28 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
         }
     }
 
-    void Receive(ChannelMessage message)
+    async Task ReceiveAsync(ChannelMessage message)
+    {
+        if (Decode(message) is not { } deliveries) return;
+        try
+        {
+            await registry.DeliverAllAsync(deliveries);
+        }
+        catch (Exception e) // a group's members could not be read (the database is away): its clients catch up with sync
+        {
+            log.LogWarning("Delivering a bus message failed ({Reason})", e.GetType().Name);
+        }
+    }
+
+    /// <summary>Another node's deliveries, or null for a control message (handled here) or this node's own echo.</summary>
+    List<Delivery>? Decode(ChannelMessage message)
     {
         var bytes = ((ReadOnlyMemory<byte>)message.Message).Span;
         if (bytes.StartsWith(ownPrefix))
         {
             Interlocked.Exchange(ref lastEchoTicks, DateTime.UtcNow.Ticks); // the subscription works
             Volatile.Read(ref nextEcho)?.TrySetResult();
-            return; // delivered here when it was published
+            return null; // delivered here when it was published
         }
         listeners.HeardAnotherNode();
         try
@@ -209,19 +223,20 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
             {
                 // Sent after HeardAnotherNode: from here on this node publishes to the new one.
                 Welcome(bytes[..newline]);
-                return;
+                return null;
             }
             if (payload.StartsWith(BusMessage.Welcome))
             {
                 if (payload[BusMessage.Welcome.Length..].SequenceEqual(ownId) && Interlocked.Decrement(ref welcomesAwaited) == 0)
                     welcomed.TrySetResult();
-                return;
+                return null;
             }
-            registry.DeliverAll(BusMessage.Decode(payload));
+            return BusMessage.Decode(payload);
         }
         catch (Exception e) when (e is JsonException or NotSupportedException) // an unknown or abstract event type
         {
             log.LogWarning(e, "Ignored a malformed message on {Channel}", channel);
+            return null;
         }
     }
 

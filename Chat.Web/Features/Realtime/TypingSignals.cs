@@ -7,12 +7,19 @@ namespace Chat.Web.Features.Realtime;
 /// "start" the indicator stays on; <see cref="RealtimeSettings.TypingExpirySeconds"/> after the last one the peer gets "stop" by
 /// itself, so a closed laptop does not leave "typing…" on screen. Both sockets' protocols call this.
 /// </summary>
+/// <summary>Who sees a typist: a peer, or a group's current members.</summary>
+public readonly record struct TypingTarget(long? UserId, long? ConversationId)
+{
+    public static TypingTarget Peer(long userId) => new(userId, null);
+    public static TypingTarget Group(long conversationId) => new(null, conversationId);
+}
+
 public sealed class TypingSignals(IFanout fanout, RealtimeSettings settings, TimeProvider clock, ILogger<TypingSignals> log) : IDisposable
 {
     readonly TimeSpan expiry = TimeSpan.FromSeconds(settings.TypingExpirySeconds);
-    readonly Dictionary<(long From, long To), ITimer> active = [];
+    readonly Dictionary<(long From, TypingTarget To), ITimer> active = [];
 
-    public Task StartAsync(long from, long to, CancellationToken ct = default)
+    public Task StartAsync(long from, TypingTarget to, CancellationToken ct = default)
     {
         bool isNew;
         lock (active)
@@ -28,18 +35,18 @@ public sealed class TypingSignals(IFanout fanout, RealtimeSettings settings, Tim
         return isNew ? PublishAsync(from, to, "start", ct) : Task.CompletedTask;
     }
 
-    public Task StopAsync(long from, long to, CancellationToken ct = default) =>
+    public Task StopAsync(long from, TypingTarget to, CancellationToken ct = default) =>
         Clear(from, to) ? PublishAsync(from, to, "stop", ct) : Task.CompletedTask;
 
     /// <summary>Ends every indicator of a user who went away (their last connection closed).</summary>
     public Task StopAllFromAsync(long from, CancellationToken ct = default)
     {
-        long[] peers;
+        TypingTarget[] peers;
         lock (active) peers = active.Keys.Where(k => k.From == from).Select(k => k.To).ToArray();
         return Task.WhenAll(peers.Select(to => StopAsync(from, to, ct)));
     }
 
-    async Task ExpireAsync(long from, long to)
+    async Task ExpireAsync(long from, TypingTarget to)
     {
         try
         {
@@ -51,7 +58,7 @@ public sealed class TypingSignals(IFanout fanout, RealtimeSettings settings, Tim
         }
     }
 
-    bool Clear(long from, long to)
+    bool Clear(long from, TypingTarget to)
     {
         lock (active)
         {
@@ -61,8 +68,9 @@ public sealed class TypingSignals(IFanout fanout, RealtimeSettings settings, Tim
         }
     }
 
-    Task PublishAsync(long from, long to, string state, CancellationToken ct) =>
-        fanout.PublishAsync(Delivery.To(new TypingEvent(from.ToString(), to.ToString(), state), to), ct);
+    Task PublishAsync(long from, TypingTarget to, string state, CancellationToken ct) => fanout.PublishAsync(to.ConversationId is { } group
+        ? Delivery.ToMembers(new TypingEvent(from.ToString(), null, state, group.ToString()), group, exceptUserId: from)
+        : Delivery.To(new TypingEvent(from.ToString(), to.UserId.ToString(), state), to.UserId!.Value), ct);
 
     public void Dispose()
     {

@@ -95,6 +95,9 @@ namespace Chat.Web.Data.Migrations.Postgres
                     b.Property<int>("Kind")
                         .HasColumnType("integer");
 
+                    b.Property<DateTime?>("LastMessageAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<long>("LastSeq")
                         .HasColumnType("bigint");
 
@@ -120,6 +123,9 @@ namespace Chat.Web.Data.Migrations.Postgres
                     b.Property<long>("UserId")
                         .HasColumnType("bigint");
 
+                    b.Property<long>("DeliveredUpToSeq")
+                        .HasColumnType("bigint");
+
                     b.Property<long>("JoinedAfterSeq")
                         .HasColumnType("bigint");
 
@@ -130,6 +136,9 @@ namespace Chat.Web.Data.Migrations.Postgres
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<long?>("LeftAtSeq")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("ReadUpToSeq")
                         .HasColumnType("bigint");
 
                     b.Property<int>("Role")
@@ -168,10 +177,13 @@ namespace Chat.Web.Data.Migrations.Postgres
                     b.Property<DateTime?>("DeliveredAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<int>("Kind")
+                        .HasColumnType("integer");
+
                     b.Property<DateTime?>("ReadAt")
                         .HasColumnType("timestamp with time zone");
 
-                    b.Property<long>("ReceiverId")
+                    b.Property<long?>("ReceiverId")
                         .HasColumnType("bigint");
 
                     b.Property<long>("SenderId")
@@ -189,6 +201,25 @@ namespace Chat.Web.Data.Migrations.Postgres
                         .IsUnique();
 
                     b.ToTable("messages", (string)null);
+                });
+
+            modelBuilder.Entity("Chat.Web.Data.ReadMark", b =>
+                {
+                    b.Property<long>("ConversationId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("UpToSeq")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("ConversationId", "UserId", "UpToSeq");
+
+                    b.ToTable("read_marks", (string)null);
                 });
 
             modelBuilder.Entity("Chat.Web.Data.User", b =>
@@ -266,6 +297,15 @@ namespace Chat.Web.Data.Migrations.Postgres
                     b.HasOne("Chat.Web.Data.User", null)
                         .WithMany()
                         .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Chat.Web.Data.ReadMark", b =>
+                {
+                    b.HasOne("Chat.Web.Data.ConversationMember", null)
+                        .WithMany()
+                        .HasForeignKey("ConversationId", "UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -86,6 +86,9 @@ namespace Chat.Web.Data.Migrations.Sqlite
                     b.Property<int>("Kind")
                         .HasColumnType("INTEGER");
 
+                    b.Property<DateTime?>("LastMessageAt")
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("LastSeq")
                         .HasColumnType("INTEGER");
 
@@ -111,6 +114,9 @@ namespace Chat.Web.Data.Migrations.Sqlite
                     b.Property<long>("UserId")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long>("DeliveredUpToSeq")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("JoinedAfterSeq")
                         .HasColumnType("INTEGER");
 
@@ -121,6 +127,9 @@ namespace Chat.Web.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<long?>("LeftAtSeq")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ReadUpToSeq")
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("Role")
@@ -157,10 +166,13 @@ namespace Chat.Web.Data.Migrations.Sqlite
                     b.Property<DateTime?>("DeliveredAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("Kind")
+                        .HasColumnType("INTEGER");
+
                     b.Property<DateTime?>("ReadAt")
                         .HasColumnType("TEXT");
 
-                    b.Property<long>("ReceiverId")
+                    b.Property<long?>("ReceiverId")
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("SenderId")
@@ -178,6 +190,25 @@ namespace Chat.Web.Data.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("messages", (string)null);
+                });
+
+            modelBuilder.Entity("Chat.Web.Data.ReadMark", b =>
+                {
+                    b.Property<long>("ConversationId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("UpToSeq")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("ConversationId", "UserId", "UpToSeq");
+
+                    b.ToTable("read_marks", (string)null);
                 });
 
             modelBuilder.Entity("Chat.Web.Data.User", b =>
@@ -253,6 +284,15 @@ namespace Chat.Web.Data.Migrations.Sqlite
                     b.HasOne("Chat.Web.Data.User", null)
                         .WithMany()
                         .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Chat.Web.Data.ReadMark", b =>
+                {
+                    b.HasOne("Chat.Web.Data.ConversationMember", null)
+                        .WithMany()
+                        .HasForeignKey("ConversationId", "UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
