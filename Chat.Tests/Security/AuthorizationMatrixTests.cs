@@ -7,9 +7,10 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Chat.Tests.Security;
 
 /// <summary>
-/// Every endpoint and page × {anonymous, user, participant, admin} → the expected status, in one table.
-/// Ann (participant) has a conversation with Bob holding a secret message; Eve (user) is another user;
-/// the admin is the bootstrap admin. A "secret" column marks answers that only a participant may see it in.
+/// Every endpoint and page × {anonymous, user, participant, group admin, site admin} → the expected status, in one table.
+/// Ann (participant) has a conversation with Bob holding a secret message, and is a plain member of Cat's group, which
+/// holds a secret of its own; Cat (group admin) is in no pair; Eve (user) is in nothing; the site admin is the bootstrap
+/// admin, in nothing either. No answer may show a secret to anyone outside its conversation.
 /// </summary>
 public sealed class AuthorizationMatrixTests(TestServers servers)
 {
@@ -17,27 +18,39 @@ public sealed class AuthorizationMatrixTests(TestServers servers)
     const string AdminPhone = "+15550009999";
     const string AdminPassword = "bootstrap admin pw";
 
-    enum Role { Anonymous, User, Participant, Admin }
+    enum Role { Anonymous, User, Participant, GroupAdmin, Admin }
 
-    // path placeholders: {bob} = Bob's id, {bobPhone}; statuses in Role order.
-    static readonly (string Method, string Path, bool Page, int[] Status)[] Matrix =
+    // Path placeholders: {bob} = Bob's id, {bobPhone}, {group} = Cat's group, {dan} = a user Cat adds and removes,
+    // {catMessage} = Cat's message in the group, {team} = a group Ann and Cat are plain members of (they leave it).
+    // Statuses in Role order; rows run top to bottom, each role in turn, so a row may depend on the ones before.
+    static readonly (string Method, string Path, bool Page, int[] Status, string? Body)[] Matrix =
     [
-        ("GET", "/health", false, [200, 200, 200, 200]),
-        ("GET", "/auth/verify", false, [401, 200, 200, 200]),
-        ("GET", "/users", false, [401, 200, 200, 200]),
-        ("GET", "/users/{bobPhone}", false, [401, 200, 200, 200]),
-        ("GET", "/conversations/{bob}", false, [401, 200, 200, 200]),
-        ("GET", "/conversations/{bob}/messages", false, [401, 200, 200, 200]),
-        ("GET", "/admin/users", false, [401, 403, 403, 200]),
-        ("GET", "/admin/audit", false, [401, 403, 403, 200]),
-        ("DELETE", "/admin/users/987654", false, [401, 403, 403, 404]),
-        ("POST", "/auth/logout-all", false, [401, -1, -1, -1]), // -1: not run for signed-in roles (it would end their session)
-        ("GET", "/", true, [200, 200, 200, 200]),
-        ("GET", "/login", true, [200, 302, 302, 302]),
-        ("GET", "/chat", true, [302, 200, 200, 200]),
-        ("GET", "/chat/{bob}", true, [302, 200, 200, 200]),
-        ("GET", "/admin", true, [302, 403, 403, 200]),
-        ("GET", "/admin/audit-log", true, [302, 403, 403, 200]),
+        ("GET", "/health", false, [200, 200, 200, 200, 200], null),
+        ("GET", "/auth/verify", false, [401, 200, 200, 200, 200], null),
+        ("GET", "/users", false, [401, 200, 200, 200, 200], null),
+        ("GET", "/users/{bobPhone}", false, [401, 200, 200, 200, 200], null),
+        ("GET", "/conversations", false, [401, 200, 200, 200, 200], null),
+        ("GET", "/conversations/{bob}", false, [401, 200, 200, 200, 200], null),
+        ("GET", "/conversations/{bob}/messages", false, [401, 200, 200, 200, 200], null),
+        ("POST", "/groups", false, [401, 201, 201, 201, 201], """{"name":"Mine","memberIds":[]}"""),
+        ("GET", "/groups/{group}", false, [401, 404, 200, 200, 404], null),
+        ("GET", "/groups/{group}/messages", false, [401, 404, 200, 200, 404], null),
+        ("PATCH", "/groups/{group}", false, [401, 404, 403, 200, 404], """{"name":"Renamed"}"""),
+        ("POST", "/groups/{group}/members", false, [401, 404, 403, 200, 404], """{"userIds":["{dan}"]}"""),
+        ("POST", "/groups/{group}/members/{dan}/promote", false, [401, 404, 403, 200, 404], null),
+        ("DELETE", "/groups/{group}/members/{dan}", false, [401, 404, 403, 200, 404], null),
+        ("GET", "/messages/{catMessage}/info", false, [401, 404, 404, 200, 404], null),
+        ("POST", "/groups/{team}/leave", false, [401, 404, 200, 200, 404], null),
+        ("GET", "/admin/users", false, [401, 403, 403, 403, 200], null),
+        ("GET", "/admin/audit", false, [401, 403, 403, 403, 200], null),
+        ("DELETE", "/admin/users/987654", false, [401, 403, 403, 403, 404], null),
+        ("POST", "/auth/logout-all", false, [401, -1, -1, -1, -1], null), // -1: not run for signed-in roles (it would end their session)
+        ("GET", "/", true, [200, 200, 200, 200, 200], null),
+        ("GET", "/login", true, [200, 302, 302, 302, 302], null),
+        ("GET", "/chat", true, [302, 200, 200, 200, 200], null),
+        ("GET", "/chat/{bob}", true, [302, 200, 200, 200, 200], null),
+        ("GET", "/admin", true, [302, 403, 403, 403, 200], null),
+        ("GET", "/admin/audit-log", true, [302, 403, 403, 403, 200], null),
     ];
 
     [Fact]
@@ -51,31 +64,47 @@ public sealed class AuthorizationMatrixTests(TestServers servers)
         var ann = await host.RegisterAsync("Ann");
         var bob = await host.RegisterAsync("Bob");
         var eve = await host.RegisterAsync("Eve");
+        var cat = await host.RegisterAsync("Cat");
+        var dan = await host.RegisterAsync("Dan");
         var secret = "secret-" + Guid.NewGuid().ToString("N");
         await using (var socket = await SocketClient.ConnectAsync(host, ann)) await socket.SendAndAckAsync(bob.Id, "m1", secret);
         var secretCipher = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(secret));
+        var groupSecret = "group-secret-" + Guid.NewGuid().ToString("N");
+        var group = await Groups.GroupApi.CreateAsync(host, cat, "Cat's", ann);
+        var team = await Groups.GroupApi.CreateAsync(host, bob, "Team", ann, cat);
+        string catMessage;
+        await using (var socket = await SocketClient.ConnectAsync(host, cat))
+            catMessage = (await socket.SendAndAckAsync(null, "g1", groupSecret, conversationId: group)).Message().Str("id")!;
+        var groupCipher = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(groupSecret));
 
         var adminToken = await LoginTokenAsync(host, AdminPhone, AdminPassword);
-        var tokens = new Dictionary<Role, string?> { [Role.Anonymous] = null, [Role.User] = eve.Token, [Role.Participant] = ann.Token, [Role.Admin] = adminToken };
+        var tokens = new Dictionary<Role, string?>
+        {
+            [Role.Anonymous] = null, [Role.User] = eve.Token, [Role.Participant] = ann.Token, [Role.GroupAdmin] = cat.Token, [Role.Admin] = adminToken,
+        };
         var pages = new Dictionary<Role, HttpClient>();
         foreach (var role in Enum.GetValues<Role>())
             pages[role] = await PageClientAsync(host, role switch
             {
                 Role.User => (eve.Phone, eve.Password),
                 Role.Participant => (ann.Phone, ann.Password),
+                Role.GroupAdmin => (cat.Phone, cat.Password),
                 Role.Admin => (AdminPhone, AdminPassword),
                 _ => null,
             });
 
         var failures = new List<string>();
-        foreach (var (method, rawPath, page, expected) in Matrix)
+        string Fill(string raw) => raw.Replace("{bobPhone}", Uri.EscapeDataString(bob.Phone)).Replace("{bob}", bob.Id).Replace("{group}", group)
+            .Replace("{dan}", dan.Id).Replace("{catMessage}", catMessage).Replace("{team}", team);
+        foreach (var (method, rawPath, page, expected, rawBody) in Matrix)
         {
-            var path = rawPath.Replace("{bob}", bob.Id).Replace("{bobPhone}", Uri.EscapeDataString(bob.Phone));
+            var path = Fill(rawPath);
             foreach (var role in Enum.GetValues<Role>())
             {
                 var want = expected[(int)role];
                 if (want < 0) continue;
                 var request = new HttpRequestMessage(new HttpMethod(method), path);
+                if (rawBody is not null) request.Content = new StringContent(Fill(rawBody), System.Text.Encoding.UTF8, "application/json");
                 HttpClient client;
                 if (page) client = pages[role];
                 else
@@ -91,6 +120,8 @@ public sealed class AuthorizationMatrixTests(TestServers servers)
                 if ((int)response.StatusCode != want) failures.Add($"{method} {rawPath} as {role}: {(int)response.StatusCode}, expected {want}");
                 var seesSecret = body.Contains(secret) || body.Contains(secretCipher);
                 if (seesSecret && role != Role.Participant) failures.Add($"{method} {rawPath} as {role}: shows Ann and Bob's message");
+                if ((body.Contains(groupSecret) || body.Contains(groupCipher)) && role is not (Role.Participant or Role.GroupAdmin))
+                    failures.Add($"{method} {rawPath} as {role}: shows the group's message");
                 if (!page) client.Dispose();
             }
         }
@@ -98,11 +129,13 @@ public sealed class AuthorizationMatrixTests(TestServers servers)
         using (var annClient = host.Client(ann.Token))
             Assert.Contains(secretCipher, await annClient.GetStringAsync($"/conversations/{bob.Id}/messages", Ct));
         Assert.Contains(secret, await pages[Role.Participant].GetStringAsync($"/chat/{bob.Id}", Ct));
+        using (var annClient = host.Client(ann.Token))
+            Assert.Contains(groupCipher, await annClient.GetStringAsync($"/groups/{group}/messages", Ct));
 
         // The socket: anonymous is closed with 4401, every signed-in role gets "ready".
         await using (var anonymousSocket = await SocketClient.OpenAsync(host.Address, null)) 
             if (await anonymousSocket.ClosedAsync() != (WebSocketCloseStatus)4401) failures.Add("/ws as Anonymous: not closed with 4401");
-        foreach (var role in new[] { Role.User, Role.Participant, Role.Admin })
+        foreach (var role in new[] { Role.User, Role.Participant, Role.GroupAdmin, Role.Admin })
             await using (var s = await SocketClient.ConnectAsync(host.Address, tokens[role]!)) { }
 
         foreach (var c in pages.Values) c.Dispose();
