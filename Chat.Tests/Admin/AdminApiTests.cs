@@ -146,6 +146,22 @@ public abstract class AdminApiTests(BootstrappedApp app)
     }
 
     [Fact]
+    public async Task Deleting_a_groups_only_admin_leaves_the_group_with_its_longest_standing_member_as_admin()
+    {
+        var (doomed, first, later) = (await host.RegisterAsync(), await host.RegisterAsync("First"), await host.RegisterAsync("Later"));
+        var group = await Groups.GroupApi.CreateAsync(host, doomed, "Orphan", first);
+        Assert.Equal(HttpStatusCode.OK, (await Groups.GroupApi.AddAsync(host, doomed, group, later.Id)).StatusCode);
+
+        using var client = host.Client(admin.Token);
+        await ApiAssert.OkAsync(await client.DeleteAsync($"/admin/users/{doomed.Id}", Ct));
+
+        var view = await Groups.GroupApi.GetAsync(host, first, $"/groups/{group}");
+        Assert.Equal([("First", "admin"), ("Later", "member")],
+            view.GetProperty("members").EnumerateArray().Select(m => (m.GetProperty("displayName").GetString(), m.GetProperty("role").GetString())));
+        Assert.Equal([1L, 2L], await Groups.GroupApi.SeqsAsync(host, first, group)); // its history stays
+    }
+
+    [Fact]
     public async Task The_last_admin_cannot_be_removed_but_one_of_two_can()
     {
         using var client = host.Client(admin.Token);

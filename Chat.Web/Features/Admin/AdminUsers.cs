@@ -51,7 +51,16 @@ public sealed class AdminUsers(ChatDbContext db, AuditLog audit, WriteGate write
         var theirs = db.Members.Where(m => m.UserId == userId).Select(m => m.ConversationId);
         var conversationIds = await db.Conversations.Where(c => c.Kind == ConversationKind.Direct && theirs.Contains(c.Id)).Select(c => c.Id).ToListAsync(ct);
         var conversations = await db.Conversations.Where(c => conversationIds.Contains(c.Id)).ExecuteDeleteAsync(ct);
+        // Their groups stay (with their messages, from a deleted sender); one they were the only admin of gets one, as when an admin leaves.
+        var adminOf = await db.Members.Where(m => m.UserId == userId && m.Role == MemberRole.Admin && m.LeftAt == null).Select(m => m.ConversationId).ToListAsync(ct);
         await db.Users.Where(u => u.Id == userId).ExecuteDeleteAsync(ct);
+        foreach (var group in adminOf)
+        {
+            var current = db.Members.Where(m => m.ConversationId == group && m.LeftAt == null);
+            if (await current.AnyAsync(m => m.Role == MemberRole.Admin, ct)) continue;
+            var next = await current.OrderBy(m => m.JoinedAt).ThenBy(m => m.UserId).Select(m => (long?)m.UserId).FirstOrDefaultAsync(ct);
+            if (next is { } heir) await current.Where(m => m.UserId == heir).ExecuteUpdateAsync(s => s.SetProperty(m => m.Role, MemberRole.Admin), ct);
+        }
         var messages = await db.Messages.Where(m => conversationIds.Contains(m.ConversationId)).ExecuteDeleteAsync(ct);
         audit.Add("user.deleted", actorId, userId, $"phone={user.Phone}; conversations={conversations}; messages={messages}");
         await db.SaveChangesAsync(ct);
