@@ -25,13 +25,8 @@ public sealed class Receipts(ChatDbContext db, WriteGate writes, IFanout fanout,
 {
     public async Task<ReceiptResult> MarkAsync(long readerId, long messageId, ReceiptKind kind, CancellationToken ct)
     {
-        var target = await db.Messages.AsNoTracking().Where(m => m.Id == messageId)
-            .Select(m => new { m.ConversationId, m.Seq, m.SenderId, m.ReceiverId }).FirstOrDefaultAsync(ct);
-        if (target is { ReceiverId: null })
-            return await MarkInGroupAsync(readerId, target.ConversationId, target.Seq, target.SenderId, kind, ct);
-
         var now = StoredTime.Now(clock);
-        // One conditional UPDATE: it matches only the recipient's message that is not yet marked,
+        // One conditional UPDATE: it matches only the recipient's direct message that is not yet marked,
         // so repeats and races change nothing and the sender hears of each step once.
         int changed;
         var mine = db.Messages.Where(m => m.Id == messageId && m.ReceiverId == readerId);
@@ -44,15 +39,17 @@ public sealed class Receipts(ChatDbContext db, WriteGate writes, IFanout fanout,
                 : await mine.Where(m => m.DeliveredAt == null).ExecuteUpdateAsync(s => s
                     .SetProperty(m => m.DeliveredAt, now), ct);
         }
+        var target = await db.Messages.AsNoTracking().Where(m => m.Id == messageId)
+            .Select(m => new { Marked = new MarkedMessage(m.Id, m.ConversationId, m.Seq, m.SenderId), m.ReceiverId }).FirstOrDefaultAsync(ct);
         if (changed == 1)
         {
-            var marked = await db.Messages.Where(m => m.Id == messageId)
-                .Select(m => new MarkedMessage(m.Id, m.ConversationId, m.Seq, m.SenderId)).FirstAsync(ct);
-            await fanout.PublishAsync(Delivery.To(Receipt(marked, readerId, kind, now), marked.SenderId), CancellationToken.None);
+            await fanout.PublishAsync(Delivery.To(Receipt(target!.Marked, readerId, kind, now), target.Marked.SenderId), CancellationToken.None);
             return ReceiptResult.Marked;
         }
+        if (target is { ReceiverId: null, Marked: var m })
+            return await MarkInGroupAsync(readerId, m.ConversationId, m.Seq, m.SenderId, kind, ct);
         // Someone else's message is reported exactly like a missing one: ids reveal nothing.
-        return await mine.AnyAsync(ct) ? ReceiptResult.Unchanged : ReceiptResult.NotFound;
+        return target?.ReceiverId == readerId ? ReceiptResult.Unchanged : ReceiptResult.NotFound;
     }
 
     /// <summary>
