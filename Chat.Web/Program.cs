@@ -27,6 +27,12 @@ builder.AddChatLogging()
     .AddPages();
 
 var app = builder.Build();
+if (args.Contains("--migrate-only"))
+{
+    await app.MigrateOnlyAsync();
+    await app.DisposeAsync(); // flushes the log
+    return;
+}
 app.UseProxyTrust();
 app.UseRequestLogging();
 app.UseApiSocket(); // before the rest: an idle socket keeps alive every middleware it passed through

@@ -28,6 +28,10 @@ public static class StorageSetup
         return builder;
     }
 
+    /// <summary>Runs the migrations and returns: <c>--migrate-only</c>, for a deploy pipeline that migrates before it starts replicas.</summary>
+    public static Task MigrateOnlyAsync(this WebApplication app) =>
+        DatabaseMigrator.MigrateAsync(app.Services, app.Services.GetRequiredService<ILogger<DatabaseMigrator>>(), app.Lifetime.ApplicationStopping);
+
     /// <summary>
     /// EF Core logs the SQL of every failed command at Error, without the exception, so a log filter cannot tell a
     /// handled conflict (a unique index deciding a race; a fresh database's missing migrations history table, which

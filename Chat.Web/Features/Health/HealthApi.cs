@@ -9,7 +9,7 @@ public static class HealthApi
     /// <summary>Readiness checks; other features add theirs (Realtime adds Redis when configured).</summary>
     public static WebApplicationBuilder AddHealth(this WebApplicationBuilder builder)
     {
-        builder.Services.AddHealthChecks().AddCheck<DatabaseCheck>("database");
+        builder.Services.AddHealthChecks().AddCheck<DatabaseCheck>("database").AddCheck<MigrationsCheck>("migrations");
         return builder;
     }
 
@@ -23,6 +23,22 @@ public static class HealthApi
             var body = new { ok, checks = report.Entries.ToDictionary(e => e.Key, e => e.Value.Status == HealthStatus.Healthy ? "up" : "down") };
             return TypedResults.Json(body, statusCode: ok ? 200 : 503);
         }).WithTags("Health");
+    }
+
+    /// <summary>A node whose database lacks a migration it knows (another replica is still applying it) is not ready.</summary>
+    sealed class MigrationsCheck(ChatDbContext db) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct)
+        {
+            try
+            {
+                return (await db.Database.GetPendingMigrationsAsync(ct)).Any() ? HealthCheckResult.Unhealthy("pending migrations") : HealthCheckResult.Healthy();
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                return HealthCheckResult.Unhealthy(exception: e);
+            }
+        }
     }
 
     sealed class DatabaseCheck(ChatDbContext db) : IHealthCheck

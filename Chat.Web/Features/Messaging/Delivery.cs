@@ -10,7 +10,8 @@ namespace Chat.Web.Features.Messaging;
 /// <see cref="ForOrigin"/> instead; it is always on the publishing node, so it never travels on the bus.
 /// </summary>
 public sealed record Delivery(ChatEvent Event, long[] UserIds, bool Everyone = false, [property: JsonIgnore] string? Origin = null,
-    long? ConversationId = null, long? ExceptUserId = null)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? ConversationId = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? ExceptUserId = null)
 {
     public static Delivery To(ChatEvent e, params long[] userIds) => new(e, userIds.Distinct().ToArray());
     public static Delivery ToEveryone(ChatEvent e) => new(e, [], Everyone: true);
