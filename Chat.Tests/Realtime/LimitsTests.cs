@@ -1,3 +1,6 @@
+using Chat.Tests.Api;
+using Microsoft.Extensions.Hosting;
+using System.Net;
 using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
@@ -112,6 +115,34 @@ public sealed class LimitsTests(TightLimitsApp app, TestServers servers) : IClas
         var stopping = node.DisposeAsync().AsTask();
         Assert.Equal((WebSocketCloseStatus)1012, await socket.ClosedAsync());
         await stopping.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+        await socket.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_graceful_stop_turns_readiness_false_first_then_closes_sockets_with_1012_within_its_bound()
+    {
+        var node = await ChatHost.StartAsync(servers, Storage.Postgres, s => (s["SHUTDOWN_DRAIN_SECONDS"], s["SHUTDOWN_TIMEOUT_SECONDS"]) = ("1.5", "10"));
+        var (ann, bob) = (await node.RegisterAsync(), await node.RegisterAsync());
+        var socket = await SocketClient.ConnectAsync(node, ann);
+        using var client = node.Client();
+        await client.GetOkAsync("/health/ready");
+
+        var stopped = Task.Run(() => node.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication(), TestContext.Current.CancellationToken);
+        var ready = await client.GetAsync("/health/ready", TestContext.Current.CancellationToken);
+        for (var i = 0; ready.StatusCode == HttpStatusCode.OK && i < 50; i++)
+        {
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+            ready = await client.GetAsync("/health/ready", TestContext.Current.CancellationToken);
+        }
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Contains("\"accepting\":\"down\"", await ready.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        // Draining: not ready, but the open socket still works.
+        await socket.SendAndAckAsync(bob.Id, "during-drain");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Equal((WebSocketCloseStatus)1012, await socket.ClosedAsync());
+        await stopped;
+        await node.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(15), TestContext.Current.CancellationToken);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(12), $"stopped after {clock.Elapsed}");
         await socket.DisposeAsync();
     }
 

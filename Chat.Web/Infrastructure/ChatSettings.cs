@@ -24,6 +24,11 @@ public sealed class ChatSettings
     /// <summary>bcrypt cost. 11 by default (about 0.15 s per hash on a 2-core VM).</summary>
     [ConfigurationKeyName("BCRYPT_WORK_FACTOR")] public int BcryptWorkFactor { get; set; } = 11;
 
+    /// <summary>Seconds between readiness turning false at shutdown and the sockets being told to go (a load balancer's time to notice).</summary>
+    [ConfigurationKeyName("SHUTDOWN_DRAIN_SECONDS")] public double ShutdownDrainSeconds { get; set; }
+    /// <summary>Seconds after the drain within which the node has stopped: in-flight batches stored, sockets closed.</summary>
+    [ConfigurationKeyName("SHUTDOWN_TIMEOUT_SECONDS")] public double ShutdownTimeoutSeconds { get; set; } = 20;
+
     public static ChatSettings From(IConfiguration config) => config.Get<ChatSettings>() ?? new();
 
     public string? PostgresConnectionString(IConfiguration config) =>

@@ -15,6 +15,8 @@ public static class HttpSetup
         var settings = ChatSettings.From(builder.Configuration);
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<GracefulShutdown>();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(settings.ShutdownDrainSeconds + settings.ShutdownTimeoutSeconds));
         if (string.IsNullOrEmpty(builder.Configuration["urls"])) builder.WebHost.UseUrls("http://localhost:4000");
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
         // Bad bodies throw BadHttpRequestException, which ApiErrors turns into a 4xx with the error shape.
@@ -23,7 +25,7 @@ public static class HttpSetup
         builder.Services.Configure<JsonOptions>(o => o.SerializerOptions.MaxDepth = 32);
         var origins = settings.AllowedOrigins(builder.Environment.IsDevelopment());
         builder.Services.AddCors(o => o.AddPolicy(ApiCors, p => p.WithOrigins(origins)
-            .WithHeaders("Authorization", "Content-Type").WithMethods("GET", "POST", "DELETE")));
+            .WithHeaders("Authorization", "Content-Type").WithMethods("GET", "POST", "PATCH", "DELETE")));
         return builder;
     }
 }

@@ -1,4 +1,5 @@
 using Chat.Web.Data;
+using Chat.Web.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -9,7 +10,8 @@ public static class HealthApi
     /// <summary>Readiness checks; other features add theirs (Realtime adds Redis when configured).</summary>
     public static WebApplicationBuilder AddHealth(this WebApplicationBuilder builder)
     {
-        builder.Services.AddHealthChecks().AddCheck<DatabaseCheck>("database").AddCheck<MigrationsCheck>("migrations");
+        builder.Services.AddHealthChecks().AddCheck<DatabaseCheck>("database").AddCheck<MigrationsCheck>("migrations")
+            .AddCheck<AcceptingCheck>("accepting");
         return builder;
     }
 
@@ -23,6 +25,13 @@ public static class HealthApi
             var body = new { ok, checks = report.Entries.ToDictionary(e => e.Key, e => e.Value.Status == HealthStatus.Healthy ? "up" : "down") };
             return TypedResults.Json(body, statusCode: ok ? 200 : 503);
         }).WithTags("Health");
+    }
+
+    /// <summary>A node that is shutting down is not ready, from the first moment of its graceful stop.</summary>
+    sealed class AcceptingCheck(GracefulShutdown shutdown) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct) =>
+            Task.FromResult(shutdown.IsStopping ? HealthCheckResult.Unhealthy("shutting down") : HealthCheckResult.Healthy());
     }
 
     /// <summary>A node whose database lacks a migration it knows (another replica is still applying it) is not ready.</summary>

@@ -56,7 +56,9 @@ public static class RealtimeSetup
     {
         app.UseWebSockets();
         var gateway = app.Services.GetRequiredService<SocketGateway>();
-        app.Lifetime.ApplicationStopping.Register(app.Services.GetRequiredService<SocketSessions>().CloseAllForShutdown);
+        var sessions = app.Services.GetRequiredService<SocketSessions>();
+        var shutdown = app.Services.GetRequiredService<GracefulShutdown>();
+        app.Lifetime.ApplicationStopping.Register(() => shutdown.Begin(sessions.CloseAllForShutdown));
         app.Use((http, next) => http.WebSockets.IsWebSocketRequest && SocketGateway.IsGatewayPath(http.Request.Path) ? gateway.HandleAsync(http) : next(http));
         return app;
     }
