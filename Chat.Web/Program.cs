@@ -24,7 +24,8 @@ builder.AddChatLogging()
     .AddAdmin()
     .AddRealtime()
     .AddConversations()
-    .AddPages();
+    .AddPages()
+    .AddTelemetry();
 
 var app = builder.Build();
 if (args.Contains("--migrate-only"))
@@ -46,6 +47,7 @@ app.UseAuthorization();
 app.UseAntiforgery();
 
 app.MapHealthApi();
+app.MapTelemetry();
 var api = app.MapGroup("").RequireCors(HttpSetup.ApiCors);
 api.MapAuthApi();
 api.MapDirectoryApi();

@@ -34,8 +34,14 @@ public sealed class Throttle(IServiceProvider services, ChatSettings settings, T
     {
         var key = Key(policy, subject);
         if (await CountInRedisAsync(key, policy, hits: 1) is var (count, ttl))
-            return new ThrottleDecision(count <= policy.Limit, ttl);
-        return HitLocal(key, policy);
+            return Counted(new ThrottleDecision(count <= policy.Limit, ttl), policy);
+        return Counted(HitLocal(key, policy), policy);
+    }
+
+    static ThrottleDecision Counted(ThrottleDecision d, ThrottlePolicy policy)
+    {
+        if (!d.Allowed) ChatTelemetry.RateLimited.Add(1, new KeyValuePair<string, object?>("policy", policy.Name));
+        return d;
     }
 
     /// <summary>
@@ -44,7 +50,9 @@ public sealed class Throttle(IServiceProvider services, ChatSettings settings, T
     /// across nodes — leased hits count in Redis whether spent or not, so no subject ever gets more — but one
     /// spread over several nodes may be refused up to a lease's worth per node before the limit.
     /// </summary>
-    public async ValueTask<ThrottleDecision> HitLeasedAsync(ThrottlePolicy policy, string subject)
+    public async ValueTask<ThrottleDecision> HitLeasedAsync(ThrottlePolicy policy, string subject) => Counted(await HitLeasedCoreAsync(policy, subject), policy);
+
+    async ValueTask<ThrottleDecision> HitLeasedCoreAsync(ThrottlePolicy policy, string subject)
     {
         var key = Key(policy, subject);
         if (Redis() is null) return HitLocal(key, policy); // one node: the local counter costs no round trip anyway

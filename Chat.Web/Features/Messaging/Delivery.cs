@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json.Serialization;
 
 namespace Chat.Web.Features.Messaging;
@@ -24,6 +25,9 @@ public sealed record Delivery(ChatEvent Event, long[] UserIds, bool Everyone = f
     public static Delivery ToOrigin(ChatEvent e, string origin) => new(e, [], Origin: origin);
 
     /// <summary>Whether anyone but the origin gets it, so that the bus carries it to other nodes.</summary>
+    /// <summary>The send's span on this node, for the delivery's own; not carried across nodes.</summary>
+    [JsonIgnore] public ActivityContext Trace { get; init; }
+
     [JsonIgnore] public bool Addressed => Everyone || UserIds.Length > 0 || ConversationId is not null;
 
     /// <summary>What the origin connection gets: the ack of its message (the one place an ack is built), else the event itself.</summary>

@@ -19,6 +19,7 @@ public sealed class MessageSender(IServiceScopeFactory scopes, KnownConversation
     /// <summary>Checks and stores a send; returns once it is committed (or refused). For a form post.</summary>
     public async Task<SendResult> SendAsync(SendCommand cmd, CancellationToken ct)
     {
+        using var span = StartSpan(cmd);
         var (decided, pending) = await AdmitAsync(cmd, ct);
         if (pending is null) return decided!;
         await writer.QueueAsync(pending, ct);
@@ -32,6 +33,7 @@ public sealed class MessageSender(IServiceScopeFactory scopes, KnownConversation
     /// </summary>
     public async Task<SendResult.Rejected?> QueueAsync(SendCommand cmd, CancellationToken ct)
     {
+        using var span = StartSpan(cmd);
         var (decided, pending) = await AdmitAsync(cmd, ct);
         if (decided is SendResult.Rejected rejected) return rejected;
         if (pending is null)
@@ -145,6 +147,9 @@ public sealed class MessageSender(IServiceScopeFactory scopes, KnownConversation
         };
         await fanout.PublishAsync(Delivery.ToOrigin(e, origin));
     }
+
+    static System.Diagnostics.Activity? StartSpan(SendCommand cmd) =>
+        ChatTelemetry.Source.StartActivity("chat.send")?.SetTag("chat.client_message_id", cmd.ClientMessageId).SetTag("chat.conversation_id", cmd.ConversationId);
 
     static (SendResult, PendingSend?) Refused(string code, string error) => (new SendResult.Rejected(code, error), null);
 

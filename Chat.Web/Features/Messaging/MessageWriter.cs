@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Threading.Channels;
+using Chat.Web.Infrastructure;
 
 namespace Chat.Web.Features.Messaging;
 
@@ -80,6 +82,8 @@ public sealed class MessageWriter(MessageStore store, IFanout fanout, ILogger<Me
         await lastPublished;
         holdingConversations = true;
         StoreOutcome[] outcomes;
+        var started = Stopwatch.GetTimestamp();
+        var startedAt = DateTimeOffset.UtcNow;
         try
         {
             outcomes = await store.StoreAsync(batch.ConvertAll(s => s.Message), CancellationToken.None);
@@ -94,6 +98,11 @@ public sealed class MessageWriter(MessageStore store, IFanout fanout, ILogger<Me
         var stored = new List<PendingSend>(batch.Count);
         for (var i = 0; i < batch.Count; i++)
             if (outcomes[i] == StoreOutcome.Stored) stored.Add(batch[i]);
+        ChatTelemetry.CommitDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        ChatTelemetry.BatchSize.Record(batch.Count);
+        ChatTelemetry.MessagesStored.Add(stored.Count);
+        if (ChatTelemetry.Source.HasListeners())
+            foreach (var send in stored) Span("chat.store", send, startedAt)?.SetTag("chat.batch.size", batch.Count).Dispose();
         lastPublished = Announce(stored);
         for (var i = 0; i < batch.Count; i++) batch[i].Complete(outcomes[i]);
     }
@@ -106,6 +115,7 @@ public sealed class MessageWriter(MessageStore store, IFanout fanout, ILogger<Me
     async Task Announce(List<PendingSend> stored)
     {
         if (stored.Count == 0) return;
+        var spans = ChatTelemetry.Source.HasListeners() ? stored.ConvertAll(s => Span("chat.publish", s, DateTimeOffset.UtcNow)) : null;
         try
         {
             await fanout.PublishAllAsync(stored.ConvertAll(Addressed));
@@ -114,16 +124,21 @@ public sealed class MessageWriter(MessageStore store, IFanout fanout, ILogger<Me
         {
             log.LogError(e, "Announcing {Count} stored messages failed; their recipients catch up with sync", stored.Count);
         }
+        spans?.ForEach(s => s?.Dispose());
     }
 
     /// <summary>A direct message to its two users; a group message to its conversation, whose members each node finds.</summary>
     static Delivery Addressed(PendingSend s)
     {
         var e = new MessageEvent(MessageView.From(s.Message));
-        return s.Message.ReceiverId is { } receiver
+        return (s.Message.ReceiverId is { } receiver
             ? new Delivery(e, [receiver, s.Message.SenderId], Origin: s.Origin)
-            : Delivery.ToMembers(e, s.Message.ConversationId, origin: s.Origin);
+            : Delivery.ToMembers(e, s.Message.ConversationId, origin: s.Origin)) with { Trace = s.Trace };
     }
+
+    /// <summary>A span of one send's way through the writer, a child of its "chat.send" span.</summary>
+    static Activity? Span(string name, PendingSend send, DateTimeOffset startedAt) =>
+        send.Trace == default ? null : ChatTelemetry.Source.StartActivity(name, ActivityKind.Internal, send.Trace, startTime: startedAt);
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Chat.Web.Data;
 
 namespace Chat.Web.Features.Messaging;
@@ -10,6 +11,8 @@ public sealed class PendingSend(Message message, string? origin)
     public Message Message => message;
     public string? Origin => origin;
     public Task<StoreOutcome> Stored => done.Task;
+    /// <summary>The send's span ("chat.send"), for the spans of its storing, publishing and delivery.</summary>
+    public ActivityContext Trace { get; } = Activity.Current?.Context ?? default;
     internal (long, string) ClientKey => (message.SenderId, message.ClientMessageId);
 
     internal void Complete(StoreOutcome outcome) => done.TrySetResult(outcome);

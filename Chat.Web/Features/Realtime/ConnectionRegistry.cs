@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Chat.Web.Features.Messaging;
+using Chat.Web.Infrastructure;
 
 namespace Chat.Web.Features.Realtime;
 
@@ -46,6 +47,7 @@ public sealed class ConnectionRegistry(ConversationMembers members)
     /// <summary>Hands the event to the addressed connections on this node; the origin connection gets its own version.</summary>
     public async ValueTask DeliverAsync(Delivery d)
     {
+        using var span = d.Trace == default ? null : ChatTelemetry.Source.StartActivity("chat.deliver", System.Diagnostics.ActivityKind.Internal, d.Trace);
         if (d.Origin is { } origin && all.TryGetValue(origin, out var from)) from.TryEnqueue(d.ForOrigin());
         if (d.Everyone)
         {
@@ -68,7 +70,7 @@ public sealed class ConnectionRegistry(ConversationMembers members)
     {
         if (!byUser.TryGetValue(userId, out var mine)) return;
         foreach (var sink in mine.Values)
-            if (sink.Id != d.Origin) sink.TryEnqueue(d.Event);
+            if (sink.Id != d.Origin && sink.TryEnqueue(d.Event) && d.Event is MessageEvent) ChatTelemetry.MessagesDelivered.Add(1);
     }
 
     /// <summary>

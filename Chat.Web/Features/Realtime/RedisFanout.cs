@@ -193,6 +193,9 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
     async Task ReceiveAsync(ChannelMessage message)
     {
         if (Decode(message) is not { } deliveries) return;
+        if (ChatTelemetry.FanoutLag.Enabled)
+            foreach (var d in deliveries)
+                if (d.Event is MessageEvent m) ChatTelemetry.FanoutLag.Record((DateTime.UtcNow - m.Message.CreatedAt).TotalMilliseconds);
         try
         {
             await registry.DeliverAllAsync(deliveries);

@@ -1,5 +1,6 @@
 using System.Net.WebSockets;
 using Chat.Web.Features.Messaging;
+using Chat.Web.Infrastructure;
 
 namespace Chat.Web.Features.Realtime;
 
@@ -58,7 +59,9 @@ public sealed class SocketSession : IChatEventSink
             return true;
         }
         if (outbound.TryWrite(new Outbound.Event(e))) return true;
-        if (!closing) Abort("outbound queue full (the client does not read)");
+        if (closing) return false;
+        ChatTelemetry.DroppedSockets.Add(1);
+        Abort("outbound queue full (the client does not read)");
         return false;
     }
 
@@ -138,7 +141,11 @@ public sealed class SocketSession : IChatEventSink
                 return;
             }
             if (closing) continue; // a close is under way: ignore what still comes in
-            if (!frames.TryTake()) await protocol.RefuseAsync(this, "rate_limited", "Too many frames; slow down.");
+            if (!frames.TryTake())
+            {
+                ChatTelemetry.RateLimited.Add(1, new KeyValuePair<string, object?>("policy", "ws-frames"));
+                await protocol.RefuseAsync(this, "rate_limited", "Too many frames; slow down.");
+            }
             else if (frame.MessageType == WebSocketMessageType.Binary) await protocol.RefuseAsync(this, "unsupported_frame", "Frames are JSON text.");
             else await protocol.ReceiveAsync(this, frame.Bytes, aborted.Token);
         }

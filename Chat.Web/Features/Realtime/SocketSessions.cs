@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
 using Chat.Web.Features.Auth;
 using Chat.Web.Features.Messaging;
+using Chat.Web.Infrastructure;
 
 namespace Chat.Web.Features.Realtime;
 
@@ -30,6 +31,7 @@ public sealed class SocketSessions(ConnectionRegistry registry, PresenceTracker 
     internal async Task RegisterAsync(SocketSession session, int tokenVersion)
     {
         registry.Add(session);
+        ChatTelemetry.OpenSockets.Add(1, KindTag(session));
         // A revocation committed between the handshake's session check and this registration reached no
         // sink; checking once more, now that the session is registered, leaves no such window.
         await using (var scope = scopes.CreateAsyncScope())
@@ -49,6 +51,7 @@ public sealed class SocketSessions(ConnectionRegistry registry, PresenceTracker 
     internal async Task UnregisterAsync(SocketSession session)
     {
         registry.Remove(session);
+        ChatTelemetry.OpenSockets.Add(-1, KindTag(session));
         try
         {
             await presence.DisconnectedAsync(session, CancellationToken.None);
@@ -59,6 +62,8 @@ public sealed class SocketSessions(ConnectionRegistry registry, PresenceTracker 
             log.LogWarning(e, "Presence update failed after WebSocket {ConnectionId} closed", session.Id);
         }
     }
+
+    static KeyValuePair<string, object?> KindTag(SocketSession session) => new("kind", session.Protocol is JsonProtocol ? "api" : "browser");
 
     /// <summary>Asks every socket on this node to close with 1012 ("service restart"): clients reconnect, elsewhere if need be, and sync.</summary>
     public void CloseAllForShutdown()
