@@ -25,7 +25,8 @@ builder.AddChatLogging()
     .AddRealtime()
     .AddConversations()
     .AddPages()
-    .AddTelemetry();
+    .AddTelemetry()
+    .AddApiDocs();
 
 var app = builder.Build();
 if (args.Contains("--migrate-only"))
@@ -48,6 +49,7 @@ app.UseAntiforgery();
 
 app.MapHealthApi();
 app.MapTelemetry();
+app.MapApiDocs();
 var api = app.MapGroup("").RequireCors(HttpSetup.ApiCors);
 api.MapAuthApi();
 api.MapDirectoryApi();

@@ -44,6 +44,7 @@ public static class SecurityHeaders
     public static WebApplication UseSecurityHeaders(this WebApplication app)
     {
         if (app.Environment.IsProduction()) app.UseHsts();
+        var referencePage = app.Environment.IsDevelopment();
         app.Use((http, next) =>
         {
             var nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
@@ -51,8 +52,12 @@ public static class SecurityHeaders
             var h = http.Response.Headers;
             // Scripts: our own files and nonce'd inline scripts only, never eval (htmx is configured
             // without eval). Styles: our stylesheet only, so injected markup cannot restyle the page either.
+            // The Development-only API reference page (/scalar) is a third-party page of inline scripts and styles.
+            var (scripts, styles) = referencePage && http.Request.Path.StartsWithSegments("/scalar")
+                ? ("'self' 'unsafe-inline'", "'self' 'unsafe-inline'")
+                : ($"'self' 'nonce-{nonce}'", "'self'");
             h.ContentSecurityPolicy =
-                $"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; img-src 'self' data:; " +
+                $"default-src 'self'; script-src {scripts}; style-src {styles}; img-src 'self' data:; " +
                 "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
             h.XContentTypeOptions = "nosniff";
             h.XFrameOptions = "DENY";

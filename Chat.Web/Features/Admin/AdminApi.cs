@@ -9,9 +9,9 @@ public static class AdminApi
     {
         var group = app.MapGroup("/admin").WithTags("Admin").RequireAuthorization(AuthSetup.AdminApiPolicy)
             .Throttled(p => p.ApiPerUser, perUser: true);
-        group.MapGet("/users", List);
-        group.MapDelete("/users/{id}", Delete);
-        group.MapGet("/audit", Audit);
+        group.MapGet("/users", List).Answers<Page<AccountView>>(200, 400, 401, 403);
+        group.MapDelete("/users/{id}", Delete).Answers<OkResponse>(200, 401, 403, 404, 409);
+        group.MapGet("/audit", Audit).Answers<Page<AuditView>>(200, 400, 401, 403);
     }
 
     static async Task<IResult> List(AdminUsers users, string? cursor, string? limit, string? q, CancellationToken ct)
@@ -27,7 +27,7 @@ public static class AdminApi
         if (!Ids.TryParse(id, out var userId)) return ApiErrors.NotFound("User not found.");
         return await users.DeleteAsync(me.Id, userId, ct) switch
         {
-            DeleteUserResult.Deleted => TypedResults.Ok(new { ok = true }),
+            DeleteUserResult.Deleted => TypedResults.Ok(new OkResponse()),
             DeleteUserResult.LastAdmin => ApiErrors.Result(StatusCodes.Status409Conflict, "The last admin cannot be removed."),
             _ => ApiErrors.NotFound("User not found."),
         };

@@ -4,17 +4,19 @@ using Chat.Web.Infrastructure;
 
 namespace Chat.Web.Features.Conversations;
 
+public sealed record ConversationIdResponse(string ConversationId);
+
 public static class ConversationsApi
 {
     public static void MapConversationsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/conversations").WithTags("Conversations").RequireAuthorization(AuthSetup.ApiPolicy)
             .Throttled(p => p.ApiPerUser, perUser: true);
-        group.MapGet("/", List);
-        group.MapGet("/{peerId}", Ensure);
-        group.MapGet("/{peerId}/messages", Messages);
+        group.MapGet("/", List).Answers<Page<InboxEntry>>(200, 400, 401);
+        group.MapGet("/{peerId}", Ensure).Answers<ConversationIdResponse>(200, 400, 401, 404);
+        group.MapGet("/{peerId}/messages", Messages).Answers<Page<MessageView>>(200, 400, 401, 404);
         app.MapGet("/messages/{id}/info", Info).WithTags("Conversations").RequireAuthorization(AuthSetup.ApiPolicy)
-            .Throttled(p => p.ApiPerUser, perUser: true);
+            .Throttled(p => p.ApiPerUser, perUser: true).Answers<MessageInfoView>(200, 401, 404);
     }
 
     /// <summary>My conversations, pairs and groups, newest activity first: ?cursor=&amp;limit=.</summary>
@@ -36,7 +38,7 @@ public static class ConversationsApi
         if (!Ids.TryParse(peerId, out var peer)) return ApiErrors.NotFound("User not found.");
         return await conversations.EnsureAsync(me.Id, peer, ct) switch
         {
-            PairResult.Found(var c) => TypedResults.Ok(new { conversationId = c.Id.ToString() }),
+            PairResult.Found(var c) => TypedResults.Ok(new ConversationIdResponse(c.Id.ToString())),
             PairResult.WithSelf => ApiErrors.BadRequest("You cannot start a conversation with yourself."),
             _ => ApiErrors.NotFound("User not found."),
         };

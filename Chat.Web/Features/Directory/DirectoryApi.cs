@@ -11,8 +11,8 @@ public static class DirectoryApi
     {
         var group = app.MapGroup("/users").WithTags("Directory").RequireAuthorization(AuthSetup.ApiPolicy)
             .Throttled(p => p.ApiPerUser, perUser: true);
-        group.MapGet("/", List);
-        group.MapGet("/{phone}", ByPhone);
+        group.MapGet("/", List).Answers<Page<Data.PublicUser>>(200, 400, 401);
+        group.MapGet("/{phone}", ByPhone).Answers<UserKeys>(200, 401, 404);
     }
 
     static async Task<IResult> List(CurrentUser me, UserDirectory directory, string? cursor, string? limit, string? q, CancellationToken ct)

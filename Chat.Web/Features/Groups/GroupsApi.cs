@@ -14,14 +14,14 @@ public static class GroupsApi
     {
         var group = app.MapGroup("/groups").WithTags("Groups").RequireAuthorization(AuthSetup.ApiPolicy)
             .Throttled(p => p.ApiPerUser, perUser: true);
-        group.MapPost("/", Create).Validate<CreateGroupRequest>();
-        group.MapGet("/{id}", Get);
-        group.MapPatch("/{id}", Rename).Validate<RenameGroupRequest>();
-        group.MapPost("/{id}/members", Add).Validate<AddMembersRequest>();
-        group.MapDelete("/{id}/members/{userId}", Remove);
-        group.MapPost("/{id}/members/{userId}/promote", Promote);
-        group.MapPost("/{id}/leave", Leave);
-        group.MapGet("/{id}/messages", Messages);
+        group.MapPost("/", Create).Validate<CreateGroupRequest>().Answers<GroupView>(201, 400, 401);
+        group.MapGet("/{id}", Get).Answers<GroupView>(200, 401, 404);
+        group.MapPatch("/{id}", Rename).Validate<RenameGroupRequest>().Answers<GroupView>(200, 400, 401, 403, 404);
+        group.MapPost("/{id}/members", Add).Validate<AddMembersRequest>().Answers<GroupView>(200, 400, 401, 403, 404);
+        group.MapDelete("/{id}/members/{userId}", Remove).Answers<GroupView>(200, 400, 401, 403, 404);
+        group.MapPost("/{id}/members/{userId}/promote", Promote).Answers<GroupView>(200, 400, 401, 403, 404);
+        group.MapPost("/{id}/leave", Leave).Answers<GroupView>(200, 401, 404);
+        group.MapGet("/{id}/messages", Messages).Answers<Page<MessageView>>(200, 400, 401, 404);
     }
 
     static async Task<IResult> Create(CreateGroupRequest body, CurrentUser me, Groups groups, CancellationToken ct)

@@ -5,6 +5,8 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Chat.Web.Features.Health;
 
+public sealed record ReadyResponse(bool Ok, Dictionary<string, string> Checks);
+
 public static class HealthApi
 {
     /// <summary>Readiness checks; other features add theirs (Realtime adds Redis when configured).</summary>
@@ -17,14 +19,14 @@ public static class HealthApi
 
     public static void MapHealthApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/health", () => TypedResults.Ok(new { ok = true })).WithTags("Health");
+        app.MapGet("/health", () => TypedResults.Ok(new OkResponse())).WithTags("Health");
         app.MapGet("/health/ready", async (HealthCheckService checks, CancellationToken ct) =>
         {
             var report = await checks.CheckHealthAsync(ct);
             var ok = report.Status == HealthStatus.Healthy;
-            var body = new { ok, checks = report.Entries.ToDictionary(e => e.Key, e => e.Value.Status == HealthStatus.Healthy ? "up" : "down") };
+            var body = new ReadyResponse(ok, report.Entries.ToDictionary(e => e.Key, e => e.Value.Status == HealthStatus.Healthy ? "up" : "down"));
             return TypedResults.Json(body, statusCode: ok ? 200 : 503);
-        }).WithTags("Health");
+        }).WithTags("Health").Produces<ReadyResponse>(200).Produces<ReadyResponse>(503);
     }
 
     /// <summary>A node that is shutting down is not ready, from the first moment of its graceful stop.</summary>
