@@ -10,6 +10,7 @@ namespace Chat.Tests.Security;
 /// Every endpoint and page × {anonymous, user, participant, admin} → the expected status, in one table.
 /// Ann (participant) has a conversation with Bob holding a secret message; Eve (user) is another user;
 /// the admin is the bootstrap admin. A "secret" column marks answers that only a participant may see it in.
+/// Ann is also the admin of a group with Bob ({group}); {message} is her message to Bob.
 /// </summary>
 public sealed class AuthorizationMatrixTests(TestServers servers)
 {
@@ -36,6 +37,10 @@ public sealed class AuthorizationMatrixTests(TestServers servers)
         ("GET", "/login", true, [200, 302, 302, 302]),
         ("GET", "/chat", true, [302, 200, 200, 200]),
         ("GET", "/chat/{bob}", true, [302, 200, 200, 200]),
+        ("GET", "/chat/groups/new", true, [302, 200, 200, 200]),
+        ("GET", "/chat/groups/{group}", true, [302, 404, 200, 404]),
+        ("GET", "/chat/groups/{group}/members", true, [302, 404, 200, 404]),
+        ("GET", "/chat/info/{message}", true, [302, 404, 200, 404]),
         ("GET", "/admin", true, [302, 403, 403, 200]),
         ("GET", "/admin/audit-log", true, [302, 403, 403, 200]),
     ];
@@ -52,7 +57,9 @@ public sealed class AuthorizationMatrixTests(TestServers servers)
         var bob = await host.RegisterAsync("Bob");
         var eve = await host.RegisterAsync("Eve");
         var secret = "secret-" + Guid.NewGuid().ToString("N");
-        await using (var socket = await SocketClient.ConnectAsync(host, ann)) await socket.SendAndAckAsync(bob.Id, "m1", secret);
+        string message;
+        await using (var socket = await SocketClient.ConnectAsync(host, ann)) message = (await socket.SendAndAckAsync(bob.Id, "m1", secret)).Message().Str("id")!;
+        var group = await Chat.Tests.Groups.GroupApi.CreateAsync(host, ann, "Ann and Bob", bob);
         var secretCipher = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(secret));
 
         var adminToken = await LoginTokenAsync(host, AdminPhone, AdminPassword);
@@ -70,7 +77,8 @@ public sealed class AuthorizationMatrixTests(TestServers servers)
         var failures = new List<string>();
         foreach (var (method, rawPath, page, expected) in Matrix)
         {
-            var path = rawPath.Replace("{bob}", bob.Id).Replace("{bobPhone}", Uri.EscapeDataString(bob.Phone));
+            var path = rawPath.Replace("{bob}", bob.Id).Replace("{bobPhone}", Uri.EscapeDataString(bob.Phone))
+                .Replace("{group}", group).Replace("{message}", message);
             foreach (var role in Enum.GetValues<Role>())
             {
                 var want = expected[(int)role];
