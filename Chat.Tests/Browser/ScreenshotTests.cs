@@ -1,12 +1,13 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Chat.Tests.Groups;
 using Chat.Tests.Infrastructure;
 using Microsoft.Playwright;
 using static Chat.Tests.Browser.ChatPages;
 
 namespace Chat.Tests.Browser;
 
-/// <summary>Landing, chat and admin screens — desktop and mobile, light and dark — under test-artifacts/screenshots/.</summary>
+/// <summary>Landing, chat, group and admin screens — desktop and mobile, light and dark — under test-artifacts/screenshots/.</summary>
 public sealed class ScreenshotTests(BrowserApp app, BrowserFixture browser) : IClassFixture<BrowserApp>
 {
     [Fact]
@@ -90,6 +91,72 @@ public sealed class ScreenshotTests(BrowserApp app, BrowserFixture browser) : IC
         }
 
         Assert.Equal(14, shots.Count);
+        Assert.Empty(consoleErrors);
+        Assert.All(shots, s => Assert.True(new FileInfo(s).Length > 10_000, s + " is suspiciously small"));
+    }
+
+    [Fact]
+    public async Task Group_conversation_members_panel_and_new_group_screens_are_captured_on_desktop_and_mobile_in_light_and_dark()
+    {
+        var host = app.Host;
+        var maya = await host.RegisterAsync("Maya Okafor");
+        var jonas = await host.RegisterAsync("Jonas Berg");
+        var priya = await host.RegisterAsync("Priya Raman");
+        var tom = await host.RegisterAsync("Tom Weller");
+        var lena = await host.RegisterAsync("Lena Fischer");
+        await host.RegisterAsync("Sam Ortiz");
+        var group = await GroupApi.CreateAsync(host, maya, "Lisbon trip", jonas, priya, tom);
+        Assert.True((await GroupApi.AddAsync(host, maya, group, lena.Id)).IsSuccessStatusCode);
+        using (var api = host.Client(maya.Token))
+            Assert.True((await api.PostAsync($"/groups/{group}/members/{jonas.Id}/promote", null, TestContext.Current.CancellationToken)).IsSuccessStatusCode);
+        Assert.True((await GroupApi.LeaveAsync(host, tom, group)).IsSuccessStatusCode);
+        // A conversation in use: others' bubbles with their names, Maya's own with ticks, and the system notes between.
+        foreach (var (who, text) in new[] { (jonas, "Flights are booked! Landing Friday 10:40."), (priya, "Amazing. I found a flat in Alfama, 3 rooms."),
+                     (maya, "Perfect. Who wants to do the tram 28 on Saturday?"), (lena, "Me! And pastéis de nata after") })
+        {
+            await using var socket = await SocketClient.ConnectAsync(host, who);
+            await socket.SendAndAckAsync(null, "shot-" + Guid.NewGuid().ToString("N"), text, conversationId: group);
+        }
+        // Everyone else has read Maya's message: her bubble shows the read ticks.
+        foreach (var reader in new[] { jonas, priya, lena })
+        await using (var socket = await SocketClient.ConnectAsync(host, reader))
+        {
+            // Newest first: the newest one someone else sent (a receipt for your own message is refused).
+            var newest = (await GroupApi.GetAsync(host, reader, $"/groups/{group}/messages")).GetProperty("items").EnumerateArray()
+                .First(m => m.Str("senderId") != reader.Id && m.Str("kind") == "text");
+            await socket.SendAsync(new { type = "receipt", messageId = newest.Str("id"), kind = "read" });
+        }
+        await Task.Delay(300, TestContext.Current.CancellationToken);
+
+        var dir = Path.Combine(BrowserFixture.RepoRoot, "test-artifacts", "screenshots");
+        Directory.CreateDirectory(dir);
+        var shots = new List<string>();
+        var consoleErrors = new List<string>();
+        foreach (var (device, width, height) in new[] { ("desktop", 1280, 800), ("mobile", 390, 844) })
+        foreach (var scheme in new[] { ColorScheme.Light, ColorScheme.Dark })
+        {
+            await using var context = await browser.ContextAsync(host, width: width, height: height, colorScheme: scheme);
+            var page = await context.NewPageAsync();
+            page.Console += (_, m) => { if (m.Type == "error") consoleErrors.Add($"{page.Url}: {m.Text}"); };
+            page.PageError += (_, e) => consoleErrors.Add($"{page.Url}: {e}");
+            var theme = scheme.ToString().ToLowerInvariant();
+
+            await LogInAsync(page, maya.Phone, maya.Password);
+            await page.GotoAsync($"/chat/groups/{group}");
+            await Assertions.Expect(StoredBubbles(page).Filter(new() { HasText = "nata" })).ToBeVisibleAsync();
+            await Assertions.Expect(page.Locator("#messages [data-delivery='read']")).ToHaveCountAsync(1);
+            shots.Add(await ShotAsync(page, dir, $"group-{device}-{theme}.png"));
+
+            await page.GotoAsync($"/chat/groups/{group}/members");
+            shots.Add(await ShotAsync(page, dir, $"group-members-{device}-{theme}.png"));
+
+            await page.GotoAsync("/chat/groups/new");
+            await page.GetByLabel("Group name").FillAsync("Book club");
+            await page.Locator("#people input[type=checkbox]").First.CheckAsync();
+            shots.Add(await ShotAsync(page, dir, $"group-new-{device}-{theme}.png"));
+        }
+
+        Assert.Equal(12, shots.Count);
         Assert.Empty(consoleErrors);
         Assert.All(shots, s => Assert.True(new FileInfo(s).Length > 10_000, s + " is suspiciously small"));
     }

@@ -21,7 +21,7 @@ public sealed class AuthorizationMatrixTests(TestServers servers)
     enum Role { Anonymous, User, Participant, GroupAdmin, Admin }
 
     // Path placeholders: {bob} = Bob's id, {bobPhone}, {group} = Cat's group, {dan} = a user Cat adds and removes,
-    // {catMessage} = Cat's message in the group, {team} = a group Ann and Cat are plain members of (they leave it).
+    // {catMessage} = Cat's message in the group, {message} = Ann's message to Bob, {team} = a group Ann and Cat are plain members of (they leave it).
     // Statuses in Role order; rows run top to bottom, each role in turn, so a row may depend on the ones before.
     static readonly (string Method, string Path, bool Page, int[] Status, string? Body)[] Matrix =
     [
@@ -49,6 +49,11 @@ public sealed class AuthorizationMatrixTests(TestServers servers)
         ("GET", "/login", true, [200, 302, 302, 302, 302], null),
         ("GET", "/chat", true, [302, 200, 200, 200, 200], null),
         ("GET", "/chat/{bob}", true, [302, 200, 200, 200, 200], null),
+        ("GET", "/chat/groups/new", true, [302, 200, 200, 200, 200], null),
+        ("GET", "/chat/groups/{group}", true, [302, 404, 200, 200, 404], null),
+        ("GET", "/chat/groups/{group}/members", true, [302, 404, 200, 200, 404], null),
+        ("GET", "/chat/info/{catMessage}", true, [302, 404, 404, 200, 404], null),
+        ("GET", "/chat/info/{message}", true, [302, 404, 200, 404, 404], null),
         ("GET", "/admin", true, [302, 403, 403, 403, 200], null),
         ("GET", "/admin/audit-log", true, [302, 403, 403, 403, 200], null),
     ];
@@ -67,7 +72,8 @@ public sealed class AuthorizationMatrixTests(TestServers servers)
         var cat = await host.RegisterAsync("Cat");
         var dan = await host.RegisterAsync("Dan");
         var secret = "secret-" + Guid.NewGuid().ToString("N");
-        await using (var socket = await SocketClient.ConnectAsync(host, ann)) await socket.SendAndAckAsync(bob.Id, "m1", secret);
+        string message;
+        await using (var socket = await SocketClient.ConnectAsync(host, ann)) message = (await socket.SendAndAckAsync(bob.Id, "m1", secret)).Message().Str("id")!;
         var secretCipher = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(secret));
         var groupSecret = "group-secret-" + Guid.NewGuid().ToString("N");
         var group = await Groups.GroupApi.CreateAsync(host, cat, "Cat's", ann);
@@ -95,7 +101,7 @@ public sealed class AuthorizationMatrixTests(TestServers servers)
 
         var failures = new List<string>();
         string Fill(string raw) => raw.Replace("{bobPhone}", Uri.EscapeDataString(bob.Phone)).Replace("{bob}", bob.Id).Replace("{group}", group)
-            .Replace("{dan}", dan.Id).Replace("{catMessage}", catMessage).Replace("{team}", team);
+            .Replace("{dan}", dan.Id).Replace("{catMessage}", catMessage).Replace("{message}", message).Replace("{team}", team);
         foreach (var (method, rawPath, page, expected, rawBody) in Matrix)
         {
             var path = Fill(rawPath);

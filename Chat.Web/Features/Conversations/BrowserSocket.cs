@@ -1,4 +1,6 @@
+using Chat.Web.Data;
 using Chat.Web.Features.Auth;
+using Chat.Web.Features.Messaging;
 using Chat.Web.Features.Realtime;
 using Chat.Web.Features.Shared;
 using Chat.Web.Infrastructure;
@@ -8,19 +10,13 @@ namespace Chat.Web.Features.Conversations;
 /// <summary>
 /// The chat page's live socket at /chat/socket for the htmx ws extension: cookie-authenticated, same-origin only
 /// (cross-site WebSocket hijacking defence), run by the same <see cref="SocketSession"/> as the JSON socket, and it
-/// speaks HTML (<see cref="BrowserProtocol"/>). <c>?peer=</c> names the open conversation.
+/// speaks HTML (<see cref="BrowserProtocol"/>). <c>?peer=</c> or <c>?c=</c> names the open conversation (<see cref="OpenChat"/>).
 /// </summary>
 public sealed class BrowserSocket(SocketSessions sessions, FragmentRenderer fragments, ListUpdates list, TypingSignals typing, IServiceScopeFactory scopes,
     IConfiguration config, IHostEnvironment env, ILogger<BrowserProtocol> log)
 {
     public const string Path = "/chat/socket";
 
-    /// <summary>
-    /// The chat page names its open conversation on both live channels (this socket and <see cref="UserEvents"/>) as
-    /// <c>?peer=&lt;user id&gt;</c>: the query for <paramref name="peerId"/> (empty for none), and the id read back from a request.
-    /// </summary>
-    public static string PeerQuery(long? peerId) => peerId is { } id ? "?peer=" + id : "";
-    public static long? PeerOf(HttpRequest request) => request.Query["peer"] is [{ } p] && long.TryParse(p, out var id) ? id : null;
     readonly string[] allowedOrigins = ChatSettings.From(config).AllowedOrigins(env.IsDevelopment());
 
     /// <summary>The handshake's Origin must be this app (scheme + host of the request) or a configured origin.</summary>
@@ -49,14 +45,22 @@ public sealed class BrowserSocket(SocketSessions sessions, FragmentRenderer frag
             http.Response.StatusCode = StatusCodes.Status401Unauthorized;
             return;
         }
-        long? peer = null;
-        if (PeerOf(http.Request) is { } peerId && peerId != me)
-        {
-            await using var scope = scopes.CreateAsyncScope();
-            if (await scope.ServiceProvider.GetRequiredService<Accounts>().FindAsync(peerId, http.RequestAborted) is not null) peer = peerId;
-        }
+        var open = await CheckedAsync(OpenChat.From(http.Request), me, http.RequestAborted);
         var socket = await sessions.AcceptAsync(http);
-        var protocol = new BrowserProtocol(me, peer, ViewerTime.From(http.Request), fragments, list, typing, scopes, log);
+        var protocol = new BrowserProtocol(me, open, ViewerTime.From(http.Request), fragments, list, typing, scopes, log);
         await sessions.Open(socket, me, protocol).RunAsync(tokenVersion);
+    }
+
+    /// <summary>The conversation the tab names, if the user may have it open: a real peer, or a group they are or were in.</summary>
+    async Task<OpenChat> CheckedAsync(OpenChat open, long me, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var services = scope.ServiceProvider;
+        if (open.PeerId is { } peerId)
+            return peerId != me && await services.GetRequiredService<Accounts>().FindAsync(peerId, ct) is not null ? open : OpenChat.None;
+        if (open.GroupId is { } groupId)
+            return await services.GetRequiredService<ConversationMembers>().GetAsync(groupId, ct) is { Kind: ConversationKind.Group } list
+                && list.Find(me) is not null ? open : OpenChat.None;
+        return OpenChat.None;
     }
 }

@@ -2,59 +2,56 @@ using Chat.Web.Data;
 using Chat.Web.Features.Directory;
 using Chat.Web.Features.Messaging;
 using Chat.Web.Features.Realtime;
-using Microsoft.EntityFrameworkCore;
 
 namespace Chat.Web.Features.Conversations;
 
 /// <summary>What the chat screen reads: the list of conversations, directory search rows, and a conversation's bubbles.</summary>
-public sealed class ConversationList(ChatDbContext db, UserDirectory directory, MessageHistory history, Receipts receipts, PresenceTracker presence)
+public sealed class ConversationList(Inbox inbox, UserDirectory directory, MessageHistory history, Receipts receipts, ConversationMembers members,
+    DisplayNames names, PresenceTracker presence)
 {
     public const int PageSize = 30;
     /// <summary>How many people without a conversation the list shows below the conversations (search finds the rest).</summary>
     public const int NewPeopleShown = 10;
+    /// <summary>The conversations the list shows, newest activity first (the API pages further).</summary>
+    public const int ConversationsShown = 100;
 
     /// <summary>
-    /// The user's conversations that have messages, newest activity first, with last message, unread count and
-    /// online dot; then the newest people they have no conversation with yet, so someone who just joined is there too.
+    /// The user's conversations, pairs and groups, newest activity first (<see cref="Inbox"/>), with last message, unread
+    /// count and online dot; then the newest people they have no conversation with yet, so someone who just joined is there too.
     /// </summary>
     public async Task<IReadOnlyList<ConversationRow>> ForUserAsync(long me, CancellationToken ct)
     {
-        var mine = db.Members.Where(m => m.UserId == me).Select(m => m.ConversationId);
-        var rows = await RowsAsync(me, db.Conversations.Where(c => c.Kind == ConversationKind.Direct && mine.Contains(c.Id)), ct);
-        var talkedTo = rows.Select(r => r.PeerId).ToList();
+        var page = await inbox.PageAsync(me, null, ConversationsShown, ct);
+        var rows = await RowsAsync(me, page.Items, ct);
+        var talkedTo = rows.Where(r => r.GroupId is null).Select(r => r.PeerId).ToList();
         var people = await directory.NewestAsync(me, talkedTo, NewPeopleShown, ct);
         return [.. rows, .. people.Select(DirectoryRow)];
     }
 
     /// <summary>The list row of one conversation as it is now (for a live update), or null while it has no messages.</summary>
-    public async Task<ConversationRow?> RowAsync(long me, long peerId, CancellationToken ct)
-    {
-        var (a, b) = me < peerId ? (me, peerId) : (peerId, me);
-        return (await RowsAsync(me, db.Conversations.Where(c => c.AId == a && c.BId == b), ct)).FirstOrDefault();
-    }
+    public async Task<ConversationRow?> RowAsync(long me, long conversationId, CancellationToken ct) =>
+        await inbox.EntryAsync(me, conversationId, ct) is { } entry ? (await RowsAsync(me, [entry], ct)).FirstOrDefault() : null;
 
     /// <summary>A directory row: a person without a conversation, their phone where the preview goes, no presence.</summary>
     public static ConversationRow DirectoryRow(PublicUser u) => new(long.Parse(u.Id), u.DisplayName, u.Phone, null, null, 0, Online: null);
 
-    async Task<IReadOnlyList<ConversationRow>> RowsAsync(long me, IQueryable<Conversation> conversations, CancellationToken ct)
+    async Task<IReadOnlyList<ConversationRow>> RowsAsync(long me, IReadOnlyList<InboxEntry> entries, CancellationToken ct)
     {
-        // Three small queries rather than one with correlated subqueries: the same SQL shape on SQLite and PostgreSQL.
-        var lasts = await (from m in db.Messages.AsNoTracking()
-                           join c in conversations on m.ConversationId equals c.Id
-                           where m.Seq == c.LastSeq
-                           select m).ToListAsync(ct);
-        var conversationIds = lasts.Select(m => m.ConversationId).ToList();
-        var unread = await db.Messages.AsNoTracking()
-            .Where(m => conversationIds.Contains(m.ConversationId) && m.ReceiverId == me && m.ReadAt == null)
-            .GroupBy(m => m.ConversationId).Select(g => new { g.Key, Count = g.Count() })
-            .ToDictionaryAsync(x => x.Key, x => x.Count, ct);
-        var peerIds = lasts.Select(m => m.SenderId == me ? m.ReceiverId ?? 0 : m.SenderId).ToList();
-        var peers = await db.Users.AsNoTracking().Where(u => peerIds.Contains(u.Id)).ToDictionaryAsync(u => u.Id, ct);
-        return await WithPresenceAsync(lasts.OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id)
-            .Select(m => (Message: m, PeerId: m.SenderId == me ? m.ReceiverId ?? 0 : m.SenderId))
-            .Where(x => peers.ContainsKey(x.PeerId))
-            .Select(x => new ConversationRow(x.PeerId, peers[x.PeerId].DisplayName, peers[x.PeerId].Phone,
-                Preview(x.Message, me), x.Message.CreatedAt, unread.GetValueOrDefault(x.Message.ConversationId), Online: false)));
+        // A group whose last message is a system note needs the names in it: one query for the whole list.
+        var noteNames = await names.OfAsync(entries.SelectMany(e => e.LastMessage.System is { } s ? TimelineNotes.People(s) : []), ct);
+        return await Task.WhenAll(entries.Select(async e =>
+        {
+            var last = e.LastMessage;
+            if (e.Peer is { } peer)
+            {
+                var peerId = long.Parse(peer.Id);
+                return new ConversationRow(peerId, peer.DisplayName, peer.Phone, Preview(last, me, null, noteNames), last.CreatedAt, e.Unread,
+                    Online: await presence.IsOnlineAsync(peerId));
+            }
+            var count = e.Left ? "You left" : $"{e.MemberCount} {(e.MemberCount == 1 ? "member" : "members")}";
+            return new ConversationRow(0, e.Name ?? "", count, Preview(last, me, e.LastSenderName ?? DisplayNames.Unknown, noteNames), last.CreatedAt,
+                e.Unread, Online: null, GroupId: long.Parse(e.Id));
+        }));
     }
 
     /// <summary>Directory rows for search-as-you-type: the same directory the JSON API lists (excludes self and the bootstrap admin).</summary>
@@ -64,13 +61,9 @@ public sealed class ConversationList(ChatDbContext db, UserDirectory directory, 
         return [.. page.Items.Select(DirectoryRow)];
     }
 
-    /// <summary>The online dot from the presence store, which spans every node (one cheap lookup per row; a list is short).</summary>
-    async Task<IReadOnlyList<ConversationRow>> WithPresenceAsync(IEnumerable<ConversationRow> rows) =>
-        await Task.WhenAll(rows.Select(async r => r with { Online = await presence.IsOnlineAsync(r.PeerId) }));
-
     /// <summary>
-    /// Opens the conversation for reading: marks the peer's unread messages read in one statement (<see cref="Receipts"/>,
-    /// which tells the sender), then the newest page of bubbles, oldest first.
+    /// Opens the conversation for reading: marks what the reader has not read up to now (<see cref="Receipts"/>, which
+    /// tells the senders), then the newest page of bubbles, oldest first.
     /// </summary>
     public async Task<(IReadOnlyList<Bubble> Bubbles, string? OlderCursor)> OpenAsync(long me, long conversationId, CancellationToken ct)
     {
@@ -78,19 +71,25 @@ public sealed class ConversationList(ChatDbContext db, UserDirectory directory, 
         return await OlderAsync(me, conversationId, 0, ct);
     }
 
-    /// <summary>A page of bubbles before <paramref name="beforeSeq"/> (0 = the newest), oldest first, and the seq to continue before.</summary>
+    /// <summary>
+    /// A page of bubbles before <paramref name="beforeSeq"/> (0 = the newest) within the reader's membership (a group's
+    /// history from their joining, up to their leaving), oldest first, and the seq to continue before.
+    /// </summary>
     public async Task<(IReadOnlyList<Bubble> Bubbles, string? OlderCursor)> OlderAsync(long me, long conversationId, long beforeSeq, CancellationToken ct)
     {
-        var page = await history.PageAsync(conversationId, beforeSeq, PageSize, ct);
-        var ids = page.Items.Select(v => long.Parse(v.Id)).ToList();
-        var messages = await db.Messages.AsNoTracking().Where(m => ids.Contains(m.Id)).OrderBy(m => m.Seq).ToListAsync(ct);
-        return (messages.Select(m => Bubble.From(m, me)).ToList(), page.NextCursor);
+        if (await members.GetAsync(conversationId, ct) is not { } list || list.Find(me) is not { } period) return ([], null);
+        var page = await history.PageAsync(conversationId, beforeSeq, PageSize, ct, period.JoinedAfterSeq, period.LeftAtSeq);
+        var messages = page.Items.Reverse().ToList();
+        Bubble.Names? byId = list.Kind == ConversationKind.Group ? new(await names.OfAsync(Bubble.People(messages, me), ct)) : null;
+        return (messages.ConvertAll(m => Bubble.From(m, me, byId)), page.NextCursor);
     }
 
-    static string Preview(Message m, long me)
+    /// <summary>"You: …" for my last message; in a group "Ann: …", or the system note itself.</summary>
+    static string Preview(MessageView m, long me, string? groupSender, IReadOnlyDictionary<long, string> noteNames)
     {
-        var text = BrowserText.Decode(m.Ciphertext).ReplaceLineEndings(" ");
+        if (m.System is { } system) return TimelineNotes.Text(system, me, noteNames);
+        var text = BrowserText.Decode(Convert.FromBase64String(m.Ciphertext)).ReplaceLineEndings(" ");
         if (text.Length > 80) text = text[..80] + "…";
-        return m.SenderId == me ? "You: " + text : text;
+        return m.SenderId == me.ToString() ? "You: " + text : groupSender is null ? text : groupSender + ": " + text;
     }
 }

@@ -6,6 +6,7 @@ public static class ConversationsSetup
     public static WebApplicationBuilder AddConversations(this WebApplicationBuilder builder)
     {
         builder.Services.AddScoped<ConversationList>();
+        builder.Services.AddScoped<DisplayNames>();
         builder.Services.AddSingleton<ListUpdates>();
         builder.Services.AddSingleton<BrowserSocket>();
         return builder;

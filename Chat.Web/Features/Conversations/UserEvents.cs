@@ -32,7 +32,7 @@ public static class UserEvents
         if (http.User.Identity?.IsAuthenticated != true || Tokens.UserId(http.User) is not { } me) return TypedResults.Unauthorized();
         // ?peer= names the page's open conversation, whose header has the peer's status line. It only chooses which
         // fragments to render: presence events come here only from people the user has a conversation with.
-        return TypedResults.ServerSentEvents(RenderAsync(me, BrowserSocket.PeerOf(http.Request), registry, list, ViewerTime.From(http.Request), http.RequestAborted));
+        return TypedResults.ServerSentEvents(RenderAsync(me, OpenChat.From(http.Request).PeerId, registry, list, ViewerTime.From(http.Request), http.RequestAborted));
     }
 
     static async IAsyncEnumerable<SseItem<string>> RenderAsync(long me, long? peer, ConnectionRegistry registry, ListUpdates list, ViewerTime time,

@@ -6,6 +6,7 @@ public static class GroupsSetup
     {
         builder.Services.AddSingleton(GroupSettings.From(builder.Configuration));
         builder.Services.AddScoped<Groups>();
+        builder.Services.AddScoped<PeoplePicker>();
         return builder;
     }
 }
