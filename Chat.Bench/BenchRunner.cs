@@ -145,56 +145,19 @@ public sealed class BenchRunner(BenchSettings settings)
         if (!results.Load.Contains(ceiling)) results.Load.Add(ceiling);
     }
 
-    /// <summary>
-    /// Raises the rate by a fixed factor until p99 passes the limit or anything is lost or fails. A failing
-    /// step is run once more before it counts: on a shared machine one outside burst should not end the search.
-    /// </summary>
+    /// <summary>The highest rate that holds the service level (<see cref="RateSearch"/>).</summary>
     async Task<StepResult> StepAsync(IChatTarget target, IReadOnlyList<BenchUser> users)
     {
-        var runs = new List<LoadResult>();
-        LoadResult? held = null;
-        var stoppedBy = $"reached the {profile.StepMaxRate:0} msg/s cap";
-        for (var rate = profile.StepStartRate; rate <= profile.StepMaxRate; rate = Math.Round(rate * profile.StepFactor))
-        {
-            var run = await StepRunAsync(target, users, rate, runs);
-            if (!run.HeldSlo(BenchProfile.P99LimitMs))
-            {
-                // An overloaded server may still be working through its backlog; let it finish first.
-                await Task.Delay(profile.QuietTimeout);
-                run = await StepRunAsync(target, users, rate, runs);
-            }
-            if (!run.HeldSlo(BenchProfile.P99LimitMs))
-            {
-                stoppedBy = run.Passed
-                    ? $"{rate:0} msg/s: p99 {Math.Max(run.EndToEnd.P99, run.Ack.P99)} ms > {BenchProfile.P99LimitMs} ms"
-                    : $"{rate:0} msg/s: {string.Join("; ", run.Failures)}";
-                // One core of load generator has its own ceiling; say so when it, not the server, ran out.
-                if (run.GeneratorCpu >= 0.9) stoppedBy += $" (generator CPU {run.GeneratorCpu:P0}: this may be the generator's limit)";
-                // Then bisect (geometrically) between the last rate that held and this one: each probe halves the
-                // gap, so three narrow a step of ×1.5 to ×1.05. One probe left the figure on a grid of ×1.22, and a
-                // share of the relay's could only be a power of that (29.6 % = 1.5⁻³, the next one up 36.3 %).
-                for (var (probes, failed) = (0, rate); held is not null && probes < BenchProfile.StepProbes; probes++)
-                {
-                    var between = Math.Round(Math.Sqrt(held.TargetRate * failed));
-                    if (between <= held.TargetRate || between >= failed) break;
-                    await Task.Delay(profile.QuietTimeout);
-                    if (await StepRunAsync(target, users, between, runs) is var probe && probe.HeldSlo(BenchProfile.P99LimitMs)) held = probe;
-                    else failed = between;
-                }
-                break;
-            }
-            held = run;
-        }
-        await Task.Delay(profile.QuietTimeout);
+        var (held, stoppedBy, runs) = await RateSearch.RunAsync(profile.StepStartRate, profile.StepFactor, profile.StepMaxRate,
+            profile.QuietTimeout, "msg/s", rate => StepRunAsync(target, users, rate));
         return new StepResult(target.Name, target.Storage, held?.TargetRate, held?.EndToEnd.P99, stoppedBy, runs);
     }
 
-    async Task<LoadResult> StepRunAsync(IChatTarget target, IReadOnlyList<BenchUser> users, double rate, List<LoadResult> runs)
+    async Task<LoadResult> StepRunAsync(IChatTarget target, IReadOnlyList<BenchUser> users, double rate)
     {
         Progress($"{target.Name} ({target.Storage}): step {rate:0} msg/s");
         var run = await OpenLoopRun.RunAsync(target, users, Plan(rate, profile.StepDuration), "step");
         Report(run);
-        runs.Add(run);
         return run;
     }
 
