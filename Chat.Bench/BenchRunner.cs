@@ -9,7 +9,7 @@ namespace Chat.Bench;
 public sealed record BenchSettings(
     BenchProfile Profile, string AppDll, string? Postgres, string? Redis, string ServerCpus, string GeneratorCpus,
     string OutputDirectory, string WorkDirectory, string? Commit, string RelayFault, string PostgresFsync, IReadOnlySet<string> Storages,
-    bool IdleOnly = false, TimeSpan IdleHold = default);
+    bool IdleOnly = false, TimeSpan IdleHold = default, GroupProfile? Groups = null);
 
 /// <summary>
 /// The whole invocation: the relay first (the ceiling), then the app on each storage, every figure
@@ -33,13 +33,8 @@ public sealed class BenchRunner(BenchSettings settings)
             relay = new RelayTarget(await StartRelayAsync());
             results.ServerCpusConfirmed = relay.Server.AllowedCpus();
             results.GeneratorCpusConfirmed = ServerProcess.AllowedCpus("self");
-            await RelayAsync();
-            if (settings.Storages.Contains("postgres"))
-            {
-                if (settings.Postgres is null || settings.Redis is null) results.NotMeasured.Add("PostgreSQL + Redis: no --postgres/--redis given.");
-                else await AppAsync(await PostgresBenchDatabase.CreateAsync(settings.Postgres, settings.Redis));
-            }
-            if (settings.Storages.Contains("sqlite")) await AppAsync(new SqliteBenchDatabase(settings.WorkDirectory));
+            if (settings.Groups is { } groups) await GroupsAsync(groups);
+            else await DirectAsync();
         }
         finally
         {
@@ -49,6 +44,35 @@ public sealed class BenchRunner(BenchSettings settings)
         if (BenchSocket.FramesBeforeReady is { Count: > 0 } early)
             results.Notes.Add($"{early.Count} frames arrived before \"ready\" (the protocol sends ready first); the last: {early.Last?[..Math.Min(160, early.Last.Length)]}");
         return results;
+    }
+
+    /// <summary>The group mode: the relay, then the app on PostgreSQL + Redis (the storage for groups).</summary>
+    async Task GroupsAsync(GroupProfile groups)
+    {
+        var bench = new GroupFanoutBench(groups, results);
+        await bench.RunAsync(relay!, await relay!.UsersAsync(groups.Members));
+        if (settings.Postgres is null || settings.Redis is null)
+        {
+            results.NotMeasured.Add("groups, PostgreSQL + Redis: no --postgres/--redis given.");
+            return;
+        }
+        var database = await PostgresBenchDatabase.CreateAsync(settings.Postgres, settings.Redis);
+        Progress($"app ({database.Storage}): starting");
+        await using var app = await AppTarget.StartAsync(settings.AppDll, settings.ServerCpus, database, Log("app-groups"));
+        Progress($"app ({database.Storage}): registering {groups.Members} users");
+        await bench.RunAsync(app, await app.UsersAsync(groups.Members));
+    }
+
+    /// <summary>Direct messages: the relay, then the app on each storage.</summary>
+    async Task DirectAsync()
+    {
+        await RelayAsync();
+        if (settings.Storages.Contains("postgres"))
+        {
+            if (settings.Postgres is null || settings.Redis is null) results.NotMeasured.Add("PostgreSQL + Redis: no --postgres/--redis given.");
+            else await AppAsync(await PostgresBenchDatabase.CreateAsync(settings.Postgres, settings.Redis));
+        }
+        if (settings.Storages.Contains("sqlite")) await AppAsync(new SqliteBenchDatabase(settings.WorkDirectory));
     }
 
     Task<ServerProcess> StartRelayAsync()
