@@ -9,7 +9,7 @@ namespace Chat.Bench;
 public sealed record BenchSettings(
     BenchProfile Profile, string AppDll, string? Postgres, string? Redis, string ServerCpus, string GeneratorCpus,
     string OutputDirectory, string WorkDirectory, string? Commit, string RelayFault, string PostgresFsync, IReadOnlySet<string> Storages,
-    bool IdleOnly = false, TimeSpan IdleHold = default);
+    bool IdleOnly = false, TimeSpan IdleHold = default, GroupProfile? Groups = null);
 
 /// <summary>
 /// The whole invocation: the relay first (the ceiling), then the app on each storage, every figure
@@ -33,13 +33,8 @@ public sealed class BenchRunner(BenchSettings settings)
             relay = new RelayTarget(await StartRelayAsync());
             results.ServerCpusConfirmed = relay.Server.AllowedCpus();
             results.GeneratorCpusConfirmed = ServerProcess.AllowedCpus("self");
-            await RelayAsync();
-            if (settings.Storages.Contains("postgres"))
-            {
-                if (settings.Postgres is null || settings.Redis is null) results.NotMeasured.Add("PostgreSQL + Redis: no --postgres/--redis given.");
-                else await AppAsync(await PostgresBenchDatabase.CreateAsync(settings.Postgres, settings.Redis));
-            }
-            if (settings.Storages.Contains("sqlite")) await AppAsync(new SqliteBenchDatabase(settings.WorkDirectory));
+            if (settings.Groups is { } groups) await GroupsAsync(groups);
+            else await DirectAsync();
         }
         finally
         {
@@ -49,6 +44,35 @@ public sealed class BenchRunner(BenchSettings settings)
         if (BenchSocket.FramesBeforeReady is { Count: > 0 } early)
             results.Notes.Add($"{early.Count} frames arrived before \"ready\" (the protocol sends ready first); the last: {early.Last?[..Math.Min(160, early.Last.Length)]}");
         return results;
+    }
+
+    /// <summary>The group mode: the relay, then the app on PostgreSQL + Redis (the issue's storage for groups).</summary>
+    async Task GroupsAsync(GroupProfile groups)
+    {
+        var bench = new GroupFanoutBench(groups, results);
+        await bench.RunAsync(relay!, await relay!.UsersAsync(groups.Members));
+        if (settings.Postgres is null || settings.Redis is null)
+        {
+            results.NotMeasured.Add("groups, PostgreSQL + Redis: no --postgres/--redis given.");
+            return;
+        }
+        var database = await PostgresBenchDatabase.CreateAsync(settings.Postgres, settings.Redis);
+        Progress($"app ({database.Storage}): starting");
+        await using var app = await AppTarget.StartAsync(settings.AppDll, settings.ServerCpus, database, Log("app-groups"));
+        Progress($"app ({database.Storage}): registering {groups.Members} users");
+        await bench.RunAsync(app, await app.UsersAsync(groups.Members));
+    }
+
+    /// <summary>Direct messages: the relay, then the app on each storage.</summary>
+    async Task DirectAsync()
+    {
+        await RelayAsync();
+        if (settings.Storages.Contains("postgres"))
+        {
+            if (settings.Postgres is null || settings.Redis is null) results.NotMeasured.Add("PostgreSQL + Redis: no --postgres/--redis given.");
+            else await AppAsync(await PostgresBenchDatabase.CreateAsync(settings.Postgres, settings.Redis));
+        }
+        if (settings.Storages.Contains("sqlite")) await AppAsync(new SqliteBenchDatabase(settings.WorkDirectory));
     }
 
     Task<ServerProcess> StartRelayAsync()
@@ -145,56 +169,19 @@ public sealed class BenchRunner(BenchSettings settings)
         if (!results.Load.Contains(ceiling)) results.Load.Add(ceiling);
     }
 
-    /// <summary>
-    /// Raises the rate by a fixed factor until p99 passes the limit or anything is lost or fails. A failing
-    /// step is run once more before it counts: on a shared machine one outside burst should not end the search.
-    /// </summary>
+    /// <summary>The highest rate that holds the service level (<see cref="RateSearch"/>).</summary>
     async Task<StepResult> StepAsync(IChatTarget target, IReadOnlyList<BenchUser> users)
     {
-        var runs = new List<LoadResult>();
-        LoadResult? held = null;
-        var stoppedBy = $"reached the {profile.StepMaxRate:0} msg/s cap";
-        for (var rate = profile.StepStartRate; rate <= profile.StepMaxRate; rate = Math.Round(rate * profile.StepFactor))
-        {
-            var run = await StepRunAsync(target, users, rate, runs);
-            if (!run.HeldSlo(BenchProfile.P99LimitMs))
-            {
-                // An overloaded server may still be working through its backlog; let it finish first.
-                await Task.Delay(profile.QuietTimeout);
-                run = await StepRunAsync(target, users, rate, runs);
-            }
-            if (!run.HeldSlo(BenchProfile.P99LimitMs))
-            {
-                stoppedBy = run.Passed
-                    ? $"{rate:0} msg/s: p99 {Math.Max(run.EndToEnd.P99, run.Ack.P99)} ms > {BenchProfile.P99LimitMs} ms"
-                    : $"{rate:0} msg/s: {string.Join("; ", run.Failures)}";
-                // One core of load generator has its own ceiling; say so when it, not the server, ran out.
-                if (run.GeneratorCpu >= 0.9) stoppedBy += $" (generator CPU {run.GeneratorCpu:P0}: this may be the generator's limit)";
-                // Then bisect (geometrically) between the last rate that held and this one: each probe halves the
-                // gap, so three narrow a step of ×1.5 to ×1.05. One probe left the figure on a grid of ×1.22, and a
-                // share of the relay's could only be a power of that (29.6 % = 1.5⁻³, the next one up 36.3 %).
-                for (var (probes, failed) = (0, rate); held is not null && probes < BenchProfile.StepProbes; probes++)
-                {
-                    var between = Math.Round(Math.Sqrt(held.TargetRate * failed));
-                    if (between <= held.TargetRate || between >= failed) break;
-                    await Task.Delay(profile.QuietTimeout);
-                    if (await StepRunAsync(target, users, between, runs) is var probe && probe.HeldSlo(BenchProfile.P99LimitMs)) held = probe;
-                    else failed = between;
-                }
-                break;
-            }
-            held = run;
-        }
-        await Task.Delay(profile.QuietTimeout);
+        var (held, stoppedBy, runs) = await RateSearch.RunAsync(profile.StepStartRate, profile.StepFactor, profile.StepMaxRate,
+            profile.QuietTimeout, "msg/s", rate => StepRunAsync(target, users, rate));
         return new StepResult(target.Name, target.Storage, held?.TargetRate, held?.EndToEnd.P99, stoppedBy, runs);
     }
 
-    async Task<LoadResult> StepRunAsync(IChatTarget target, IReadOnlyList<BenchUser> users, double rate, List<LoadResult> runs)
+    async Task<LoadResult> StepRunAsync(IChatTarget target, IReadOnlyList<BenchUser> users, double rate)
     {
         Progress($"{target.Name} ({target.Storage}): step {rate:0} msg/s");
         var run = await OpenLoopRun.RunAsync(target, users, Plan(rate, profile.StepDuration), "step");
         Report(run);
-        runs.Add(run);
         return run;
     }
 

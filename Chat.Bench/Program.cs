@@ -25,6 +25,15 @@ switch (args.FirstOrDefault())
             StepDuration = BenchProfile.Full.StepDuration, StepMaxRate = BenchProfile.Full.StepMaxRate,
         };
         if (options.TryGetValue("step-start", out var stepStart)) profile = profile with { StepStartRate = double.Parse(stepStart) };
+        // The group mode instead of the direct one; --group-sizes 100 (or 10,1000) for short experiments.
+        GroupProfile? groups = null;
+        if (options.ContainsKey("groups") || options.ContainsKey("group-sizes"))
+        {
+            groups = GroupProfile.Default;
+            if (options.TryGetValue("group-sizes", out var sizes)) groups = groups with { Sizes = [.. sizes.Split(',').Select(int.Parse)] };
+            if (options.TryGetValue("seconds", out var gs)) groups = groups with { StepDuration = TimeSpan.FromSeconds(double.Parse(gs)) };
+            profile = profile with { Name = "groups" };
+        }
         var output = options.GetValueOrDefault("out") ?? "bench-results";
         var settings = new BenchSettings(profile,
             AppDll: options.GetValueOrDefault("app") ?? "Chat.Web/bin/Release/net10.0/Chat.Web.dll",
@@ -41,7 +50,8 @@ switch (args.FirstOrDefault())
             // app's idle sockets on each storage; no app load, steps or history.
             IdleOnly: options.ContainsKey("idle-only"),
             // Holds this long before opening the idle sockets and again after measuring them, for heap profiles of the server (its pid is printed).
-            IdleHold: TimeSpan.FromSeconds(double.Parse(options.GetValueOrDefault("idle-hold") ?? "0")));
+            IdleHold: TimeSpan.FromSeconds(double.Parse(options.GetValueOrDefault("idle-hold") ?? "0")),
+            Groups: groups);
         var results = await new BenchRunner(settings).RunAsync();
         var markdown = MarkdownReport.Render(results);
         Console.WriteLine();
@@ -53,7 +63,7 @@ switch (args.FirstOrDefault())
         Console.WriteLine($"Written: {stem}.json and {stem}.md");
         return results.Passed ? 0 : 1;
     default:
-        Console.Error.WriteLine("usage: Chat.Bench run [--full] [--idle-only [--idle 1000] [--idle-hold SECONDS]] [--app DLL] [--postgres CONN] [--redis HOST:PORT] [--server-cpus 0] [--generator-cpus 1] [--out DIR]\n" +
+        Console.Error.WriteLine("usage: Chat.Bench run [--full | --groups [--group-sizes 10,100,1000]] [--idle-only [--idle 1000] [--idle-hold SECONDS]] [--app DLL] [--postgres CONN] [--redis HOST:PORT] [--server-cpus 0] [--generator-cpus 1] [--out DIR]\n" +
             "       Chat.Bench relay --urls http://127.0.0.1:PORT");
         return 2;
 }

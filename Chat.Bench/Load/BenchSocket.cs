@@ -55,7 +55,14 @@ public sealed class BenchSocket : IAsyncDisposable
         socket.SendAsync(json, WebSocketMessageType.Text, endOfMessage: true, ct).AsTask();
 
     /// <summary>The next whole text frame as JSON, or null when the server closed the socket.</summary>
-    public async Task<JsonDocument?> ReceiveAsync(CancellationToken ct)
+    public async Task<JsonDocument?> ReceiveAsync(CancellationToken ct) =>
+        await ReceiveUtf8Async(ct) is { } utf8 ? JsonDocument.Parse(utf8) : null;
+
+    /// <summary>
+    /// The next whole text frame's bytes, valid until the next receive, or null when the server closed the socket: for
+    /// readers that take a few fields with a Utf8JsonReader instead of building a document per frame.
+    /// </summary>
+    public async Task<ReadOnlyMemory<byte>?> ReceiveUtf8Async(CancellationToken ct)
     {
         frame.ResetWrittenCount();
         ValueWebSocketReceiveResult r;
@@ -65,7 +72,7 @@ public sealed class BenchSocket : IAsyncDisposable
             if (r.MessageType == WebSocketMessageType.Close) return null;
             frame.Advance(r.Count);
         } while (!r.EndOfMessage);
-        return JsonDocument.Parse(frame.WrittenMemory);
+        return frame.WrittenMemory;
     }
 
     public async ValueTask DisposeAsync()

@@ -22,8 +22,12 @@ public sealed record LoadResult(
     string Label, string Target, string Storage, int Connections, double TargetRate, double AchievedRate, double Seconds,
     long Sent, long Acked, long Delivered, long Lost, long Duplicates, long OrderViolations, long Errors, long? StoredRows,
     LatencySummary EndToEnd, LatencySummary Ack, LatencySummary SendLag, long StragglersFromEarlierRuns,
-    double ServerCpu, CpuPerMessage CpuPerMessage, double GeneratorCpu, bool Passed, IReadOnlyList<string> Failures)
+    double ServerCpu, CpuPerMessage CpuPerMessage, double GeneratorCpu, bool Passed, IReadOnlyList<string> Failures) : IRateRun
 {
     /// <summary>Held the 50 ms p99 service level with no loss or error.</summary>
     public bool HeldSlo(double p99LimitMs) => Passed && EndToEnd.P99 <= p99LimitMs && Ack.P99 <= p99LimitMs;
+
+    public string WhyNotHeld(double p99LimitMs) => Passed
+        ? $"p99 {Math.Max(EndToEnd.P99, Ack.P99)} ms > {p99LimitMs} ms"
+        : string.Join("; ", Failures);
 }

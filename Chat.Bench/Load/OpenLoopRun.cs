@@ -116,7 +116,7 @@ public static class OpenLoopRun
     /// The stored-message count once it stops changing: an overloaded server may still be writing an
     /// earlier run's backlog, which must neither slow this run's start nor count as this run's rows.
     /// </summary>
-    static async Task<long?> QuiescentRowCountAsync(IChatTarget target)
+    internal static async Task<long?> QuiescentRowCountAsync(IChatTarget target)
     {
         var last = await target.CountStoredMessagesAsync();
         if (last is null) return null;
@@ -132,7 +132,7 @@ public static class OpenLoopRun
     }
 
     /// <summary>A conversation's acknowledged seqs must be consecutive integers, each used once.</summary>
-    static long GaplessViolations(IEnumerable<long> seqs)
+    internal static long GaplessViolations(IEnumerable<long> seqs)
     {
         var sorted = seqs.Where(s => s != 0).Order().ToArray();
         if (sorted.Length == 0) return 0;

@@ -30,10 +30,15 @@ public readonly record struct Payload(int RunId, int SenderIndex, long Sequence,
     public static bool TryParseBase64(string? base64, out Payload payload)
     {
         payload = default;
-        if (base64 is null) return false;
+        return base64 is not null && TryParseBase64(base64.AsSpan(), out payload);
+    }
+
+    public static bool TryParseBase64(ReadOnlySpan<char> base64, out Payload payload)
+    {
+        payload = default;
         Span<byte> buffer = stackalloc byte[HeaderBytes + 3];
         // Only the header is needed: decode the first 40 base64 characters (30 bytes).
-        if (base64.Length < 40 || !Convert.TryFromBase64Chars(base64.AsSpan(0, 40), buffer, out var written) || written < HeaderBytes)
+        if (base64.Length < 40 || !Convert.TryFromBase64Chars(base64[..40], buffer, out var written) || written < HeaderBytes)
             return false;
         if (BinaryPrimitives.ReadUInt32LittleEndian(buffer) != Magic) return false;
         payload = new Payload(

@@ -13,8 +13,9 @@ namespace Chat.Bench.Relay;
 
 /// <summary>
 /// The machine's practical ceiling: a bare Kestrel WebSocket server speaking the app's JSON socket
-/// protocol (ready, send-message → ack + message) with in-memory routing by user id and per-pair
-/// seqs, and nothing else: no auth (the "token" is the user id), no database, no fan-out bus.
+/// protocol (ready, send-message → ack + message) with in-memory routing by user id, per-pair and
+/// per-group seqs, and nothing else: no auth (the "token" is the user id), no database, no fan-out bus.
+/// Groups are made like the app's (POST /groups with the creator's id as the bearer token).
 /// </summary>
 public static class ChatRelay
 {
@@ -27,6 +28,15 @@ public static class ChatRelay
         var routes = new RelayRoutes(fault);
         app.UseWebSockets();
         app.MapGet("/health", () => TypedResults.Ok(new { ok = true }));
+        app.MapPost("/groups", async (HttpContext http) =>
+        {
+            var creator = http.Request.Headers.Authorization.ToString().Replace("Bearer ", "", StringComparison.Ordinal);
+            var body = await http.Request.ReadFromJsonAsync(RelayJson.Default.RelayCreateGroup);
+            if (creator.Length == 0 || body?.MemberIds is null) return Results.BadRequest();
+            var id = routes.Groups.Create(creator, body.MemberIds);
+            return Results.Json(new RelayGroupCreated(id, body.Name ?? "", routes.Groups.Find(id)!.Members.Length),
+                RelayJson.Default.RelayGroupCreated, statusCode: StatusCodes.Status201Created);
+        });
         app.Map("/ws", async (HttpContext http) =>
         {
             if (!http.WebSockets.IsWebSocketRequest || http.Request.Query["token"].ToString() is not { Length: > 0 } user)
@@ -50,6 +60,10 @@ sealed class RelayRoutes(RelayFault fault)
     readonly ConcurrentDictionary<(string, string), StrongBox<long>> seqByPair = new();
     long lastMessageId;
 
+    public RelayGroups Groups { get; } = new();
+
+    public long NextMessageId() => Interlocked.Increment(ref lastMessageId);
+
     public void Add(string user, RelayConnection c) => byUser.AddOrUpdate(user, _ => new([c]), (_, list) => new([.. list.Items, c]));
     public void Remove(string user, RelayConnection c) => byUser.AddOrUpdate(user, _ => new([]), (_, list) => new([.. list.Items.Where(x => x != c)]));
     public IReadOnlyList<RelayConnection> Of(string user) => byUser.TryGetValue(user, out var list) ? list.Items : [];
@@ -59,7 +73,7 @@ sealed class RelayRoutes(RelayFault fault)
     {
         var key = string.CompareOrdinal(a, b) < 0 ? (a, b) : (b, a);
         var counter = seqByPair.GetOrAdd(key, _ => new StrongBox<long>());
-        return (Interlocked.Increment(ref lastMessageId), Interlocked.Increment(ref counter.Value), key.Item1 + ":" + key.Item2);
+        return (NextMessageId(), Interlocked.Increment(ref counter.Value), key.Item1 + ":" + key.Item2);
     }
 
     /// <summary>What to do with the next delivery: normally just deliver it; under fault injection, break it.</summary>
@@ -131,7 +145,7 @@ sealed class RelayConnection(string user, WebSocket socket, RelayRoutes routes)
 
     void Handle(ReadOnlySpan<byte> json)
     {
-        string? type = null, to = null, clientMessageId = null, ciphertext = null;
+        string? type = null, to = null, conversationId = null, clientMessageId = null, ciphertext = null;
         var reader = new Utf8JsonReader(json);
         try
         {
@@ -144,6 +158,7 @@ sealed class RelayConnection(string user, WebSocket socket, RelayRoutes routes)
                 {
                     case "type": type = reader.GetString(); break;
                     case "toUserId": to = reader.GetString(); break;
+                    case "conversationId": conversationId = reader.GetString(); break;
                     case "clientMessageId": clientMessageId = reader.GetString(); break;
                     case "ciphertext": ciphertext = reader.GetString(); break;
                     default: reader.Skip(); break;
@@ -156,17 +171,50 @@ sealed class RelayConnection(string user, WebSocket socket, RelayRoutes routes)
             return;
         }
         if (type != "send-message") return;
-        if (to is null || ciphertext is null)
+        if (ciphertext is null || (to is null && conversationId is null))
         {
-            Enqueue(Error("invalid_message", "toUserId and ciphertext are required."));
+            Enqueue(Error("invalid_message", "toUserId or conversationId, and ciphertext, are required."));
             return;
         }
-        var (id, seq, conversationId) = routes.Next(user, to);
-        var message = new RelayMessage(id.ToString(), conversationId, seq, user, to, ciphertext,
+        if (to is null)
+        {
+            SendToGroup(conversationId!, clientMessageId, ciphertext);
+            return;
+        }
+        var (id, seq, pair) = routes.Next(user, to);
+        var message = new RelayMessage(id.ToString(), pair, seq, user, to, ciphertext,
             clientMessageId ?? Guid.NewGuid().ToString("N"), DateTime.UtcNow, null, null);
+        Deliver(message, routes.Of(to));
+    }
+
+    /// <summary>
+    /// Like the app: numbered in the group, serialised once, the ack to this connection and the message to every other
+    /// connection of every member. Under the group's lock, so every member gets the group's messages in seq order.
+    /// </summary>
+    void SendToGroup(string groupId, string? clientMessageId, string ciphertext)
+    {
+        if (routes.Groups.Find(groupId) is not { } group || !group.MemberSet.Contains(user))
+        {
+            Enqueue(Error("not_member", "You are not a member of this conversation."));
+            return;
+        }
+        lock (group.Gate)
+        {
+            var message = new RelayMessage(routes.NextMessageId().ToString(), group.Id, ++group.LastSeq, user, null, ciphertext,
+                clientMessageId ?? Guid.NewGuid().ToString("N"), DateTime.UtcNow, null, null);
+            var recipients = new List<RelayConnection>(group.Members.Length);
+            foreach (var member in group.Members)
+                foreach (var c in routes.Of(member))
+                    if (c != this) recipients.Add(c);
+            Deliver(message, recipients);
+        }
+    }
+
+    /// <summary>The ack to this connection, the message to the recipients' connections (through fault injection, if any).</summary>
+    void Deliver(RelayMessage message, IReadOnlyList<RelayConnection> recipients)
+    {
         Enqueue(JsonSerializer.SerializeToUtf8Bytes(new RelayAck("ack", message.ClientMessageId, message), RelayJson.Default.RelayAck));
         var delivery = JsonSerializer.SerializeToUtf8Bytes(new RelayDelivery("message", message), RelayJson.Default.RelayDelivery);
-        var recipients = routes.Of(to);
         switch (routes.NextDelivery())
         {
             case RelayFault.Kind.Drop: return;

@@ -5,6 +5,10 @@ namespace Chat.Bench.Reporting;
 
 public sealed record StepResult(string Target, string Storage, double? HighestRateHeld, double? P99AtHighest, string StoppedBy, IReadOnlyList<LoadResult> Runs);
 
+/// <summary>A group size's step search: the most deliveries a second held within the p99 from send to the last member.</summary>
+public sealed record GroupStepResult(string Target, string Storage, int GroupSize, double? DeliveriesHeld, double? MessagesHeld,
+    double? P99LastMemberAtHeld, string StoppedBy, IReadOnlyList<GroupLoadResult> Runs);
+
 /// <summary>The machine, from /proc (Environment.ProcessorCount would only see the generator's pinned core).</summary>
 public sealed record MachineInfo(int Cpus, string CpuModel, double MemoryGiB, string Os)
 {
@@ -42,6 +46,9 @@ public sealed class BenchResults(string profile, DateTime startedAt, MachineInfo
     /// <summary>The runs the report stands on (warm-ups and step-mode probes are not among them).</summary>
     public List<LoadResult> Load { get; } = [];
     public List<StepResult> Steps { get; } = [];
+    /// <summary>The group mode's reported runs (the fixed-rate ones; each step search's runs are in its result).</summary>
+    public List<GroupLoadResult> GroupLoad { get; } = [];
+    public List<GroupStepResult> GroupSteps { get; } = [];
     public List<IdleResult> Idle { get; } = [];
     public List<HistoryResult> History { get; } = [];
     public List<string> NotMeasured { get; } = [];
@@ -49,5 +56,5 @@ public sealed class BenchResults(string profile, DateTime startedAt, MachineInfo
     public List<string> Notes { get; } = [];
 
     /// <summary>Zero loss, zero duplicates, order kept and rows reconciled in every reported run.</summary>
-    public bool Passed => Load.All(r => r.Passed);
+    public bool Passed => Load.All(r => r.Passed) && GroupLoad.All(r => r.Passed);
 }

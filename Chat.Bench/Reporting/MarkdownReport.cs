@@ -65,6 +65,8 @@ public static class MarkdownReport
             md.AppendLine();
         }
 
+        GroupTables.Render(r, md);
+
         if (r.Idle.Count > 0)
         {
             md.AppendLine("| idle authenticated sockets | storage | sockets | RSS before (MiB) | RSS after (MiB) | per connection (KiB) |");

@@ -26,6 +26,9 @@ public abstract class BenchDatabase : IAsyncDisposable
 
     public abstract ValueTask DisposeAsync();
 
+    /// <summary>The app's MessageKind.Text. Written explicitly: SQLite's rebuilt messages table has no default for the column.</summary>
+    protected const int TextKind = 0;
+
     protected static byte[] SeedCiphertext(int size) => [.. Enumerable.Range(0, size).Select(i => (byte)(i * 7 + 1))];
 }
 
@@ -94,7 +97,7 @@ public sealed class PostgresBenchDatabase : BenchDatabase
         await using var conn = new NpgsqlConnection(connectionString);
         await conn.OpenAsync();
         await using (var copy = await conn.BeginBinaryImportAsync(
-            """COPY messages ("ConversationId", "Seq", "SenderId", "ReceiverId", "ClientMessageId", "Ciphertext", "CreatedAt") FROM STDIN (FORMAT BINARY)"""))
+            """COPY messages ("ConversationId", "Seq", "SenderId", "ReceiverId", "ClientMessageId", "Ciphertext", "CreatedAt", "Kind") FROM STDIN (FORMAT BINARY)"""))
         {
             for (var seq = 1L; seq <= count; seq++)
             {
@@ -107,6 +110,7 @@ public sealed class PostgresBenchDatabase : BenchDatabase
                 await copy.WriteAsync($"seed-{seq}", NpgsqlDbType.Varchar);
                 await copy.WriteAsync(ciphertext, NpgsqlDbType.Bytea);
                 await copy.WriteAsync(start.AddSeconds(seq), NpgsqlDbType.TimestampTz);
+                await copy.WriteAsync(TextKind, NpgsqlDbType.Integer);
             }
             await copy.CompleteAsync();
         }
@@ -160,11 +164,12 @@ public sealed class SqliteBenchDatabase(string directory) : BenchDatabase
         await using var insert = conn.CreateCommand();
         insert.Transaction = tx;
         insert.CommandText = """
-            INSERT INTO messages ("ConversationId", "Seq", "SenderId", "ReceiverId", "ClientMessageId", "Ciphertext", "CreatedAt")
-            VALUES ($conversation, $seq, $from, $to, $client, $ciphertext, $at)
+            INSERT INTO messages ("ConversationId", "Seq", "SenderId", "ReceiverId", "ClientMessageId", "Ciphertext", "CreatedAt", "Kind")
+            VALUES ($conversation, $seq, $from, $to, $client, $ciphertext, $at, $kind)
             """;
         var p = new[] { "$conversation", "$seq", "$from", "$to", "$client", "$ciphertext", "$at" }
             .Select(n => insert.Parameters.Add(new SqliteParameter { ParameterName = n })).ToArray();
+        insert.Parameters.AddWithValue("$kind", TextKind);
         insert.Prepare();
         p[0].Value = conversationId;
         p[5].Value = ciphertext;

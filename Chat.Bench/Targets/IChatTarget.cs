@@ -17,6 +17,8 @@ public interface IChatTarget : IAsyncDisposable
     Task<IReadOnlyList<BenchUser>> UsersAsync(int count);
     /// <summary>Rows in the messages table, or null for a target without a database.</summary>
     Task<long?> CountStoredMessagesAsync();
+    /// <summary>A group of the creator (its admin) and the members, made with POST /groups; its conversation id.</summary>
+    Task<string> CreateGroupAsync(BenchUser creator, IEnumerable<BenchUser> members, string name);
 }
 
 /// <summary>The relay: users are just ids, the "token" is the id.</summary>
@@ -35,5 +37,14 @@ public sealed class RelayTarget(ServerProcess server) : IChatTarget
 
     public Task<long?> CountStoredMessagesAsync() => Task.FromResult<long?>(null);
 
-    public ValueTask DisposeAsync() => server.DisposeAsync();
+    readonly HttpClient api = new() { BaseAddress = server.BaseUri, Timeout = TimeSpan.FromSeconds(60) };
+
+    public Task<string> CreateGroupAsync(BenchUser creator, IEnumerable<BenchUser> members, string name) =>
+        GroupCreation.PostAsync(api, creator, members, name);
+
+    public ValueTask DisposeAsync()
+    {
+        api.Dispose();
+        return server.DisposeAsync();
+    }
 }
