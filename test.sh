@@ -7,7 +7,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 step() { printf '\n== %s\n' "$*"; }
 
-bash .ci/install-missing.sh chromium:chromium
+bash .ci/install-missing.sh chromium:chromium caddy:caddy
 
 if [ -f package.json ]; then
   # The built assets are committed (a fresh clone runs styled without Node); the tools are installed so that
@@ -15,6 +15,10 @@ if [ -f package.json ]; then
   # (`npm run build` rewrites Chat.Web/wwwroot after changing wwwroot-src/.)
   step "front-end tools"
   npm ci --no-audit --no-fund --loglevel=error
+
+  # No container engine here: the Dockerfile, the compose files and the Caddyfile are linted and validated instead.
+  step "deployment files"
+  node deploy/lint.mjs
 fi
 
 step "dotnet restore and build"

@@ -11,6 +11,7 @@ printf '\n== installing %s\n' "${missing[*]}" >&2
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
-# The Debian packages start a cluster and a Redis as services; the tests and the bench run their own.
+# The Debian packages start a cluster, a Redis (and Caddy) as services; the tests and the bench run their own.
 $SUDO service postgresql stop >/dev/null 2>&1 || true
 $SUDO service redis-server stop >/dev/null 2>&1 || true
+$SUDO service caddy stop >/dev/null 2>&1 || true
