@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -7,7 +8,7 @@ namespace Chat.Web.Data;
 /// The model, shared by both providers. Each provider has its own subclass so that it
 /// keeps its own migration set (Data/Migrations/Postgres, Data/Migrations/Sqlite).
 /// </summary>
-public abstract class ChatDbContext(DbContextOptions options) : DbContext(options)
+public abstract class ChatDbContext(DbContextOptions options) : DbContext(options), IDataProtectionKeyContext
 {
     public DbSet<User> Users => Set<User>();
     public DbSet<Conversation> Conversations => Set<Conversation>();
@@ -16,8 +17,15 @@ public abstract class ChatDbContext(DbContextOptions options) : DbContext(option
     public DbSet<ReadMark> ReadMarks => Set<ReadMark>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<AppState> AppState => Set<AppState>();
+    /// <summary>The key ring every replica shares (<see cref="SharedKeyRing"/>).</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder b) => b.ApplyConfigurationsFromAssembly(typeof(ChatDbContext).Assembly);
+}
+
+sealed class DataProtectionKeyConfiguration : IEntityTypeConfiguration<DataProtectionKey>
+{
+    public void Configure(EntityTypeBuilder<DataProtectionKey> e) => e.ToTable("data_protection_keys");
 }
 
 sealed class UserConfiguration : IEntityTypeConfiguration<User>

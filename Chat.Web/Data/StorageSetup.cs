@@ -25,6 +25,7 @@ public static class StorageSetup
             builder.Services.AddSingleton(new WriteGate(serialize: true));
         }
         builder.Services.AddHostedService<DatabaseMigrator>();
+        builder.Services.AddSharedKeyRing();
         return builder;
     }
 
