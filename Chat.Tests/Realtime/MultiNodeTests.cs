@@ -224,7 +224,7 @@ public sealed class MultiNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
     /// Sends probes from one node's socket to the other's, one a second, until one arrives live (at most 30); the bus
     /// drops what a node cannot hear, so the earlier ones are lost. The number of the first that arrived, or null.
     /// </summary>
-    static async Task<int?> FirstLiveProbeAsync(SocketClient from, SocketClient to, TestUser recipient, string prefix)
+    internal static async Task<int?> FirstLiveProbeAsync(SocketClient from, SocketClient to, TestUser recipient, string prefix)
     {
         for (var probe = 0; probe < 30; probe++)
         {
@@ -249,7 +249,7 @@ public sealed class MultiNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
     /// <summary>The node's Redis connection and the deployment's event channel, to publish to or listen on the bus directly.</summary>
     static (ISubscriber Redis, RedisChannel Channel) Bus(ChatHost node) => (
         node.Services.GetRequiredService<IConnectionMultiplexer>().GetSubscriber(),
-        RedisChannel.Literal(node.Services.GetRequiredService<Chat.Web.Infrastructure.ChatSettings>().RedisPrefix + "events"));
+        new BusShards(node.Services.GetRequiredService<Chat.Web.Infrastructure.ChatSettings>().RedisPrefix, 1).Control);
 
     [Fact]
     public async Task A_batch_too_large_for_one_bus_message_reaches_another_node_whole_and_in_order_in_several_small_ones()
@@ -304,7 +304,7 @@ public sealed class MultiNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
         await using var annOnFirst = await SocketClient.ConnectAsync(first, ann);
         await using var bobOnFirst = await SocketClient.ConnectAsync(first, bob);
 
-        // Alone, it delivers on itself and publishes none of its 40 batches. Redis counts every PUBLISH on the server: what
+        // Alone, it delivers on itself and publishes none of its 40 batches. Redis counts every SPUBLISH on the server: what
         // it may count meanwhile is the echo probes of the nodes that stay up through the test (this one and the fixture's
         // two), each at most one per EchoInterval.
         const int sends = 40, nodesUp = 3;
@@ -348,12 +348,12 @@ public sealed class MultiNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
         Assert.InRange(published, 0, probesAtMost);
     }
 
-    /// <summary>How many PUBLISH commands the Redis server has run, all clients together (none yet: no entry).</summary>
+    /// <summary>How many SPUBLISH commands the Redis server has run, all clients together (none yet: no entry).</summary>
     static async Task<long> PublishCallsAsync(ConnectionMultiplexer admin)
     {
         var stats = await admin.GetServer(admin.GetEndPoints()[0]).InfoAsync("commandstats");
-        // "cmdstat_publish" → "calls=12,usec=…"
-        return stats.SelectMany(section => section).Where(e => e.Key == "cmdstat_publish")
+        // The bus's channels are sharded: "cmdstat_spublish" → "calls=12,usec=…"
+        return stats.SelectMany(section => section).Where(e => e.Key == "cmdstat_spublish")
             .Select(e => long.Parse(e.Value.Split(',')[0]["calls=".Length..])).SingleOrDefault();
     }
 
@@ -383,6 +383,6 @@ public sealed class MultiNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
         Assert.Equal("up", JsonDocument.Parse(ready).RootElement.GetProperty("checks").GetProperty("redis").GetString());
     }
 
-    static HashSet<long> Holdings(SocketClient socket) =>
+    internal static HashSet<long> Holdings(SocketClient socket) =>
         socket.Received.Where(f => f.Type() is "ack" or "message").Select(f => f.Seq()).ToHashSet();
 }

@@ -14,6 +14,11 @@ public sealed class ChatSettings
     [ConfigurationKeyName("REDIS_URL")] public string? RedisUrl { get; set; }
     /// <summary>Prefix of this deployment's Redis channel and keys, so deployments (or test runs) sharing a Redis never meet.</summary>
     [ConfigurationKeyName("REDIS_PREFIX")] public string RedisPrefix { get; set; } = "chat:";
+    /// <summary>
+    /// How many sharded channels the fan-out bus spreads over, by conversation: 1 on a single Redis; on a Redis Cluster a
+    /// few per master, so that every master carries a share of the fan-out.
+    /// </summary>
+    [ConfigurationKeyName("REDIS_FANOUT_SHARDS")] public int RedisFanoutShards { get; set; } = 1;
     [ConfigurationKeyName("JWT_SECRET")] public string? JwtSecret { get; set; }
     [ConfigurationKeyName("ADMIN_PHONE")] public string? AdminPhone { get; set; }
     [ConfigurationKeyName("ADMIN_PASSWORD")] public string? AdminPassword { get; set; }

@@ -7,8 +7,9 @@ using StackExchange.Redis;
 namespace Chat.Web.Features.Realtime;
 
 /// <summary>
-/// Many nodes over Redis pub/sub, on one channel, so every node sees every event in the one order Redis received them
-/// (the writer publishes a conversation's messages in seq order). Each event is also delivered on this node at once, and
+/// Many nodes over Redis sharded pub/sub, on the channels of <see cref="BusShards"/>: every node subscribes to every
+/// channel and sees each channel's events in the one order Redis received them (the writer publishes a conversation's
+/// messages in seq order, and a conversation stays on one channel). Each event is also delivered on this node at once, and
 /// a node skips its own echo, so same-node delivery works while Redis is down; events published during an outage are
 /// recovered with sync. A bus message is the origin node's id, a newline and a JSON array of deliveries, or a control
 /// message ("join", "welcome"). A node that hears no other node publishes nothing. The protocol, step by step:
@@ -17,7 +18,7 @@ namespace Chat.Web.Features.Realtime;
 public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry registry, ChatSettings settings, ILogger<RedisFanout> log)
     : IFanout, IHostedService
 {
-    readonly RedisChannel channel = RedisChannel.Literal(settings.RedisPrefix + "events");
+    readonly BusShards shards = new(settings.RedisPrefix, settings.RedisFanoutShards);
     readonly byte[] ownId = Encoding.ASCII.GetBytes(registry.NodeId);
     readonly byte[] ownPrefix = Encoding.ASCII.GetBytes(registry.NodeId + "\n");
     readonly byte[] echoProbe = Encoding.ASCII.GetBytes(registry.NodeId + "\n[]");
@@ -33,12 +34,13 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
         string? failure = null;
         try
         {
-            // Issued one after another without waiting: Redis keeps them in this order.
-            for (var next = 0; next < deliveries.Count;)
-            {
-                var bytes = BusMessage.Encode(ownPrefix, deliveries, ref next);
-                published.Add((subscriber.PublishAsync(channel, bytes.Written), bytes));
-            }
+            // Issued one after another without waiting: Redis keeps each channel's in this order.
+            foreach (var (shard, part) in ByShard(deliveries))
+                for (var next = 0; next < part.Count;)
+                {
+                    var bytes = BusMessage.Encode(ownPrefix, part, ref next);
+                    published.Add((subscriber.PublishAsync(shards.Channels[shard], bytes.Written), bytes));
+                }
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
@@ -60,10 +62,22 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
         if (failure is not null) log.LogWarning("Redis publish failed ({Reason}); other nodes' clients will catch up with sync", failure);
     }
 
+    /// <summary>The deliveries split by channel, each part in the order given.</summary>
+    IEnumerable<(int Shard, IReadOnlyList<Delivery> Part)> ByShard(IReadOnlyList<Delivery> deliveries)
+    {
+        if (shards.Count == 1)
+        {
+            yield return (0, deliveries);
+            yield break;
+        }
+        foreach (var group in deliveries.Where(d => d.Addressed).GroupBy(shards.Of)) yield return (group.Key, group.ToList());
+    }
+
     readonly CancellationTokenSource stopping = new();
     readonly BusListeners listeners = new();
-    ChannelMessageQueue? subscription;
-    long lastEchoTicks = DateTime.UtcNow.Ticks;
+    /// <summary>Per channel: its subscription (null while it has none) and when it last echoed this node's probe.</summary>
+    readonly ChannelMessageQueue?[] subscriptions = new ChannelMessageQueue?[BusShards.CountFor(settings.RedisFanoutShards)];
+    readonly long[] lastEchoTicks = [.. Enumerable.Repeat(DateTime.UtcNow.Ticks, BusShards.CountFor(settings.RedisFanoutShards))];
     /// <summary>Completed by the next echo this node hears: set before a probe goes out.</summary>
     TaskCompletionSource? nextEcho;
     int welcomesAwaited;
@@ -77,7 +91,9 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
     /// <summary>Subscribes before the node takes requests; started while Redis is down, it keeps trying in the background.</summary>
     public async Task StartAsync(CancellationToken ct)
     {
-        if (await TrySubscribeAsync()) await JoinAsync(awaitWelcomes: true, subscribed: true);
+        var all = true;
+        for (var shard = 0; shard < shards.Count; shard++) all &= await TrySubscribeAsync(shard);
+        if (all) await JoinAsync(awaitWelcomes: true, subscribed: true);
         redis.ConnectionRestored += RejoinAfterReconnect;
         _ = WatchEchoAsync(stopping.Token);
     }
@@ -98,11 +114,11 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
         try
         {
             var heard = listeners.Heard;
-            var count = await redis.GetSubscriber().PublishAsync(channel, (byte[])[.. ownPrefix, .. BusMessage.Join]);
+            var count = await redis.GetSubscriber().PublishAsync(shards.Control, (byte[])[.. ownPrefix, .. BusMessage.Join]);
             // A welcome may come before the count's reply: it counts down first, and the wait ends at zero either way.
             if (awaitWelcomes && count > 1 && Interlocked.Add(ref welcomesAwaited, (int)count - 1) > 0
                 && await Task.WhenAny(welcomed.Task, Task.Delay(EchoInterval)) != welcomed.Task)
-                log.LogWarning("Not every listener on {Channel} welcomed this node within {Seconds} s (not every listener need be a node)", channel, EchoInterval.TotalSeconds);
+                log.LogWarning("Not every listener on {Channel} welcomed this node within {Seconds} s (not every listener need be a node)", shards.Control, EchoInterval.TotalSeconds);
             listeners.Count(count, heard, subscribed);
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
@@ -113,8 +129,9 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
 
     /// <summary>
     /// StackExchange.Redis re-subscribes after a reconnect by itself, but not always (after a Redis restart a node was seen
-    /// to hear nothing again). So the node probes for its own echo, and after <see cref="EchoSilence"/> without one while
-    /// Redis answers drops its subscription and takes a new one: the old one first, so no event is handled twice.
+    /// to hear nothing again). So the node probes each channel for its own echo, and after <see cref="EchoSilence"/>
+    /// without one while Redis answers drops that channel's subscription and takes a new one: the old one first, so no
+    /// event is handled twice. On a cluster each channel lives on one master, so a restarted master costs only its own.
     /// </summary>
     async Task WatchEchoAsync(CancellationToken ct)
     {
@@ -123,29 +140,32 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
             while (true)
             {
                 await Task.Delay(EchoInterval, ct);
-                if (!redis.IsConnected)
+                for (var shard = 0; shard < shards.Count; shard++)
                 {
-                    // Silence while Redis is down says nothing of the subscription: the library restores it on reconnect.
-                    Interlocked.Exchange(ref lastEchoTicks, DateTime.UtcNow.Ticks);
-                    continue;
-                }
-                var silent = DateTime.UtcNow - new DateTime(Interlocked.Read(ref lastEchoTicks), DateTimeKind.Utc);
-                if (subscription is not null && silent < EchoSilence)
-                {
-                    await ProbeAsync(ct);
-                    continue;
-                }
-                if (subscription is not null)
-                {
-                    log.LogWarning("No echo from {Channel} for {Seconds:F0} s; subscribing again", channel, silent.TotalSeconds);
-                    try { await subscription.UnsubscribeAsync(); }
-                    catch (Exception e) when (e is RedisException or TimeoutException) { }
-                    subscription = null;
-                }
-                if (await TrySubscribeAsync())
-                {
-                    Interlocked.Exchange(ref lastEchoTicks, DateTime.UtcNow.Ticks);
-                    await JoinAsync(awaitWelcomes: false, subscribed: true);
+                    if (!redis.IsConnected)
+                    {
+                        // Silence while Redis is down says nothing of the subscription: the library restores it on reconnect.
+                        Interlocked.Exchange(ref lastEchoTicks[shard], DateTime.UtcNow.Ticks);
+                        continue;
+                    }
+                    var silent = DateTime.UtcNow - new DateTime(Interlocked.Read(ref lastEchoTicks[shard]), DateTimeKind.Utc);
+                    if (subscriptions[shard] is not null && silent < EchoSilence)
+                    {
+                        await ProbeAsync(shard, ct);
+                        continue;
+                    }
+                    if (subscriptions[shard] is { } stale)
+                    {
+                        log.LogWarning("No echo from {Channel} for {Seconds:F0} s; subscribing again", shards.Channels[shard], silent.TotalSeconds);
+                        try { await stale.UnsubscribeAsync(); }
+                        catch (Exception e) when (e is RedisException or TimeoutException) { }
+                        subscriptions[shard] = null;
+                    }
+                    if (await TrySubscribeAsync(shard))
+                    {
+                        Interlocked.Exchange(ref lastEchoTicks[shard], DateTime.UtcNow.Ticks);
+                        if (shard == 0) await JoinAsync(awaitWelcomes: false, subscribed: true);
+                    }
                 }
             }
         }
@@ -155,37 +175,38 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
     }
 
     /// <summary>
-    /// Publishes an empty bus message, to hear its echo and to count the listeners. The node counts itself only if an
-    /// echo comes back after the probe went out: a node whose subscription went between its last echo and this count
-    /// would otherwise take the one other listener for itself.
+    /// Publishes an empty bus message, to hear its echo and, on the first channel, to count the listeners. The node
+    /// counts itself only if an echo comes back after the probe went out: a node whose subscription went between its
+    /// last echo and this count would otherwise take the one other listener for itself.
     /// </summary>
-    async Task ProbeAsync(CancellationToken ct)
+    async Task ProbeAsync(int shard, CancellationToken ct)
     {
         try
         {
             var heard = listeners.Heard;
             var echo = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            Volatile.Write(ref nextEcho, echo);
-            var count = await redis.GetSubscriber().PublishAsync(channel, echoProbe);
+            if (shard == 0) Volatile.Write(ref nextEcho, echo);
+            var count = await redis.GetSubscriber().PublishAsync(shards.Channels[shard], echoProbe);
+            if (shard != 0) return;
             var subscribed = count == 1 && await Task.WhenAny(echo.Task, Task.Delay(EchoInterval / 2, ct)) == echo.Task;
             listeners.Count(count, heard, subscribed);
         }
         catch (Exception e) when (e is RedisException or TimeoutException) { }
     }
 
-    async Task<bool> TrySubscribeAsync()
+    async Task<bool> TrySubscribeAsync(int shard)
     {
         try
         {
             // A ChannelMessageQueue hands messages over one at a time, in order (a plain handler may run concurrently).
-            var queue = await redis.GetSubscriber().SubscribeAsync(channel);
+            var queue = await redis.GetSubscriber().SubscribeAsync(shards.Channels[shard]);
             queue.OnMessage(ReceiveAsync);
-            subscription = queue;
+            subscriptions[shard] = queue;
             return true;
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
-            log.LogWarning("Redis subscribe failed ({Reason}); retrying", e.GetType().Name);
+            log.LogWarning("Redis subscribe to {Channel} failed ({Reason}); retrying", shards.Channels[shard], e.GetType().Name);
             return false;
         }
     }
@@ -212,8 +233,10 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
         var bytes = ((ReadOnlyMemory<byte>)message.Message).Span;
         if (bytes.StartsWith(ownPrefix))
         {
-            Interlocked.Exchange(ref lastEchoTicks, DateTime.UtcNow.Ticks); // the subscription works
-            Volatile.Read(ref nextEcho)?.TrySetResult();
+            var shard = shards.IndexOf(message.Channel);
+            if (shard < 0) return null;
+            Interlocked.Exchange(ref lastEchoTicks[shard], DateTime.UtcNow.Ticks); // the subscription works
+            if (shard == 0) Volatile.Read(ref nextEcho)?.TrySetResult();
             return null; // delivered here when it was published
         }
         listeners.HeardAnotherNode();
@@ -238,7 +261,7 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
         }
         catch (Exception e) when (e is JsonException or NotSupportedException) // an unknown or abstract event type
         {
-            log.LogWarning(e, "Ignored a malformed message on {Channel}", channel);
+            log.LogWarning(e, "Ignored a malformed message on {Channel}", message.Channel);
             return null;
         }
     }
@@ -247,7 +270,7 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
     {
         try
         {
-            redis.GetSubscriber().Publish(channel, (byte[])[.. ownPrefix, .. BusMessage.Welcome, .. node], CommandFlags.FireAndForget);
+            redis.GetSubscriber().Publish(shards.Control, (byte[])[.. ownPrefix, .. BusMessage.Welcome, .. node], CommandFlags.FireAndForget);
         }
         catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException) // never out of the handler
         {
