@@ -8,7 +8,7 @@ namespace Chat.Web.Infrastructure;
 /// <summary>
 /// OpenTelemetry, only when asked for: OTLP export of traces and metrics when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is
 /// set, a Prometheus scrape endpoint at <c>/metrics</c> when <c>METRICS_PROMETHEUS</c> is true. Traces: ASP.NET Core,
-/// HttpClient, Npgsql and the app's own spans of a send (see <see cref="ChatTelemetry"/>); log lines written inside a
+/// HttpClient, Npgsql, Redis and the app's own spans of a send (see <see cref="ChatTelemetry"/>); log lines written inside a
 /// span carry its trace and span ids (Serilog's <c>@tr</c>, <c>@sp</c>).
 /// </summary>
 public static class TelemetrySetup
@@ -26,7 +26,14 @@ public static class TelemetrySetup
             if (otlp) m.AddOtlpExporter();
         });
         if (otlp)
-            otel.WithTracing(t => t.AddSource(ChatTelemetry.Name).AddAspNetCoreInstrumentation().AddHttpClientInstrumentation().AddNpgsql().AddOtlpExporter());
+            otel.WithTracing(t =>
+            {
+                t.AddSource(ChatTelemetry.Name).AddAspNetCoreInstrumentation().AddHttpClientInstrumentation().AddNpgsql();
+                // The Redis multiplexer is found in the services when there is one.
+                if (ChatSettings.From(builder.Configuration).RedisConfiguration(builder.Configuration) is not null)
+                    t.AddRedisInstrumentation();
+                t.AddOtlpExporter();
+            });
         return builder;
     }
 
