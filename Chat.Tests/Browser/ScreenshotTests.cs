@@ -59,40 +59,24 @@ public sealed class ScreenshotTests(BrowserApp app, BrowserFixture browser) : IC
                 await bobOnline.SendAsync(new { type = "receipt", messageId = m.Str("id"), kind = "read" });
         }
 
-        var dir = Path.Combine(BrowserFixture.RepoRoot, "test-artifacts", "screenshots");
-        Directory.CreateDirectory(dir);
-        var shots = new List<string>();
-        var consoleErrors = new List<string>();
-        foreach (var (device, width, height) in new[] { ("desktop", 1280, 800), ("mobile", 390, 844) })
-        foreach (var scheme in new[] { ColorScheme.Light, ColorScheme.Dark })
+        await CaptureAsync(host, 14, async (page, device, shoot) =>
         {
-            await using var context = await browser.ContextAsync(host, width: width, height: height, colorScheme: scheme);
-            var page = await context.NewPageAsync();
-            // A CSP violation or a script error on any screen shows up here.
-            page.Console += (_, m) => { if (m.Type == "error") consoleErrors.Add($"{page.Url}: {m.Text}"); };
-            page.PageError += (_, e) => consoleErrors.Add($"{page.Url}: {e}");
-            var theme = scheme.ToString().ToLowerInvariant();
-
             await page.GotoAsync("/");
-            shots.Add(await ShotAsync(page, dir, $"landing-{device}-{theme}.png"));
+            await shoot("landing");
 
             await LogInAsync(page, ann.Phone, ann.Password);
             // On a phone the list and the conversation are separate screens: both are worth a look.
-            if (device == "mobile") shots.Add(await ShotAsync(page, dir, $"chat-list-{device}-{theme}.png"));
+            if (device == "mobile") await shoot("chat-list");
             await page.GotoAsync($"/chat/{bob.Id}");
             await Assertions.Expect(StoredBubbles(page).Filter(new() { HasText = "photos" })).ToBeVisibleAsync();
             await Assertions.Expect(page.Locator("#messages [data-delivery='read']")).ToHaveCountAsync(1);
-            shots.Add(await ShotAsync(page, dir, $"chat-{device}-{theme}.png"));
+            await shoot("chat");
 
             await page.GetByRole(AriaRole.Button, new() { Name = "Log out" }).ClickAsync();
             await LogInAsync(page, BrowserApp.AdminPhone, BrowserApp.AdminPassword);
             await page.GotoAsync("/admin");
-            shots.Add(await ShotAsync(page, dir, $"admin-{device}-{theme}.png"));
-        }
-
-        Assert.Equal(14, shots.Count);
-        Assert.Empty(consoleErrors);
-        Assert.All(shots, s => Assert.True(new FileInfo(s).Length > 10_000, s + " is suspiciously small"));
+            await shoot("admin");
+        });
     }
 
     [Fact]
@@ -128,6 +112,30 @@ public sealed class ScreenshotTests(BrowserApp app, BrowserFixture browser) : IC
         }
         await Task.Delay(300, TestContext.Current.CancellationToken);
 
+        await CaptureAsync(host, 12, async (page, _, shoot) =>
+        {
+            await LogInAsync(page, maya.Phone, maya.Password);
+            await page.GotoAsync($"/chat/groups/{group}");
+            await Assertions.Expect(StoredBubbles(page).Filter(new() { HasText = "nata" })).ToBeVisibleAsync();
+            await Assertions.Expect(page.Locator("#messages [data-delivery='read']")).ToHaveCountAsync(1);
+            await shoot("group");
+
+            await page.GotoAsync($"/chat/groups/{group}/members");
+            await shoot("group-members");
+
+            await page.GotoAsync("/chat/groups/new");
+            await page.GetByLabel("Group name").FillAsync("Book club");
+            await page.Locator("#people input[type=checkbox]").First.CheckAsync();
+            await shoot("group-new");
+        });
+    }
+
+    /// <summary>
+    /// Runs <paramref name="screens"/> on desktop and mobile, light and dark, each in a fresh context; its
+    /// <c>shoot("name")</c> saves <c>name-{device}-{theme}.png</c>. No screen may log a script error or a CSP violation.
+    /// </summary>
+    async Task CaptureAsync(ChatHost host, int expected, Func<IPage, string, Func<string, Task>, Task> screens)
+    {
         var dir = Path.Combine(BrowserFixture.RepoRoot, "test-artifacts", "screenshots");
         Directory.CreateDirectory(dir);
         var shots = new List<string>();
@@ -140,23 +148,10 @@ public sealed class ScreenshotTests(BrowserApp app, BrowserFixture browser) : IC
             page.Console += (_, m) => { if (m.Type == "error") consoleErrors.Add($"{page.Url}: {m.Text}"); };
             page.PageError += (_, e) => consoleErrors.Add($"{page.Url}: {e}");
             var theme = scheme.ToString().ToLowerInvariant();
-
-            await LogInAsync(page, maya.Phone, maya.Password);
-            await page.GotoAsync($"/chat/groups/{group}");
-            await Assertions.Expect(StoredBubbles(page).Filter(new() { HasText = "nata" })).ToBeVisibleAsync();
-            await Assertions.Expect(page.Locator("#messages [data-delivery='read']")).ToHaveCountAsync(1);
-            shots.Add(await ShotAsync(page, dir, $"group-{device}-{theme}.png"));
-
-            await page.GotoAsync($"/chat/groups/{group}/members");
-            shots.Add(await ShotAsync(page, dir, $"group-members-{device}-{theme}.png"));
-
-            await page.GotoAsync("/chat/groups/new");
-            await page.GetByLabel("Group name").FillAsync("Book club");
-            await page.Locator("#people input[type=checkbox]").First.CheckAsync();
-            shots.Add(await ShotAsync(page, dir, $"group-new-{device}-{theme}.png"));
+            await screens(page, device, async name => shots.Add(await ShotAsync(page, dir, $"{name}-{device}-{theme}.png")));
         }
 
-        Assert.Equal(12, shots.Count);
+        Assert.Equal(expected, shots.Count);
         Assert.Empty(consoleErrors);
         Assert.All(shots, s => Assert.True(new FileInfo(s).Length > 10_000, s + " is suspiciously small"));
     }

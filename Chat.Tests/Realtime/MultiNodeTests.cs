@@ -155,40 +155,13 @@ public sealed class MultiNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
     [Fact]
     public async Task Redis_restarted_during_a_two_node_exchange_of_300_messages_loses_and_doubles_nothing_after_sync()
     {
-        const int each = 150, total = 2 * each;
         var ann = await nodes.A.RegisterAsync();
         var bob = await nodes.B.RegisterAsync();
         var conversation = await Conversations.IdAsync(nodes.A, ann, bob);
         await using var annSocket = await SocketClient.ConnectAsync(nodes.A, ann);
         await using var bobSocket = await SocketClient.ConnectAsync(nodes.B, bob);
-
-        async Task SendAsync(SocketClient socket, TestUser to, string prefix)
-        {
-            for (var n = 0; n < each; n++)
-            {
-                await socket.SendMessageAsync(to.Id, $"{prefix}{n}");
-                await Task.Delay(20); // spread the exchange (about 3 s) over the outage
-            }
-        }
-        var exchange = Task.WhenAll(SendAsync(annSocket, bob, "a"), SendAsync(bobSocket, ann, "b"));
-        await annSocket.WaitForCountAsync(f => f.Type() == "ack", each / 3, LongWait);
-        await nodes.Servers.RestartRedisAsync(TimeSpan.FromSeconds(1));
-        await exchange;
-        await annSocket.WaitForCountAsync(f => f.Type() == "ack", each, LongWait);
-        await bobSocket.WaitForCountAsync(f => f.Type() == "ack", each, LongWait);
-
-        var recovered = 0;
-        foreach (var socket in new[] { annSocket, bobSocket })
-        {
-            var held = Holdings(socket);
-            var contiguous = 0L;
-            while (held.Contains(contiguous + 1)) contiguous++;
-            await socket.SendAsync(new { type = "sync", since = new Dictionary<string, long> { [conversation] = contiguous } });
-            recovered += (await socket.TakeAsync("sync-complete", LongWait)).GetProperty("sent").GetInt32();
-            await Task.Delay(300, TestContext.Current.CancellationToken); // anything late and doubled would show now
-            var all = socket.Received.Where(f => f.Type() is "ack" or "message").Select(f => f.Seq()).ToList();
-            Assert.Equal(Enumerable.Range(1, total).Select(n => (long)n), all.Order());
-        }
+        var recovered = await OutageExchange.RunAsync(annSocket, ann, bobSocket, bob, conversation,
+            () => nodes.Servers.RestartRedisAsync(TimeSpan.FromSeconds(1)));
 
         Assert.True(recovered > 0, "the outage should have cost some live deliveries, which sync recovered");
 
@@ -382,7 +355,4 @@ public sealed class MultiNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
         var ready = await client.GetStringAsync("/health/ready", TestContext.Current.CancellationToken);
         Assert.Equal("up", JsonDocument.Parse(ready).RootElement.GetProperty("checks").GetProperty("redis").GetString());
     }
-
-    internal static HashSet<long> Holdings(SocketClient socket) =>
-        socket.Received.Where(f => f.Type() is "ack" or "message").Select(f => f.Seq()).ToHashSet();
 }

@@ -56,7 +56,6 @@ public sealed class RedisClusterTests(ClusterNodes nodes) : IClassFixture<Cluste
     [Fact]
     public async Task Two_nodes_on_a_three_master_cluster_exchange_messages_and_presence_and_a_restarted_master_loses_nothing_after_sync()
     {
-        const int each = 150, total = 2 * each;
         var ann = await nodes.A.RegisterAsync();
         var bob = await nodes.B.RegisterAsync();
         var conversation = await Conversations.IdAsync(nodes.A, ann, bob);
@@ -77,35 +76,9 @@ public sealed class RedisClusterTests(ClusterNodes nodes) : IClassFixture<Cluste
         Assert.Equal(bob.Id, offline.Str("userId"));
         await using var bobSocket = await SocketClient.ConnectAsync(nodes.B, bob);
 
-        async Task SendAsync(SocketClient socket, TestUser to, string prefix)
-        {
-            for (var n = 0; n < each; n++)
-            {
-                await socket.SendMessageAsync(to.Id, $"{prefix}{n}");
-                await Task.Delay(20); // spread the exchange (about 3 s) over the restart
-            }
-        }
-        var exchange = Task.WhenAll(SendAsync(annSocket, bob, "a"), SendAsync(bobSocket, ann, "b"));
-        await annSocket.WaitForCountAsync(f => f.Type() == "ack", each / 3, LongWait);
         // The master that carries this conversation's channel goes away for a second and comes back empty.
-        await nodes.Cluster.RestartAsync(nodes.MasterOf(long.Parse(conversation)), TimeSpan.FromSeconds(1));
-        await exchange;
-        await annSocket.WaitForCountAsync(f => f.Type() == "ack", each, LongWait);
-        await bobSocket.WaitForCountAsync(f => f.Type() == "ack", each, LongWait);
-
-        var recovered = 0;
-        foreach (var socket in new[] { annSocket, bobSocket })
-        {
-            var held = MultiNodeTests.Holdings(socket);
-            var contiguous = 0L;
-            while (held.Contains(contiguous + 1)) contiguous++;
-            await socket.SendAsync(new { type = "sync", since = new Dictionary<string, long> { [conversation] = contiguous } });
-            recovered += (await socket.TakeAsync("sync-complete", LongWait)).GetProperty("sent").GetInt32();
-            await Task.Delay(300, TestContext.Current.CancellationToken); // anything late and doubled would show now
-            var all = socket.Received.Where(f => f.Type() is "ack" or "message").Select(f => f.Seq()).ToList();
-            Assert.Equal(Enumerable.Range(1, total).Select(n => (long)n), all.Order());
-        }
-
+        var recovered = await OutageExchange.RunAsync(annSocket, ann, bobSocket, bob, conversation,
+            () => nodes.Cluster.RestartAsync(nodes.MasterOf(long.Parse(conversation)), TimeSpan.FromSeconds(1)));
         Assert.True(recovered > 0, "the restart should have cost some live deliveries, which sync recovered");
 
         // Live delivery on the restarted master's channel resumes by itself, both ways.
