@@ -5,7 +5,7 @@ using Chat.Bench.Targets;
 namespace Chat.Bench;
 
 /// <summary>
-/// The group mode on one target: for each group size, the groups made and every member connected, a warm-up, the
+/// The group mode on one target: for each group size, the groups made and every member connected, the database settled, a warm-up, the
 /// fixed-rate run where the profile has one, and the step search for the most deliveries a second within the 50 ms p99
 /// from send to the last member.
 /// </summary>
@@ -17,6 +17,7 @@ public sealed class GroupFanoutBench(GroupProfile profile, BenchResults results)
         {
             Progress($"{target.Name} ({target.Storage}): {users.Count / size} groups of {size}, connecting {users.Count / size * size} members");
             await using var groups = await ConnectedGroups.CreateAsync(target, users, size);
+            await target.SettleAsync();
             var fixedRun = size == profile.FixedSize;
             var warmupRate = fixedRun ? profile.FixedMessageRate : profile.StepStartDeliveries / (size - 1);
             await RunAsync(target, groups, warmupRate, profile.Warmup, "warm-up");

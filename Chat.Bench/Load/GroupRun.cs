@@ -56,19 +56,7 @@ public sealed class GroupRun
 
         var sent = run.states.Sum(s => (long)s.Sent);
         var expected = sent * (run.size - 1);
-        // A slow server is late, not lossy: wait while acks and deliveries keep coming.
-        var drain = Stopwatch.StartNew();
-        var quiet = Stopwatch.StartNew();
-        var progress = -1L;
-        while ((Volatile.Read(ref run.acked) < sent || Volatile.Read(ref run.delivered) < expected) &&
-               quiet.Elapsed < plan.QuietTimeout && drain.Elapsed < LoadPlan.MaxDrain)
-        {
-            await Task.Delay(20);
-            var now = Volatile.Read(ref run.acked) + Volatile.Read(ref run.delivered);
-            if (now == progress) continue;
-            progress = now;
-            quiet.Restart();
-        }
+        await Drain.UntilQuietAsync(() => Volatile.Read(ref run.acked), sent, () => Volatile.Read(ref run.delivered), expected, plan.QuietTimeout);
         var serverCpu = await target.CpuAsync() - serverCpu0;
         var generatorCpu = Process.GetCurrentProcess().TotalProcessorTime - generatorCpu0;
         var busySeconds = wall.Elapsed.TotalSeconds;

@@ -49,20 +49,7 @@ public static class OpenLoopRun
         var sendSeconds = wall.Elapsed.TotalSeconds;
 
         var sent = participants.Sum(p => (long)p.Sent);
-        // A slow server is late, not lossy: wait while acks and deliveries keep coming; what is still missing
-        // once they stop for QuietTimeout is lost. The latency figures already charge the lateness.
-        var drain = Stopwatch.StartNew();
-        var quiet = Stopwatch.StartNew();
-        var progress = -1L;
-        while ((Volatile.Read(ref run.Acked) < sent || Volatile.Read(ref run.Delivered) < sent) &&
-               quiet.Elapsed < plan.QuietTimeout && drain.Elapsed < LoadPlan.MaxDrain)
-        {
-            await Task.Delay(20);
-            var now = Volatile.Read(ref run.Acked) + Volatile.Read(ref run.Delivered);
-            if (now == progress) continue;
-            progress = now;
-            quiet.Restart();
-        }
+        await Drain.UntilQuietAsync(() => Volatile.Read(ref run.Acked), sent, () => Volatile.Read(ref run.Delivered), sent, plan.QuietTimeout);
         var serverCpu = await target.CpuAsync() - serverCpu0;
         var generatorCpu = Process.GetCurrentProcess().TotalProcessorTime - generatorCpu0;
         var busySeconds = wall.Elapsed.TotalSeconds;

@@ -104,6 +104,8 @@ public sealed class AppTarget : IChatTarget
 
     public async Task<long?> CountStoredMessagesAsync() => await Database.CountMessagesAsync();
 
+    public Task SettleAsync() => Database.SettleAsync();
+
     public Task<string> CreateGroupAsync(BenchUser creator, IEnumerable<BenchUser> members, string name) =>
         GroupCreation.PostAsync(Api, creator, members, name);
 

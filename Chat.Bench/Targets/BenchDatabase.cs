@@ -26,6 +26,9 @@ public abstract class BenchDatabase : IAsyncDisposable
 
     public abstract ValueTask DisposeAsync();
 
+    /// <summary>Background work owed for the writes so far (vacuum, checkpoint), done now rather than during a measured run.</summary>
+    public virtual Task SettleAsync() => Task.CompletedTask;
+
     /// <summary>The app's MessageKind.Text. Written explicitly: SQLite's rebuilt messages table has no default for the column.</summary>
     protected const int TextKind = 0;
 
@@ -79,6 +82,19 @@ public sealed class PostgresBenchDatabase : BenchDatabase
         {
             return null; // the run itself reports what is wrong with the database
         }
+    }
+
+    /// <summary>
+    /// VACUUM ANALYZE and a checkpoint: autovacuum of the inserts of one group size's runs, on the server's one core, was
+    /// seen to stall the next size's runs (docs/performance-log.md, "Groups").
+    /// </summary>
+    public override async Task SettleAsync()
+    {
+        await using var conn = new NpgsqlConnection(connectionString);
+        await conn.OpenAsync();
+        await using (var vacuum = new NpgsqlCommand("VACUUM ANALYZE", conn) { CommandTimeout = 600 }) await vacuum.ExecuteNonQueryAsync();
+        await using var checkpoint = new NpgsqlCommand("CHECKPOINT", conn) { CommandTimeout = 600 };
+        await checkpoint.ExecuteNonQueryAsync();
     }
 
     public override async Task<long> CountMessagesAsync()

@@ -19,6 +19,8 @@ public interface IChatTarget : IAsyncDisposable
     Task<long?> CountStoredMessagesAsync();
     /// <summary>A group of the creator (its admin) and the members, made with POST /groups; its conversation id.</summary>
     Task<string> CreateGroupAsync(BenchUser creator, IEnumerable<BenchUser> members, string name);
+    /// <summary>Lets the database finish the background work of the writes so far, so that it does not land in the next runs.</summary>
+    Task SettleAsync();
 }
 
 /// <summary>The relay: users are just ids, the "token" is the id.</summary>
@@ -36,6 +38,8 @@ public sealed class RelayTarget(ServerProcess server) : IChatTarget
         Task.FromResult<IReadOnlyList<BenchUser>>([.. Enumerable.Range(1, count).Select(i => new BenchUser($"{i}", $"{i}"))]);
 
     public Task<long?> CountStoredMessagesAsync() => Task.FromResult<long?>(null);
+
+    public Task SettleAsync() => Task.CompletedTask;
 
     readonly HttpClient api = new() { BaseAddress = server.BaseUri, Timeout = TimeSpan.FromSeconds(60) };
 
