@@ -6,6 +6,7 @@ using Chat.Web.Features.Conversations;
 using Chat.Web.Features.Directory;
 using Chat.Web.Features.Groups;
 using Chat.Web.Features.Health;
+using Chat.Web.Features.Keys;
 using Chat.Web.Features.Messaging;
 using Chat.Web.Features.Realtime;
 using Chat.Web.Infrastructure;
@@ -21,6 +22,7 @@ builder.AddChatLogging()
     .AddDirectory()
     .AddMessaging()
     .AddGroups()
+    .AddKeys()
     .AddAdmin()
     .AddRealtime()
     .AddConversations()
@@ -55,6 +57,7 @@ api.MapAuthApi();
 api.MapDirectoryApi();
 api.MapConversationsApi();
 api.MapGroupsApi();
+api.MapKeysApi();
 api.MapAdminApi();
 app.MapRealtime();
 app.MapConversations();

@@ -185,18 +185,17 @@ public abstract class AuthApiTests(AppFixture app)
     }
 
     [Fact]
-    public async Task Register_trims_the_display_name_and_returns_pre_keys_through_the_directory()
+    public async Task Register_trims_the_display_name_and_returns_the_identity_key_through_the_directory()
     {
         var phone = ChatHost.NewPhone();
         var body = JsonSerializer.SerializeToNode(ChatHost.RegisterBody(phone, "  Spaced Ann  "))!.AsObject();
-        body["preKeys"] = new JsonObject { ["signed"] = "abc", ["oneTime"] = new JsonArray("k1", "k2") };
         using var client = host.Client();
         var created = await ApiAssert.OkAsync(await client.PostJsonAsync("/auth/register", body));
         Assert.Equal("Spaced Ann", created.GetProperty("user").GetProperty("displayName").GetString());
         Assert.False(created.GetProperty("user").TryGetProperty("passwordHash", out _));
         using var authed = host.Client(created.GetProperty("token").GetString());
         var keys = await authed.GetOkAsync("/users/" + Uri.EscapeDataString(phone));
-        Assert.Equal("k2", keys.GetProperty("preKeys").GetProperty("oneTime")[1].GetString());
+        Assert.Equal(JsonValueKind.Null, keys.GetProperty("preKeys").ValueKind); // handed out by GET /users/{id}/keys only
         Assert.Equal(body["identityKey"]!.GetValue<string>(), keys.GetProperty("identityKey").GetString());
     }
 
@@ -219,8 +218,10 @@ public abstract class AuthApiTests(AppFixture app)
         { "identity key not base64", "identityKey" },
         { "identity key with spaces", "identityKey" },
         { "identity key missing", "identityKey" },
-        { "identity key over 1024 characters", "identityKey" },
+        { "identity key of 33 bytes", "identityKey" },
         { "pre-keys over 16 KB", "preKeys" },
+        { "pre-keys not a bundle", "preKeys" },
+        { "pre-keys an array", "preKeys" },
     };
 
     static JsonObject Invalid(string name)
@@ -244,8 +245,10 @@ public abstract class AuthApiTests(AppFixture app)
             case "identity key not base64": body["identityKey"] = "not base64!"; break;
             case "identity key with spaces": body["identityKey"] = "AAAA AAAA"; break;
             case "identity key missing": body.Remove("identityKey"); break;
-            case "identity key over 1024 characters": body["identityKey"] = Convert.ToBase64String(new byte[800]); break;
+            case "identity key of 33 bytes": body["identityKey"] = Convert.ToBase64String(new byte[33]); break;
             case "pre-keys over 16 KB": body["preKeys"] = new JsonObject { ["k"] = new string('x', 17 * 1024) }; break;
+            case "pre-keys not a bundle": body["preKeys"] = new JsonObject { ["signed"] = "abc", ["oneTime"] = new JsonArray("k1", "k2") }; break;
+            case "pre-keys an array": body["preKeys"] = new JsonArray("k1"); break;
             default: throw new ArgumentOutOfRangeException(nameof(name), name, null);
         }
         return body;

@@ -17,10 +17,32 @@ public abstract class ChatDbContext(DbContextOptions options) : DbContext(option
     public DbSet<ReadMark> ReadMarks => Set<ReadMark>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<AppState> AppState => Set<AppState>();
+    public DbSet<Device> Devices => Set<Device>();
+    public DbSet<OneTimePreKey> OneTimePreKeys => Set<OneTimePreKey>();
     /// <summary>The key ring every replica shares (<see cref="SharedKeyRing"/>).</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder b) => b.ApplyConfigurationsFromAssembly(typeof(ChatDbContext).Assembly);
+}
+
+sealed class DeviceConfiguration : IEntityTypeConfiguration<Device>
+{
+    public void Configure(EntityTypeBuilder<Device> e)
+    {
+        e.ToTable("devices");
+        e.HasKey(d => new { d.UserId, d.DeviceId });
+        e.HasOne<User>().WithMany().HasForeignKey(d => d.UserId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+sealed class OneTimePreKeyConfiguration : IEntityTypeConfiguration<OneTimePreKey>
+{
+    public void Configure(EntityTypeBuilder<OneTimePreKey> e)
+    {
+        e.ToTable("one_time_pre_keys");
+        e.HasKey(k => new { k.UserId, k.DeviceId, k.KeyId });
+        e.HasOne<Device>().WithMany().HasForeignKey(k => new { k.UserId, k.DeviceId }).OnDelete(DeleteBehavior.Cascade);
+    }
 }
 
 sealed class DataProtectionKeyConfiguration : IEntityTypeConfiguration<DataProtectionKey>

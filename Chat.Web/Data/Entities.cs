@@ -7,15 +7,40 @@ public sealed class User
     public required string Phone { get; set; }
     public required string DisplayName { get; set; }
     public required string PasswordHash { get; set; }
-    /// <summary>Base64 public identity key, opaque to the server.</summary>
+    /// <summary>Base64 of the Ed25519 public identity key of the device that registered (each device's is in <see cref="Device"/>).</summary>
     public required string IdentityKey { get; set; }
-    /// <summary>The client's pre-key bundle as raw JSON, opaque to the server.</summary>
-    public string? PreKeys { get; set; }
     public bool IsAdmin { get; set; }
     /// <summary>Bumped to revoke every token and cookie issued before.</summary>
     public int TokenVersion { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime? LastSeenAt { get; set; }
+}
+
+/// <summary>
+/// One device's public keys for secret conversations (X3DH): an Ed25519 identity key, the X25519 identity key it signs,
+/// and a signed X25519 pre-key. The private keys never leave the device. <see cref="DeviceId"/> is the client's choice.
+/// </summary>
+public sealed class Device
+{
+    public long UserId { get; set; }
+    public int DeviceId { get; set; }
+    public required byte[] IdentityKey { get; set; }
+    public required byte[] IdentityDhKey { get; set; }
+    public required byte[] IdentityDhSignature { get; set; }
+    public int SignedPreKeyId { get; set; }
+    public required byte[] SignedPreKey { get; set; }
+    public required byte[] SignedPreKeySignature { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+}
+
+/// <summary>An X25519 one-time pre-key of a device, handed to one fetcher and deleted in the same statement.</summary>
+public sealed class OneTimePreKey
+{
+    public long UserId { get; set; }
+    public int DeviceId { get; set; }
+    public int KeyId { get; set; }
+    public required byte[] PublicKey { get; set; }
 }
 
 public enum ConversationKind { Direct = 0, Group = 1 }

@@ -1,6 +1,7 @@
 using Chat.Web.Data;
 using Chat.Web.Features.Messaging;
 using Chat.Web.Features.Admin;
+using Chat.Web.Features.Keys;
 using Chat.Web.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
@@ -21,7 +22,7 @@ public abstract record RegisterResult
 }
 
 /// <summary>Registration, sign-in and session checks: the one place the browser pages and the JSON API both call.</summary>
-public sealed class Accounts(ChatDbContext db, Passwords passwords, WriteGate writes, IFanout fanout, AuditLog audit, Throttle throttle, ThrottlePolicies limits, ChatSettings settings, IHostEnvironment env, TimeProvider clock)
+public sealed class Accounts(ChatDbContext db, Passwords passwords, WriteGate writes, IFanout fanout, AuditLog audit, KeyDirectory keys, Throttle throttle, ThrottlePolicies limits, ChatSettings settings, IHostEnvironment env, TimeProvider clock)
 {
     /// <summary>Creates the user; the first one becomes admin when auto-admin is on (see AdminClaim).</summary>
     public async Task<RegisterResult> RegisterAsync(RegisterRequest r, CancellationToken ct)
@@ -32,7 +33,6 @@ public sealed class Accounts(ChatDbContext db, Passwords passwords, WriteGate wr
             DisplayName = r.DisplayName!.Trim(),
             PasswordHash = passwords.Hash(r.Password!),
             IdentityKey = r.IdentityKey!,
-            PreKeys = r.PreKeys is { ValueKind: not System.Text.Json.JsonValueKind.Null } p ? p.GetRawText() : null,
             CreatedAt = clock.GetUtcNow().UtcDateTime,
         };
         using var _ = await writes.EnterAsync(ct);
@@ -45,6 +45,11 @@ public sealed class Accounts(ChatDbContext db, Passwords passwords, WriteGate wr
         catch (DbUpdateException e) when (DatabaseErrors.IsUniqueViolation(e))
         {
             return new RegisterResult.PhoneTaken();
+        }
+        if (r.Bundle() is { } bundle)
+        {
+            keys.Stage(user.Id, bundle.DeviceId!.Value, bundle, StoredTime.Now(clock));
+            await db.SaveChangesAsync(ct);
         }
         if (AutoAdminEnabled && await ClaimFirstAdminAsync(ct))
         {

@@ -1,11 +1,30 @@
 using System.Text;
 using System.Text.Json;
+using Chat.Web.Features.Keys;
 using Chat.Web.Infrastructure;
 using FluentValidation;
 
 namespace Chat.Web.Features.Auth;
 
-public sealed record RegisterRequest(string? Phone, string? DisplayName, string? Password, string? IdentityKey, JsonElement? PreKeys);
+public sealed record RegisterRequest(string? Phone, string? DisplayName, string? Password, string? IdentityKey, JsonElement? PreKeys)
+{
+    /// <summary>
+    /// <c>preKeys</c> as the registering device's bundle (its identity key being <c>identityKey</c>); null when absent,
+    /// null or <c>{}</c> (the original API's placeholder). Not a bundle's shape: an upload that fails validation.
+    /// </summary>
+    public DeviceBundleUpload? Bundle()
+    {
+        if (PreKeys is not { ValueKind: JsonValueKind.Object } keys || !keys.EnumerateObject().Any()) return null;
+        try
+        {
+            return keys.Deserialize<DeviceBundleUpload>(JsonSerializerOptions.Web)! with { IdentityKey = IdentityKey };
+        }
+        catch (JsonException)
+        {
+            return new DeviceBundleUpload(null, IdentityKey, null, null, null, null);
+        }
+    }
+}
 
 public sealed record LoginRequest(string? Phone, string? Password);
 
@@ -26,18 +45,15 @@ public sealed class RegisterValidator : AbstractValidator<RegisterRequest>
             .WithMessage("Display name must be 1 to 64 characters.")
             .Must(DisplayText.IsSafe).WithMessage("Display name must not contain control characters, direction overrides or invalid Unicode.");
         RuleFor(r => r.Password).NotEmpty().Length(8, 128).WithMessage("Password must be 8 to 128 characters.");
-        RuleFor(r => r.IdentityKey).NotEmpty().MaximumLength(1024).Must(IsBase64)
-            .WithMessage("Identity key must be base64 (1 to 768 bytes).");
-        RuleFor(r => r.PreKeys).Must(p => p is null || p.Value.ValueKind == JsonValueKind.Null || Encoding.UTF8.GetByteCount(p.Value.GetRawText()) <= MaxPreKeysBytes)
-            .WithMessage($"Pre-keys must be JSON of at most {MaxPreKeysBytes} bytes.");
-    }
-
-    /// <summary>Strict base64: Convert would also skip whitespace inside the key, which clients then fail to decode.</summary>
-    static bool IsBase64(string? s)
-    {
-        if (string.IsNullOrEmpty(s) || s.Any(char.IsWhiteSpace)) return false;
-        var buffer = new byte[s.Length];
-        return Convert.TryFromBase64String(s, buffer, out var n) && n > 0;
+        RuleFor(r => r.IdentityKey).Must(KeyRules.IsKey).WithMessage("Identity key must be base64 of 32 bytes (an Ed25519 public key).");
+        RuleFor(r => r.PreKeys).Cascade(CascadeMode.Stop)
+            .Must(p => p is null || p.Value.ValueKind == JsonValueKind.Null || Encoding.UTF8.GetByteCount(p.Value.GetRawText()) <= MaxPreKeysBytes)
+            .WithMessage($"Pre-keys must be JSON of at most {MaxPreKeysBytes} bytes.")
+            .Must(p => p is null || p.Value.ValueKind is JsonValueKind.Null or JsonValueKind.Object)
+            .WithMessage("Pre-keys must be a device's key bundle (docs/api.md, \"Keys\"), or {}.");
+        RuleFor(r => r.Bundle()).Must(b => b is null || KeysApi.TryDevice(b.DeviceId?.ToString(), out _))
+            .WithMessage("preKeys.deviceId must be a number from 1 to 2147483647.").OverridePropertyName("preKeys")
+            .SetValidator(new DeviceBundleValidator()!).When(r => r.IdentityKey is not null && KeyRules.IsKey(r.IdentityKey));
     }
 }
 

@@ -23,15 +23,12 @@ public static class DirectoryApi
         return TypedResults.Ok(await directory.ListAsync(me.Id, after, take, search, ct));
     }
 
-    static async Task<IResult> ByPhone(string phone, UserDirectory directory, CancellationToken ct)
-    {
-        if (await directory.FindByPhoneAsync(phone, ct) is not { } u) return ApiErrors.NotFound("No user with this phone number.");
-        System.Text.Json.JsonElement? preKeys = null;
-        if (u.PreKeys is not null)
-        {
-            using var document = System.Text.Json.JsonDocument.Parse(u.PreKeys);
-            preKeys = document.RootElement.Clone();
-        }
-        return TypedResults.Ok(new UserKeys(u.Id.ToString(), u.Phone, u.DisplayName, u.IdentityKey, preKeys));
-    }
+    /// <summary>
+    /// <c>preKeys</c> stays in the answer for the original API's clients, always null: pre-keys are handed out by
+    /// <c>GET /users/{id}/keys</c>, which consumes a one-time pre-key per fetch.
+    /// </summary>
+    static async Task<IResult> ByPhone(string phone, UserDirectory directory, CancellationToken ct) =>
+        await directory.FindByPhoneAsync(phone, ct) is { } u
+            ? TypedResults.Ok(new UserKeys(u.Id.ToString(), u.Phone, u.DisplayName, u.IdentityKey, null))
+            : ApiErrors.NotFound("No user with this phone number.");
 }

@@ -151,6 +151,48 @@ namespace Chat.Web.Data.Migrations.Postgres
                     b.ToTable("conversation_members", (string)null);
                 });
 
+            modelBuilder.Entity("Chat.Web.Data.Device", b =>
+                {
+                    b.Property<long>("UserId")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("DeviceId")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<byte[]>("IdentityDhKey")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<byte[]>("IdentityDhSignature")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<byte[]>("IdentityKey")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<byte[]>("SignedPreKey")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<int>("SignedPreKeyId")
+                        .HasColumnType("integer");
+
+                    b.Property<byte[]>("SignedPreKeySignature")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("UserId", "DeviceId");
+
+                    b.ToTable("devices", (string)null);
+                });
+
             modelBuilder.Entity("Chat.Web.Data.Message", b =>
                 {
                     b.Property<long>("Id")
@@ -201,6 +243,26 @@ namespace Chat.Web.Data.Migrations.Postgres
                         .IsUnique();
 
                     b.ToTable("messages", (string)null);
+                });
+
+            modelBuilder.Entity("Chat.Web.Data.OneTimePreKey", b =>
+                {
+                    b.Property<long>("UserId")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("DeviceId")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("KeyId")
+                        .HasColumnType("integer");
+
+                    b.Property<byte[]>("PublicKey")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.HasKey("UserId", "DeviceId", "KeyId");
+
+                    b.ToTable("one_time_pre_keys", (string)null);
                 });
 
             modelBuilder.Entity("Chat.Web.Data.ReadMark", b =>
@@ -259,9 +321,6 @@ namespace Chat.Web.Data.Migrations.Postgres
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
 
-                    b.Property<string>("PreKeys")
-                        .HasColumnType("text");
-
                     b.Property<int>("TokenVersion")
                         .HasColumnType("integer");
 
@@ -316,6 +375,24 @@ namespace Chat.Web.Data.Migrations.Postgres
                     b.HasOne("Chat.Web.Data.User", null)
                         .WithMany()
                         .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Chat.Web.Data.Device", b =>
+                {
+                    b.HasOne("Chat.Web.Data.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Chat.Web.Data.OneTimePreKey", b =>
+                {
+                    b.HasOne("Chat.Web.Data.Device", null)
+                        .WithMany()
+                        .HasForeignKey("UserId", "DeviceId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -142,6 +142,48 @@ namespace Chat.Web.Data.Migrations.Sqlite
                     b.ToTable("conversation_members", (string)null);
                 });
 
+            modelBuilder.Entity("Chat.Web.Data.Device", b =>
+                {
+                    b.Property<long>("UserId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("DeviceId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("IdentityDhKey")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<byte[]>("IdentityDhSignature")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<byte[]>("IdentityKey")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<byte[]>("SignedPreKey")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<int>("SignedPreKeyId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("SignedPreKeySignature")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("UserId", "DeviceId");
+
+                    b.ToTable("devices", (string)null);
+                });
+
             modelBuilder.Entity("Chat.Web.Data.Message", b =>
                 {
                     b.Property<long>("Id")
@@ -190,6 +232,26 @@ namespace Chat.Web.Data.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("messages", (string)null);
+                });
+
+            modelBuilder.Entity("Chat.Web.Data.OneTimePreKey", b =>
+                {
+                    b.Property<long>("UserId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("DeviceId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("KeyId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("PublicKey")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("UserId", "DeviceId", "KeyId");
+
+                    b.ToTable("one_time_pre_keys", (string)null);
                 });
 
             modelBuilder.Entity("Chat.Web.Data.ReadMark", b =>
@@ -246,9 +308,6 @@ namespace Chat.Web.Data.Migrations.Sqlite
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("PreKeys")
-                        .HasColumnType("TEXT");
-
                     b.Property<int>("TokenVersion")
                         .HasColumnType("INTEGER");
 
@@ -301,6 +360,24 @@ namespace Chat.Web.Data.Migrations.Sqlite
                     b.HasOne("Chat.Web.Data.User", null)
                         .WithMany()
                         .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Chat.Web.Data.Device", b =>
+                {
+                    b.HasOne("Chat.Web.Data.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Chat.Web.Data.OneTimePreKey", b =>
+                {
+                    b.HasOne("Chat.Web.Data.Device", null)
+                        .WithMany()
+                        .HasForeignKey("UserId", "DeviceId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
