@@ -51,6 +51,22 @@ public abstract class HealthApiTests(AppFixture app)
         if (app.Storage == Storage.Sqlite) Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
     }
 
+    [Fact]
+    public async Task A_node_without_its_Redis_is_not_ready_but_still_serving_for_the_load_balancer()
+    {
+        // Nothing listens on this port: the node starts anyway and serves its own sockets.
+        var nowhere = $"127.0.0.1:{TestServers.FreePort()},abortConnect=false,connectTimeout=200";
+        await using var host = await ChatHost.StartAsync(app.Servers, app.Storage, s => s["REDIS_URL"] = nowhere);
+        using var client = host.Client();
+        var ready = await client.GetAsync("/health/ready", Ct);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        var readyBody = System.Text.Json.JsonDocument.Parse(await ready.Content.ReadAsStringAsync(Ct)).RootElement;
+        Assert.Equal("down", readyBody.GetProperty("checks").GetProperty("redis").GetString());
+        var serving = await client.GetOkAsync("/health/serving");
+        Assert.Equal(["accepting", "database", "migrations"], serving.GetProperty("checks").EnumerateObject().Select(c => c.Name).Order());
+        Assert.All(serving.GetProperty("checks").EnumerateObject(), c => Assert.Equal("up", c.Value.GetString()));
+    }
+
     /// <summary>Takes the database away under the running app: DROP DATABASE on PostgreSQL, the file on SQLite.</summary>
     async Task DestroyAsync(string database)
     {

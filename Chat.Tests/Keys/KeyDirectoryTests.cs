@@ -151,6 +151,19 @@ public abstract class KeyDirectoryTests(AppFixture app)
     }
 
     [Fact]
+    public async Task Uploads_of_one_user_at_once_take_turns_and_past_ten_devices_get_409()
+    {
+        var ann = await host.RegisterAsync("Ann");
+        using var api = host.Client(ann.Token);
+        // Four uploads of device 1 and one each of devices 5 to 15, all at once: twelve devices asked for, ten kept.
+        var answers = await Task.WhenAll(Enumerable.Range(1, 15).Select(i =>
+            api.PutAsJsonAsync($"/keys/devices/{(i <= 4 ? 1 : i)}", new DeviceKeys(i).Bundle(), Ct)));
+        Assert.All(answers, a => Assert.Contains(a.StatusCode, new[] { HttpStatusCode.OK, HttpStatusCode.Conflict }));
+        Assert.InRange(answers.Count(a => a.StatusCode == HttpStatusCode.Conflict), 2, 5);
+        Assert.Equal(10, (await api.GetOkAsync("/keys/devices")).GetArrayLength());
+    }
+
+    [Fact]
     public async Task Fetching_bundles_is_limited_per_user()
     {
         var (ann, eve) = (await host.RegisterAsync("Ann"), await host.RegisterAsync("Eve"));

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
@@ -6,7 +7,9 @@ namespace Chat.Web.Data;
 /// <summary>
 /// Applies the provider's migrations before the app takes requests (hosted services start before Kestrel), or alone
 /// with <c>--migrate-only</c> for a deploy pipeline. On PostgreSQL under a session advisory lock, so replicas starting
-/// together take turns: the first applies what is pending, the others find nothing left to do.
+/// together take turns: the first applies what is pending, the others find nothing left to do. Under the same lock the
+/// first replica makes the shared key ring's first key (<see cref="SharedKeyRing"/>), so two replicas starting on an empty
+/// database do not each make one and refuse the other's cookies until their next refresh.
 /// </summary>
 sealed class DatabaseMigrator(IServiceProvider services, ILogger<DatabaseMigrator> log) : IHostedService
 {
@@ -35,8 +38,17 @@ sealed class DatabaseMigrator(IServiceProvider services, ILogger<DatabaseMigrato
             await using (var take = new NpgsqlCommand($"SELECT pg_advisory_lock({MigrationLock})", lockConnection))
                 await take.ExecuteNonQueryAsync(ct);
             await db.Database.MigrateAsync(ct);
+            FirstKey(services);
         }
         log.LogInformation("Database ready ({Provider})", db.Database.ProviderName);
+    }
+
+    static void FirstKey(IServiceProvider services)
+    {
+        var keys = services.GetRequiredService<IKeyManager>();
+        if (keys.GetAllKeys().Count > 0) return;
+        var now = DateTimeOffset.UtcNow;
+        keys.CreateNewKey(now, now.AddDays(90));
     }
 
     public Task StopAsync(CancellationToken ct) => Task.CompletedTask;

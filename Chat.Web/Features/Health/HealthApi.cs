@@ -9,25 +9,32 @@ public sealed record ReadyResponse(bool Ok, Dictionary<string, string> Checks);
 
 public static class HealthApi
 {
+    /// <summary>The checks a load balancer routes by: without them a node cannot serve. Redis is not one (a node serves while it is away).</summary>
+    public const string Serving = "serving";
+
     /// <summary>Readiness checks; other features add theirs (Realtime adds Redis when configured).</summary>
     public static WebApplicationBuilder AddHealth(this WebApplicationBuilder builder)
     {
-        builder.Services.AddHealthChecks().AddCheck<DatabaseCheck>("database").AddCheck<MigrationsCheck>("migrations")
-            .AddCheck<AcceptingCheck>("accepting");
+        builder.Services.AddHealthChecks().AddCheck<DatabaseCheck>("database", tags: [Serving]).AddCheck<MigrationsCheck>("migrations", tags: [Serving])
+            .AddCheck<AcceptingCheck>("accepting", tags: [Serving]);
         return builder;
     }
 
     public static void MapHealthApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/health", () => TypedResults.Ok(new OkResponse())).WithTags("Health");
-        app.MapGet("/health/ready", async (HealthCheckService checks, CancellationToken ct) =>
+        MapReport(app, "/health/ready", _ => true);
+        MapReport(app, "/health/serving", check => check.Tags.Contains(Serving));
+    }
+
+    static void MapReport(IEndpointRouteBuilder app, string path, Func<HealthCheckRegistration, bool> which) =>
+        app.MapGet(path, async (HealthCheckService checks, CancellationToken ct) =>
         {
-            var report = await checks.CheckHealthAsync(ct);
+            var report = await checks.CheckHealthAsync(which, ct);
             var ok = report.Status == HealthStatus.Healthy;
             var body = new ReadyResponse(ok, report.Entries.ToDictionary(e => e.Key, e => e.Value.Status == HealthStatus.Healthy ? "up" : "down"));
             return TypedResults.Json(body, statusCode: ok ? 200 : 503);
         }).WithTags("Health").Produces<ReadyResponse>(200).Produces<ReadyResponse>(503);
-    }
 
     /// <summary>A node that is shutting down is not ready, from the first moment of its graceful stop.</summary>
     sealed class AcceptingCheck(GracefulShutdown shutdown) : IHealthCheck

@@ -12,13 +12,19 @@ namespace Chat.Web.Features.Keys;
 /// </summary>
 public sealed class KeyDirectory(ChatDbContext db, WriteGate writes, TimeProvider clock)
 {
-    /// <summary>Stores or replaces a device's whole bundle (a new identity key included: its peers are told by the key changing).</summary>
-    public async Task<DeviceKeysView> UploadAsync(long userId, int deviceId, DeviceBundleUpload b, CancellationToken ct)
+    /// <summary>
+    /// Stores or replaces a device's whole bundle (a new identity key included: its peers are told by the key changing);
+    /// null when the user has <see cref="KeyRules.MaxDevices"/> other devices already.
+    /// </summary>
+    public async Task<DeviceKeysView?> UploadAsync(long userId, int deviceId, DeviceBundleUpload b, CancellationToken ct)
     {
         using var _ = await writes.EnterAsync(ct);
         var now = StoredTime.Now(clock);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
+        // The user's row, locked: two uploads of one user take turns, so neither finds the other's device half-made.
+        await db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(s => s.SetProperty(u => u.TokenVersion, u => u.TokenVersion), ct);
         await db.Devices.Where(d => d.UserId == userId && d.DeviceId == deviceId).ExecuteDeleteAsync(ct); // its one-time keys with it
+        if (await db.Devices.CountAsync(d => d.UserId == userId, ct) >= KeyRules.MaxDevices) return null;
         Stage(userId, deviceId, b, now);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
@@ -72,12 +78,13 @@ public sealed class KeyDirectory(ChatDbContext db, WriteGate writes, TimeProvide
         using var _ = await writes.EnterAsync(ct);
         if (await db.Devices.AsNoTracking().FirstOrDefaultAsync(d => d.UserId == userId && d.DeviceId == deviceId, ct) is not { } device) return null;
         if (!KeyRules.Signs(Convert.ToBase64String(device.IdentityKey), k.PublicKey, k.Signature)) return false;
-        await db.Devices.Where(d => d.UserId == userId && d.DeviceId == deviceId).ExecuteUpdateAsync(s => s
+        // Only if the identity it was checked against is still the device's (a concurrent upload may have replaced it).
+        var rotated = await db.Devices.Where(d => d.UserId == userId && d.DeviceId == deviceId && d.IdentityKey == device.IdentityKey).ExecuteUpdateAsync(s => s
             .SetProperty(d => d.SignedPreKeyId, k.KeyId!.Value)
             .SetProperty(d => d.SignedPreKey, Bytes(k.PublicKey))
             .SetProperty(d => d.SignedPreKeySignature, KeyRules.Decode(k.Signature, KeyRules.SignatureBytes)!)
             .SetProperty(d => d.UpdatedAt, StoredTime.Now(clock)), ct);
-        return true;
+        return rotated == 1;
     }
 
     public async Task<DeviceKeysView?> StatusAsync(long userId, int deviceId, CancellationToken ct) =>

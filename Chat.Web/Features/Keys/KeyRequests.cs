@@ -15,7 +15,7 @@ public sealed record OneTimePreKeysUpload(OneTimePreKeyUpload[]? OneTimePreKeys)
 /// <summary>The shapes and sizes of the key directory; signatures are checked here too, so a bundle that does not verify never reaches storage.</summary>
 public static class KeyRules
 {
-    public const int PublicKeyBytes = 32, SignatureBytes = 64, MaxOneTimePerUpload = 100, MaxOneTimePerDevice = 200;
+    public const int PublicKeyBytes = 32, SignatureBytes = 64, MaxOneTimePerUpload = 100, MaxOneTimePerDevice = 200, MaxDevices = 10;
 
     /// <summary>Strict base64 of exactly <paramref name="length"/> bytes (no whitespace, which Convert would skip).</summary>
     public static byte[]? Decode(string? s, int length)

@@ -14,7 +14,7 @@ public static class KeysApi
         var mine = app.MapGroup("/keys/devices").WithTags("Keys").RequireAuthorization(AuthSetup.ApiPolicy)
             .Throttled(p => p.ApiPerUser, perUser: true);
         mine.MapGet("/", List).Answers<IReadOnlyList<DeviceKeysView>>(200, 401);
-        mine.MapPut("/{deviceId}", Upload).Validate<DeviceBundleUpload>().Answers<DeviceKeysView>(200, 400, 401);
+        mine.MapPut("/{deviceId}", Upload).Validate<DeviceBundleUpload>().Answers<DeviceKeysView>(200, 400, 401, 409);
         mine.MapPost("/{deviceId}/one-time-pre-keys", AddOneTime).Validate<OneTimePreKeysUpload>().Answers<DeviceKeysView>(200, 400, 401, 404, 409);
         mine.MapPut("/{deviceId}/signed-pre-key", Rotate).Validate<SignedPreKeyUpload>().Answers<DeviceKeysView>(200, 400, 401, 404);
         mine.MapDelete("/{deviceId}", Delete).Answers<OkResponse>(200, 401, 404);
@@ -25,8 +25,13 @@ public static class KeysApi
 
     static async Task<IResult> List(CurrentUser me, KeyDirectory keys, CancellationToken ct) => TypedResults.Ok(await keys.ListAsync(me.Id, ct));
 
-    static async Task<IResult> Upload(string deviceId, DeviceBundleUpload body, CurrentUser me, KeyDirectory keys, CancellationToken ct) =>
-        TryDevice(deviceId, out var device) ? TypedResults.Ok(await keys.UploadAsync(me.Id, device, body, ct)) : BadDevice();
+    static async Task<IResult> Upload(string deviceId, DeviceBundleUpload body, CurrentUser me, KeyDirectory keys, CancellationToken ct)
+    {
+        if (!TryDevice(deviceId, out var device)) return BadDevice();
+        return await keys.UploadAsync(me.Id, device, body, ct) is { } status
+            ? TypedResults.Ok(status)
+            : ApiErrors.Result(409, $"A user has at most {KeyRules.MaxDevices} devices: delete one first.");
+    }
 
     static async Task<IResult> AddOneTime(string deviceId, OneTimePreKeysUpload body, CurrentUser me, KeyDirectory keys, CancellationToken ct)
     {

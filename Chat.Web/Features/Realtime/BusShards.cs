@@ -5,8 +5,8 @@ using StackExchange.Redis;
 namespace Chat.Web.Features.Realtime;
 
 /// <summary>
-/// The bus's sharded channels (SPUBLISH / SSUBSCRIBE): <c>{REDIS_PREFIX}events</c> alone, or <c>…events:0</c> to
-/// <c>…events:{n-1}</c> with REDIS_FANOUT_SHARDS = n, which a Redis Cluster spreads over its masters. A delivery goes on
+/// The bus's channels: <c>{REDIS_PREFIX}events</c> alone (PUBLISH / SUBSCRIBE), or with REDIS_FANOUT_SHARDS = n the
+/// sharded channels <c>…events:0</c> to <c>…events:{n-1}</c> (SPUBLISH / SSUBSCRIBE), which a Redis Cluster spreads over its masters. A delivery goes on
 /// its conversation's channel (a user's, for what has no conversation), so one conversation's events keep their order.
 /// The first channel also carries the nodes' joins and welcomes.
 /// </summary>
@@ -17,8 +17,9 @@ public sealed class BusShards
     public BusShards(string prefix, int count)
     {
         count = CountFor(count);
+        // One channel stays classic pub/sub (any Redis, and the nodes of an earlier release hear it); more are sharded (Redis 7).
         Channels = count == 1
-            ? [RedisChannel.Sharded(prefix + "events")]
+            ? [RedisChannel.Literal(prefix + "events")]
             : [.. Enumerable.Range(0, count).Select(i => RedisChannel.Sharded($"{prefix}events:{i}"))];
         for (var i = 0; i < Channels.Length; i++) index[Channels[i].ToString()] = i;
     }
@@ -46,6 +47,7 @@ public sealed class BusShards
         MessageEvent m => Id(m.Message.ConversationId),
         ReceiptEvent r => Id(r.ConversationId),
         TypingEvent { ConversationId: { } c } => Id(c),
+        PresenceEvent p => Id(p.UserId), // one user's comings and goings in their order, whoever hears of them
         _ => d.UserIds.Length > 0 ? d.UserIds[0] : 0,
     };
 

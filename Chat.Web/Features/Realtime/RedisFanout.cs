@@ -7,7 +7,7 @@ using StackExchange.Redis;
 namespace Chat.Web.Features.Realtime;
 
 /// <summary>
-/// Many nodes over Redis sharded pub/sub, on the channels of <see cref="BusShards"/>: every node subscribes to every
+/// Many nodes over Redis pub/sub, on the channels of <see cref="BusShards"/>: every node subscribes to every
 /// channel and sees each channel's events in the one order Redis received them (the writer publishes a conversation's
 /// messages in seq order, and a conversation stays on one channel). Each event is also delivered on this node at once, and
 /// a node skips its own echo, so same-node delivery works while Redis is down; events published during an outage are
@@ -91,9 +91,9 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
     /// <summary>Subscribes before the node takes requests; started while Redis is down, it keeps trying in the background.</summary>
     public async Task StartAsync(CancellationToken ct)
     {
-        var all = true;
-        for (var shard = 0; shard < shards.Count; shard++) all &= await TrySubscribeAsync(shard);
-        if (all) await JoinAsync(awaitWelcomes: true, subscribed: true);
+        // Every channel before the join (the others hear of this node only then); a channel that failed is taken by the watch.
+        var subscribed = await Task.WhenAll(Enumerable.Range(0, shards.Count).Select(TrySubscribeAsync));
+        if (subscribed[0]) await JoinAsync(awaitWelcomes: true, subscribed: true);
         redis.ConnectionRestored += RejoinAfterReconnect;
         _ = WatchEchoAsync(stopping.Token);
     }
@@ -140,37 +140,41 @@ public sealed class RedisFanout(IConnectionMultiplexer redis, ConnectionRegistry
             while (true)
             {
                 await Task.Delay(EchoInterval, ct);
-                for (var shard = 0; shard < shards.Count; shard++)
-                {
-                    if (!redis.IsConnected)
-                    {
-                        // Silence while Redis is down says nothing of the subscription: the library restores it on reconnect.
-                        Interlocked.Exchange(ref lastEchoTicks[shard], DateTime.UtcNow.Ticks);
-                        continue;
-                    }
-                    var silent = DateTime.UtcNow - new DateTime(Interlocked.Read(ref lastEchoTicks[shard]), DateTimeKind.Utc);
-                    if (subscriptions[shard] is not null && silent < EchoSilence)
-                    {
-                        await ProbeAsync(shard, ct);
-                        continue;
-                    }
-                    if (subscriptions[shard] is { } stale)
-                    {
-                        log.LogWarning("No echo from {Channel} for {Seconds:F0} s; subscribing again", shards.Channels[shard], silent.TotalSeconds);
-                        try { await stale.UnsubscribeAsync(); }
-                        catch (Exception e) when (e is RedisException or TimeoutException) { }
-                        subscriptions[shard] = null;
-                    }
-                    if (await TrySubscribeAsync(shard))
-                    {
-                        Interlocked.Exchange(ref lastEchoTicks[shard], DateTime.UtcNow.Ticks);
-                        if (shard == 0) await JoinAsync(awaitWelcomes: false, subscribed: true);
-                    }
-                }
+                // All channels at once: a master that hangs delays only its own channels' probes, not the others'.
+                await Task.WhenAll(Enumerable.Range(0, shards.Count).Select(shard => TendAsync(shard, ct)));
             }
         }
         catch (OperationCanceledException)
         {
+        }
+    }
+
+    /// <summary>One channel's turn of the watch: a probe while it echoes, a new subscription once it has been silent too long.</summary>
+    async Task TendAsync(int shard, CancellationToken ct)
+    {
+        if (!redis.IsConnected)
+        {
+            // Silence while Redis is down says nothing of the subscription: the library restores it on reconnect.
+            Interlocked.Exchange(ref lastEchoTicks[shard], DateTime.UtcNow.Ticks);
+            return;
+        }
+        var silent = DateTime.UtcNow - new DateTime(Interlocked.Read(ref lastEchoTicks[shard]), DateTimeKind.Utc);
+        if (subscriptions[shard] is not null && silent < EchoSilence)
+        {
+            await ProbeAsync(shard, ct);
+            return;
+        }
+        if (subscriptions[shard] is { } stale)
+        {
+            log.LogWarning("No echo from {Channel} for {Seconds:F0} s; subscribing again", shards.Channels[shard], silent.TotalSeconds);
+            try { await stale.UnsubscribeAsync(); }
+            catch (Exception e) when (e is RedisException or TimeoutException) { }
+            subscriptions[shard] = null;
+        }
+        if (await TrySubscribeAsync(shard))
+        {
+            Interlocked.Exchange(ref lastEchoTicks[shard], DateTime.UtcNow.Ticks);
+            if (shard == 0) await JoinAsync(awaitWelcomes: false, subscribed: true);
         }
     }
 
