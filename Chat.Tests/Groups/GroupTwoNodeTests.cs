@@ -61,4 +61,25 @@ public sealed class GroupTwoNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
         await annOnB.TakeAsync("sync-complete");
         Assert.Equal([annSeen + 1, annSeen + 2], annOnB.Received.Where(f => f.IsMessage()).Select(f => f.Seq()));
     }
+
+    [Fact]
+    public async Task A_node_that_has_not_heard_of_a_removal_yet_still_delivers_nothing_new_to_the_removed_member()
+    {
+        await nodes.RedisAnswersOnBothNodesAsync();
+        // A third node of the deployment, made deaf below, so the fixture's two stay as they are for the other tests.
+        await using var c = await nodes.StartAnotherNodeAsync();
+        var (ann, bea, cat) = (await c.RegisterAsync("Ann"), await nodes.B.RegisterAsync("Bea"), await c.RegisterAsync("Cat"));
+        await using var annOnC = await SocketClient.ConnectAsync(c, ann);
+        await using var catOnC = await SocketClient.ConnectAsync(c, cat);
+        var group = await GroupApi.CreateAsync(c, ann, "Stale", bea, cat);
+        await annOnC.SendAndAckAsync(null, "before", conversationId: group);
+        await catOnC.TakeAsync(f => f.IsMessage() && f.Message().Str("clientMessageId") == "before"); // node C's member list is loaded
+
+        // Node C stops hearing the bus (as if the removal's bus message were slow), and Cat is removed through node B.
+        var (redis, channel) = MultiNodeTests.Bus(c);
+        await redis.UnsubscribeAsync(channel);
+        Assert.Equal(HttpStatusCode.OK, (await GroupApi.RemoveAsync(nodes.B, ann, group, cat.Id)).StatusCode);
+        var after = await annOnC.SendAndAckAsync(null, "after-removal", conversationId: group);
+        Assert.Equal(0, await catOnC.CountAfterAsync(f => f.IsMessage() && f.Seq() >= after.Seq(), TimeSpan.FromMilliseconds(500)));
+    }
 }

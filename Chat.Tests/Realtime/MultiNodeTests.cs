@@ -220,7 +220,7 @@ public sealed class MultiNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
     }
 
     /// <summary>The node's Redis connection and the deployment's event channel, to publish to or listen on the bus directly.</summary>
-    static (ISubscriber Redis, RedisChannel Channel) Bus(ChatHost node) => (
+    internal static (ISubscriber Redis, RedisChannel Channel) Bus(ChatHost node) => (
         node.Services.GetRequiredService<IConnectionMultiplexer>().GetSubscriber(),
         new BusShards(node.Services.GetRequiredService<Chat.Web.Infrastructure.ChatSettings>().RedisPrefix, 1).Control);
 

@@ -60,6 +60,8 @@ public sealed class Conversation
     public DateTime CreatedAt { get; set; }
     /// <summary>When its last message (or system event) was stored: the conversation list's order.</summary>
     public DateTime? LastMessageAt { get; set; }
+    /// <summary>The seq of its last membership change: a node whose member list is older reads it again before delivering.</summary>
+    public long MembersChangedAtSeq { get; set; }
 }
 
 public enum MemberRole { Member = 0, Admin = 1 }

@@ -41,8 +41,9 @@ public sealed class ConversationChanges(ChatDbContext db, WriteGate writes, IFan
                 var outcome = await change(seq, now);
                 if (outcome.Refused is { } refused) return refused;
                 var events = outcome.Events!;
-                if (events.Count > 1)
-                    await db.Conversations.Where(c => c.Id == conversationId).ExecuteUpdateAsync(s => s.SetProperty(c => c.LastSeq, seq + events.Count - 1), ct);
+                var last = seq + events.Count - 1;
+                await db.Conversations.Where(c => c.Id == conversationId)
+                    .ExecuteUpdateAsync(s => s.SetProperty(c => c.LastSeq, last).SetProperty(c => c.MembersChangedAtSeq, last), ct);
                 stored = events.Select((e, i) => SystemMessage(conversationId, seq + i, actorId, e, now)).ToList();
                 db.Messages.AddRange(stored);
                 await db.SaveChangesAsync(ct);
@@ -67,7 +68,7 @@ public sealed class ConversationChanges(ChatDbContext db, WriteGate writes, IFan
         using (await writes.EnterAsync(ct))
         {
             var now = StoredTime.Now(clock);
-            (conversation.CreatedAt, conversation.LastMessageAt, conversation.LastSeq) = (now, now, 1);
+            (conversation.CreatedAt, conversation.LastMessageAt, conversation.LastSeq, conversation.MembersChangedAtSeq) = (now, now, 1, 1);
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             db.Conversations.Add(conversation);
             await db.SaveChangesAsync(ct); // the id first, for the members

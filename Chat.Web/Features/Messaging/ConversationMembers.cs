@@ -11,8 +11,8 @@ public sealed record MemberPeriod(long UserId, MemberRole Role, DateTime JoinedA
     public bool Sees(long seq) => seq > JoinedAfterSeq && (LeftAtSeq is not { } left || seq <= left);
 }
 
-/// <summary>A conversation and everyone who is or was a member of it.</summary>
-public sealed record MemberList(long ConversationId, ConversationKind Kind, IReadOnlyList<MemberPeriod> Members)
+/// <summary>A conversation and everyone who is or was a member of it, as of its membership change at <see cref="ChangedAtSeq"/>.</summary>
+public sealed record MemberList(long ConversationId, ConversationKind Kind, IReadOnlyList<MemberPeriod> Members, long ChangedAtSeq = 0)
 {
     public IEnumerable<MemberPeriod> Current => Members.Where(m => m.IsCurrent);
     public MemberPeriod? Find(long userId) => Members.FirstOrDefault(m => m.UserId == userId);
@@ -39,14 +39,28 @@ public sealed class ConversationMembers(IServiceScopeFactory scopes, TimeProvide
         if (entries.TryGetValue(conversationId, out var entry) && now - entry.LoadedAt < MaxAge) return entry.List;
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ChatDbContext>();
-        var kind = await db.Conversations.AsNoTracking().Where(c => c.Id == conversationId).Select(c => (ConversationKind?)c.Kind).FirstOrDefaultAsync(ct);
-        if (kind is null) return null;
+        var conversation = await db.Conversations.AsNoTracking().Where(c => c.Id == conversationId)
+            .Select(c => new { c.Kind, c.MembersChangedAtSeq }).FirstOrDefaultAsync(ct);
+        if (conversation is null) return null;
         var members = await db.Members.AsNoTracking().Where(m => m.ConversationId == conversationId)
             .Select(m => new MemberPeriod(m.UserId, m.Role, m.JoinedAt, m.JoinedAfterSeq, m.LeftAtSeq)).ToListAsync(ct);
-        var list = new MemberList(conversationId, kind.Value, members);
+        var list = new MemberList(conversationId, conversation.Kind, members, conversation.MembersChangedAtSeq);
         if (entries.Count >= MaxEntries) entries.Clear(); // a crude bound: a reload costs one small query
         entries[conversationId] = (list, now);
         return list;
+    }
+
+    /// <summary>
+    /// The members as of the membership change at <paramref name="changedAtSeq"/> or later: an older entry is read again.
+    /// A removal committed on another node reaches this node's entry with its system message over the bus; a message
+    /// stored after it says so itself, so it is never delivered by an entry from before the removal.
+    /// </summary>
+    public async ValueTask<MemberList?> GetAsync(long conversationId, long changedAtSeq, CancellationToken ct = default)
+    {
+        var list = await GetAsync(conversationId, ct);
+        if (list is null || list.ChangedAtSeq >= changedAtSeq) return list;
+        Forget(conversationId);
+        return await GetAsync(conversationId, ct);
     }
 
     public void Forget(long conversationId) => entries.TryRemove(conversationId, out _);

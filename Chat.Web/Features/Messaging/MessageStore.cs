@@ -31,6 +31,13 @@ public abstract class MessageStore : IAsyncDisposable
 
     public abstract Task<StoreOutcome[]> StoreAsync(IReadOnlyList<Message> batch, CancellationToken ct);
 
+    /// <summary>
+    /// The seq of each conversation's last membership change, read while the batch still holds the conversations (no
+    /// change can come between): the batch's group messages carry it, so a node's older member list is read again.
+    /// Empty where one node is the only writer (SQLite): its member lists are dropped as the changes happen.
+    /// </summary>
+    public virtual Task<Dictionary<long, long>> MembersChangedAtAsync(long[] conversationIds) => Task.FromResult(new Dictionary<long, long>());
+
     /// <summary>Lets go of the conversations the last batch held (see <see cref="PostgresMessageStore"/>); once its events are published.</summary>
     public virtual Task ReleaseAsync() => Task.CompletedTask;
 

@@ -103,7 +103,9 @@ public sealed class MessageWriter(MessageStore store, IFanout fanout, ILogger<Me
         ChatTelemetry.MessagesStored.Add(stored.Count);
         if (ChatTelemetry.Source.HasListeners())
             foreach (var send in stored) Span("chat.store", send, startedAt)?.SetTag("chat.batch.size", batch.Count).Dispose();
-        lastPublished = Announce(stored);
+        var groups = stored.Where(s => s.Message.ReceiverId is null).Select(s => s.Message.ConversationId).Distinct().ToArray();
+        var membersChanged = groups.Length == 0 ? null : await store.MembersChangedAtAsync(groups);
+        lastPublished = Announce(stored, membersChanged);
         for (var i = 0; i < batch.Count; i++) batch[i].Complete(outcomes[i]);
     }
 
@@ -112,13 +114,13 @@ public sealed class MessageWriter(MessageStore store, IFanout fanout, ILogger<Me
     /// Published to other nodes as one bus message, issued now and awaited only before the next batch. The messages
     /// are stored: a failure here is logged, not reported as a failed send.
     /// </summary>
-    async Task Announce(List<PendingSend> stored)
+    async Task Announce(List<PendingSend> stored, Dictionary<long, long>? membersChanged)
     {
         if (stored.Count == 0) return;
         var spans = ChatTelemetry.Source.HasListeners() ? stored.ConvertAll(s => Span("chat.publish", s, DateTimeOffset.UtcNow)) : null;
         try
         {
-            await fanout.PublishAllAsync(stored.ConvertAll(Addressed));
+            await fanout.PublishAllAsync(stored.ConvertAll(s => Addressed(s, membersChanged)));
         }
         catch (Exception e)
         {
@@ -128,12 +130,15 @@ public sealed class MessageWriter(MessageStore store, IFanout fanout, ILogger<Me
     }
 
     /// <summary>A direct message to its two users; a group message to its conversation, whose members each node finds.</summary>
-    static Delivery Addressed(PendingSend s)
+    static Delivery Addressed(PendingSend s, Dictionary<long, long>? membersChanged)
     {
         var e = new MessageEvent(MessageView.From(s.Message));
         return (s.Message.ReceiverId is { } receiver
             ? new Delivery(e, [receiver, s.Message.SenderId], Origin: s.Origin)
-            : Delivery.ToMembers(e, s.Message.ConversationId, origin: s.Origin)) with { Trace = s.Trace };
+            : Delivery.ToMembers(e, s.Message.ConversationId, origin: s.Origin) with
+            {
+                MembersChangedAtSeq = membersChanged?.TryGetValue(s.Message.ConversationId, out var at) == true ? at : null,
+            }) with { Trace = s.Trace };
     }
 
     /// <summary>A span of one send's way through the writer, a child of its "chat.send" span.</summary>

@@ -122,6 +122,26 @@ public sealed class PostgresMessageStore(string connectionString, ILogger<Postgr
         return outcomes;
     }
 
+    public override async Task<Dictionary<long, long>> MembersChangedAtAsync(long[] conversationIds)
+    {
+        var changed = new Dictionary<long, long>(conversationIds.Length);
+        try
+        {
+            var conn = await ConnectionAsync(CancellationToken.None);
+            await using var command = new NpgsqlCommand("""SELECT "Id", "MembersChangedAtSeq" FROM conversations WHERE "Id" = ANY($1)""", conn)
+            {
+                Parameters = { new() { Value = conversationIds } },
+            };
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync()) changed[reader.GetInt64(0)] = reader.GetInt64(1);
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        {
+            await ResetAsync(e); // delivered by the lists as they are: what a stale one missed, sync brings
+        }
+        return changed;
+    }
+
     public override async Task ReleaseAsync()
     {
         if (connection is null) return;

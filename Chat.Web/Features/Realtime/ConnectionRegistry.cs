@@ -60,7 +60,7 @@ public sealed class ConnectionRegistry(ConversationMembers members)
         var message = (d.Event as MessageEvent)?.Message;
         // A membership change: this node's list of the conversation is out of date from this seq on.
         if (message?.Kind == "system") members.Forget(conversationId);
-        if (await members.GetAsync(conversationId) is not { } list) return;
+        if (await members.GetAsync(conversationId, d.MembersChangedAtSeq ?? 0) is not { } list) return;
         foreach (var member in list.Members)
             if (member.UserId != d.ExceptUserId && (message is null ? member.IsCurrent : member.Sees(message.Seq)))
                 DeliverTo(member.UserId, d);

@@ -101,6 +101,9 @@ namespace Chat.Web.Data.Migrations.Postgres
                     b.Property<long>("LastSeq")
                         .HasColumnType("bigint");
 
+                    b.Property<long>("MembersChangedAtSeq")
+                        .HasColumnType("bigint");
+
                     b.Property<string>("Name")
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)");

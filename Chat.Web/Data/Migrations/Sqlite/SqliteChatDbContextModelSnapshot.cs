@@ -92,6 +92,9 @@ namespace Chat.Web.Data.Migrations.Sqlite
                     b.Property<long>("LastSeq")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long>("MembersChangedAtSeq")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Name")
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
