@@ -24,6 +24,8 @@ public sealed class ResilienceServers : IAsyncDisposable
 
     /// <summary>The scratch directory: the cluster, Redis' pid file and the app nodes' logs.</summary>
     public string Dir { get; }
+    /// <summary>Leaves the scratch directory (the nodes' logs, PostgreSQL's) behind: set when the test fails, or by CHAT_RESILIENCE_KEEP=1.</summary>
+    public bool Keep { get; set; } = Environment.GetEnvironmentVariable("CHAT_RESILIENCE_KEEP") == "1";
     public int PostgresPort { get; private set; }
     public int RedisPort { get; private set; }
     string PgData => Path.Combine(Dir, "pg", "data");
@@ -121,7 +123,7 @@ public sealed class ResilienceServers : IAsyncDisposable
             try { await RunAsync(PgBin + "/pg_ctl", $"-D {PgData} -m immediate -w stop", AsPostgres); } catch (InvalidOperationException) { }
         if (RedisPort > 0)
             try { await RunAsync("redis-cli", $"-p {RedisPort} shutdown nosave"); } catch (InvalidOperationException) { }
-        try { Directory.Delete(Dir, recursive: true); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        if (!Keep) try { Directory.Delete(Dir, recursive: true); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 
     static async Task RunAsync(string file, string args, bool asPostgres = false) => await OutputOfAsync(file, args, asPostgres);
