@@ -277,6 +277,11 @@ public sealed class FailureTests
                 var synced = fullSync[c].Select(m => (Seq: m.GetProperty("seq").GetInt64(), Id: m.Str("id"))).ToList();
                 if (!synced.SequenceEqual(messages.Select(m => (Seq: m.GetProperty("seq").GetInt64(), Id: m.Str("id")))))
                     problems.Add($"{c.Name}: a full sync from 0 gave {synced.Count} messages that are not the store's {messages.Count}");
+                // An acked message sent again after a reconnect got its ack back (identical, or it is a violation above).
+                var connectionsOf = c.Connections.ToDictionary(x => x.Number);
+                foreach (var echo in c.Echoes.Where(e => e.AnsweredAt is null))
+                    if (connectionsOf[echo.Connection].ClosedAt is not { } closed || closed - echo.SentAt >= 3000)
+                        problems.Add($"{c.Name}: acked message {echo.ClientId}, sent again on connection {echo.Connection}, got no ack");
                 foreach (var v in c.Violations.Take(20)) problems.Add(v);
                 duplicates += c.Violations.Count(v => v.Contains("twice"));
             }
@@ -360,7 +365,10 @@ public sealed class FailureTests
         var latencies = acks.Select(x => x.AckedAt - x.LastSentAt).Order().ToList();
         var errors = clients.SelectMany(c => c.ErrorCodes).GroupBy(kv => kv.Key).Select(g => $"{g.Key} ×{g.Sum(kv => kv.Value)}");
         s.AppendLine($"messages: {Total:N0} sent, {acks.Count:N0} acked, {stored:N0} stored; lost {lost}, duplicates {duplicates}, reordered {reordered}");
-        s.AppendLine($"resends {clients.Sum(c => c.Resends):N0} (messages sent more than once: {acks.Count(x => x.Attempts > 1):N0}); connections {clients.Sum(c => c.Connections.Count):N0}; error frames: {string.Join(", ", errors)}");
+        var echoes = clients.SelectMany(c => c.Echoes).ToList();
+        s.AppendLine($"resends of unacked messages {clients.Sum(c => c.Resends):N0} (messages sent more than once: {acks.Count(x => x.Attempts > 1):N0}); " +
+            $"acked messages sent again after a reconnect {echoes.Count}, answered with their ack {echoes.Count(e => e.AnsweredAt is not null)}");
+        s.AppendLine($"connections {clients.Sum(c => c.Connections.Count):N0}; error frames: {(errors.Any() ? string.Join(", ", errors) : "none")}");
         if (latencies.Count > 0)
             s.AppendLine($"ack latency of the last attempt: median {latencies[latencies.Count / 2]:F1} ms, p99 {latencies[(int)(latencies.Count * 0.99)]:F1} ms, max {latencies[^1]:F0} ms");
         foreach (var node in new[] { a, b }) s.AppendLine(NodeErrors(node));

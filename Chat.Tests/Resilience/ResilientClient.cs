@@ -14,6 +14,9 @@ namespace Chat.Tests.Resilience;
 /// syncs from the last seq it holds without a gap and sends its unacked message again with the same clientMessageId.
 /// A <c>server_error</c> or <c>rate_limited</c> about the message, or no ack within <see cref="AckTimeout"/>, also
 /// sends it again (idempotent).</item>
+/// <item>After a reconnect it also sends its last acked message again, same clientMessageId and all, as a client would
+/// that cannot tell whether that ack reached its own storage before it lost the connection: the server must answer with
+/// the identical ack and store nothing (otherwise only a message stored just before its node died would test that).</item>
 /// <item>It holds the conversation by seq. When a gap stays open for <see cref="GapPatience"/> (a message that went out
 /// while Redis was down, say), it syncs.</item>
 /// </list>
@@ -43,6 +46,8 @@ public sealed class ResilientClient
     readonly List<AckRecord> acks = [];
     readonly Dictionary<string, (string Id, long Seq)> ackedByClientId = [];
     readonly HashSet<string> sentClientIds = [];
+    // Acked messages sent again after a reconnect, and how many of those sends got their (identical) ack back.
+    readonly List<Echo> echoes = [];
 
     // The conversation as this client holds it.
     readonly SortedDictionary<long, Held> held = [];
@@ -132,6 +137,14 @@ public sealed class ResilientClient
     public List<Connection> Connections { get { lock (gate) return [.. connections]; } }
     public List<string> Violations { get { lock (gate) return [.. violations]; } }
     public Dictionary<string, int> ErrorCodes { get { lock (gate) return new(errorCodes); } }
+    /// <summary>An acked message sent again after a reconnect, on connection <see cref="Connection"/>.</summary>
+    public sealed record Echo(string ClientId, int Connection, double SentAt)
+    {
+        public double? AnsweredAt { get; set; }
+    }
+
+    /// <summary>Acked messages sent again after reconnects, and whether their acks came back.</summary>
+    public List<Echo> Echoes { get { lock (gate) return [.. echoes.Select(e => e with { })]; } }
     public int Resends { get { lock (gate) return acks.Sum(a => a.Attempts - 1) + (inFlight is { Attempts: > 1 } f ? f.Attempts - 1 : 0); } }
 
     /// <summary>The node of the open, ready connection; null while reconnecting.</summary>
@@ -242,14 +255,20 @@ public sealed class ResilientClient
                 await WaitAsync(50, stop);
             }
             end = SessionEnd.Ready;
-            // Catch up from the last seq held without a gap, then send the unacked message again.
+            // Catch up from the last seq held without a gap, then send the last acked message and the unacked one again.
             await SendSyncAsync(socket);
+            AckRecord? last;
             lock (gate)
+            {
                 if (inFlight is not null)
                 {
                     inFlight.Resend = true;
                     inFlight.ResendAt = 0;
                 }
+                last = connections.Count > 1 && acks.Count > 0 ? acks[^1] : null;
+                if (last is not null) echoes.Add(new Echo(last.ClientId, connection.Number, traffic.Now));
+            }
+            if (last is not null) await SendMessageFrameAsync(socket, last.Index, last.ClientId);
 
             while (!stop.IsCancellationRequested && !reading.IsCompleted)
             {
@@ -288,14 +307,7 @@ public sealed class ResilientClient
                     break;
                 }
                 if (doSync) await SendSyncAsync(socket);
-                if (send is not null)
-                    await SendFrameAsync(socket, new
-                    {
-                        type = "send-message",
-                        toUserId = PeerId,
-                        ciphertext = Convert.ToBase64String(Encoding.UTF8.GetBytes(TextOf(User.Id, send.Index))),
-                        clientMessageId = send.ClientId,
-                    });
+                if (send is not null) await SendMessageFrameAsync(socket, send.Index, send.ClientId);
                 await WaitAsync(20, stop);
             }
             if (stop.IsCancellationRequested && !reading.IsCompleted)
@@ -345,6 +357,14 @@ public sealed class ResilientClient
             ["since"] = new Dictionary<string, long> { [ConversationId] = since },
         });
     }
+
+    Task SendMessageFrameAsync(ClientWebSocket socket, int index, string clientId) => SendFrameAsync(socket, new
+    {
+        type = "send-message",
+        toUserId = PeerId,
+        ciphertext = Convert.ToBase64String(Encoding.UTF8.GetBytes(TextOf(User.Id, index))),
+        clientMessageId = clientId,
+    });
 
     static Task SendFrameAsync(ClientWebSocket socket, object frame) =>
         socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(frame), WebSocketMessageType.Text, true, CancellationToken.None);
@@ -433,7 +453,8 @@ public sealed class ResilientClient
             violations.Add($"{Name}: clientMessageId {clientId} acked as message {before.Id} (seq {before.Seq}) and as {id} (seq {seq}): stored twice");
         ackedByClientId.TryAdd(clientId, (id, seq));
         deliveredOnConnection.Add(id); // after the same message came by sync (a retry's ack) it may come again as an ack
-        if (inFlight is { } f && f.ClientId == clientId)
+        if (echoes.FirstOrDefault(e => e.ClientId == clientId && e.AnsweredAt is null) is { } echo) echo.AnsweredAt = now;
+        else if (inFlight is { } f && f.ClientId == clientId)
         {
             acks.Add(new AckRecord(f.Index, clientId, id, seq, f.FirstSentAt, f.LastSentAt, now, f.Attempts));
             inFlight = null;
