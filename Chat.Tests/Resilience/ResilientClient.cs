@@ -28,8 +28,8 @@ public sealed class ResilientClient
 {
     static readonly TimeSpan AckTimeout = TimeSpan.FromSeconds(5);
     static readonly TimeSpan GapPatience = TimeSpan.FromMilliseconds(500);
-    static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(3);
-    static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(5);
+    static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10); // generous: a node that is down refuses at once
+    static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(10);
 
     readonly Lock gate = new();
     readonly SemaphoreSlim wake = new(0);
