@@ -44,6 +44,7 @@ public sealed class FailureTests
     sealed record Fault(string Name, long Trigger, Func<Fault, Task> Inject, AppNode? Node = null, Func<Task>? Restore = null)
     {
         public double At { get; set; }
+        public long SentAt { get; set; }
         public long AckedAt { get; set; }
         public double Injected { get; set; }
         public double? NodeBack { get; set; }
@@ -170,15 +171,16 @@ public sealed class FailureTests
             for (var i = 0; i < faults.Count; i++)
             {
                 var fault = faults[i];
-                // Under traffic: at least 300 more acks since the last fault recovered, and more messages allowed past it.
-                var trigger = Math.Max(fault.Trigger, traffic.Acked + 300);
+                // Under traffic: at least 300 more messages since the last fault recovered, and more allowed past it.
+                var trigger = Math.Max(fault.Trigger, traffic.Started + 300);
                 traffic.OpenGate(GateFor(trigger));
-                await WaitUntilAsync(() => traffic.Acked >= trigger, TimeSpan.FromSeconds(60), $"{trigger} acks before \"{fault.Name}\"");
+                await WaitUntilAsync(() => traffic.Started >= trigger, TimeSpan.FromSeconds(60), $"{trigger} messages sent before \"{fault.Name}\"");
                 traffic.OpenGate(i + 1 < faults.Count ? GateFor(faults[i + 1].Trigger) : PerUser);
                 if (fault.Node is { } target) fault.OnNode = [.. clients.Where(c => c.ConnectedTo == target)];
+                fault.SentAt = traffic.Started;
                 fault.AckedAt = traffic.Acked;
                 fault.At = traffic.Now;
-                Say($"fault {i + 1}: {fault.Name} at {fault.AckedAt:N0} acked messages");
+                Say($"fault {i + 1}: {fault.Name} at {fault.SentAt:N0} messages sent, {fault.AckedAt:N0} acked");
                 await fault.Inject(fault);
                 fault.Injected = traffic.Now;
                 if (fault.Restore is not null) await fault.Restore();
@@ -224,6 +226,7 @@ public sealed class FailureTests
         var lost = 0;
         var duplicates = 0;
         var reordered = 0;
+        var neverStored = 0;
         foreach (var (onA, onB, conversation) in pairs)
         {
             var messages = stored[conversation];
@@ -245,6 +248,7 @@ public sealed class FailureTests
                 var counts = indexes.GroupBy(x => x).ToDictionary(g => g.Key, g => g.Count());
                 var missing = Enumerable.Range(0, PerUser).Where(x => !counts.ContainsKey(x)).ToList();
                 var doubled = counts.Where(kv => kv.Value > 1).Select(kv => kv.Key).ToList();
+                neverStored += missing.Count;
                 if (missing.Count > 0) problems.Add($"{sender.DisplayName}: {missing.Count} messages never stored, e.g. #{string.Join(", #", missing.Take(10))}");
                 if (doubled.Count > 0)
                 {
@@ -312,7 +316,7 @@ public sealed class FailureTests
         foreach (var node in new[] { a, b })
             if (!node.IsRunning) problems.Add($"node {node.Name} is not running at the end (exit {node.LastExitCode}); see {node.LogFile}");
 
-        Say(Summary(clients, faults, storedTotal, lost, duplicates, reordered, a, b));
+        Say(Summary(clients, faults, storedTotal, lost, neverStored, duplicates, reordered, a, b));
         Assert.True(problems.Count == 0, string.Join("\n", problems.Take(60)) + "\n\n" + report);
     }
 
@@ -355,21 +359,21 @@ public sealed class FailureTests
         return worst;
     }
 
-    static string Summary(List<ResilientClient> clients, List<Fault> faults, int stored, int lost, int duplicates, int reordered, AppNode a, AppNode b)
+    static string Summary(List<ResilientClient> clients, List<Fault> faults, int stored, int lost, int neverStored, int duplicates, int reordered, AppNode a, AppNode b)
     {
         var s = new StringBuilder();
-        s.AppendLine("fault                 at (s)  acked then  every client acked (s)  every flow caught up (s)  node ready again (s)  reconnects");
+        s.AppendLine("fault                 at (s)   sent then  every client acked (s)  every flow caught up (s)  node ready again (s)  reconnects");
         for (var i = 0; i < faults.Count; i++)
         {
             var f = faults[i];
             var until = i + 1 < faults.Count ? faults[i + 1].At : double.MaxValue;
             var reconnects = clients.Sum(c => c.Connections.Count(x => x.OpenedAt >= f.At && x.OpenedAt < until && x.ReadyAt is not null));
-            s.AppendLine($"{f.Name,-20} {f.At / 1000,7:F1} {f.AckedAt,11:N0} {f.AckRecovery / 1000,23:F2} {f.DeliveryRecovery / 1000,25:F2} {(f.NodeBack is { } n ? $"{(n - f.At) / 1000:F1}" : "-"),21} {reconnects,11}");
+            s.AppendLine($"{f.Name,-20} {f.At / 1000,7:F1} {f.SentAt,11:N0} {f.AckRecovery / 1000,23:F2} {f.DeliveryRecovery / 1000,25:F2} {(f.NodeBack is { } n ? $"{(n - f.At) / 1000:F1}" : "-"),21} {reconnects,11}");
         }
         var acks = clients.SelectMany(c => c.Acks).ToList();
         var latencies = acks.Select(x => x.AckedAt - x.LastSentAt).Order().ToList();
         var errors = clients.SelectMany(c => c.ErrorCodes).GroupBy(kv => kv.Key).Select(g => $"{g.Key} ×{g.Sum(kv => kv.Value)}");
-        s.AppendLine($"messages: {Total:N0} sent, {acks.Count:N0} acked, {stored:N0} stored; lost {lost}, duplicates {duplicates}, reordered {reordered}");
+        s.AppendLine($"messages: {Total:N0} sent, {acks.Count:N0} acked, {stored:N0} stored; acked but lost {lost}, never stored {neverStored}, duplicates {duplicates}, reordered {reordered}");
         var echoes = clients.SelectMany(c => c.Echoes).ToList();
         s.AppendLine($"resends of unacked messages {clients.Sum(c => c.Resends):N0} (messages sent more than once: {acks.Count(x => x.Attempts > 1):N0}); " +
             $"acked messages sent again after a reconnect {echoes.Count}, answered with their ack {echoes.Count(e => e.AnsweredAt is not null)}");

@@ -288,6 +288,7 @@ public sealed class ResilientClient
                         nextIndex++;
                         nextDue = Math.Max(nextDue, now - 1000) + intervalMs; // at most a second's worth of catching up
                         sentClientIds.Add(send.ClientId);
+                        traffic.CountStart();
                     }
                     if (send is not null)
                     {
