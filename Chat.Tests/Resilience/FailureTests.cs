@@ -50,6 +50,7 @@ public sealed class FailureTests
         public double? NodeBack { get; set; }
         public double? AckRecovery { get; set; }
         public double? DeliveryRecovery { get; set; }
+        public double? LiveRecovery { get; set; }
         public List<ResilientClient> OnNode { get; set; } = [];
         public string Notes { get; set; } = "";
     }
@@ -184,11 +185,13 @@ public sealed class FailureTests
                 await fault.Inject(fault);
                 fault.Injected = traffic.Now;
                 if (fault.Restore is not null) await fault.Restore();
-                await WaitUntilAsync(() => AckRecovery(clients, fault.At) is not null && DeliveryRecovery(clients, peer, fault.At) is not null,
-                    Recovery, $"recovery from \"{fault.Name}\"");
+                await WaitUntilAsync(() => AckRecovery(clients, fault.At) is not null && DeliveryRecovery(clients, peer, fault.At) is not null
+                    && LiveRecovery(clients, fault) is not null, Recovery, $"recovery from \"{fault.Name}\"");
                 fault.AckRecovery = AckRecovery(clients, fault.At);
                 fault.DeliveryRecovery = DeliveryRecovery(clients, peer, fault.At);
+                fault.LiveRecovery = LiveRecovery(clients, fault);
                 Say($"  recovered: every client had an ack {fault.AckRecovery / 1000:F2} s and every message flow caught up {fault.DeliveryRecovery / 1000:F2} s after it"
+                    + $", live fan-out to every client {fault.LiveRecovery / 1000:F2} s after it"
                     + (fault.NodeBack is { } back ? $"; node ready again after {(back - fault.At) / 1000:F1} s" : "")
                     + (fault.Notes.Length > 0 ? $"; {fault.Notes}" : ""));
             }
@@ -338,6 +341,22 @@ public sealed class FailureTests
     }
 
     /// <summary>
+    /// The longest, over the 20 clients, from the fault until a peer's message came live again (through the fan-out, across
+    /// the nodes but while one node is down), once the fault was over (Redis back, say): without it clients would only
+    /// ever catch up by sync.
+    /// </summary>
+    static double? LiveRecovery(List<ResilientClient> clients, Fault fault)
+    {
+        var worst = 0.0;
+        foreach (var c in clients)
+        {
+            if (c.FirstLivePeerMessageAfter(fault.Injected) is not { } at) return null;
+            worst = Math.Max(worst, at - fault.At);
+        }
+        return worst;
+    }
+
+    /// <summary>
     /// The longest, over the 20 sender → receiver flows, from the fault until the receiver held (without a gap) the
     /// sender's first message sent after the fault; null until every flow got there.
     /// </summary>
@@ -362,13 +381,13 @@ public sealed class FailureTests
     static string Summary(List<ResilientClient> clients, List<Fault> faults, int stored, int lost, int neverStored, int duplicates, int reordered, AppNode a, AppNode b)
     {
         var s = new StringBuilder();
-        s.AppendLine("fault                 at (s)   sent then  every client acked (s)  every flow caught up (s)  node ready again (s)  reconnects");
+        s.AppendLine("fault                 at (s)   sent then  every client acked (s)  every flow caught up (s)  live fan-out back (s)  node ready again (s)  reconnects");
         for (var i = 0; i < faults.Count; i++)
         {
             var f = faults[i];
             var until = i + 1 < faults.Count ? faults[i + 1].At : double.MaxValue;
             var reconnects = clients.Sum(c => c.Connections.Count(x => x.OpenedAt >= f.At && x.OpenedAt < until && x.ReadyAt is not null));
-            s.AppendLine($"{f.Name,-20} {f.At / 1000,7:F1} {f.SentAt,11:N0} {f.AckRecovery / 1000,23:F2} {f.DeliveryRecovery / 1000,25:F2} {(f.NodeBack is { } n ? $"{(n - f.At) / 1000:F1}" : "-"),21} {reconnects,11}");
+            s.AppendLine($"{f.Name,-20} {f.At / 1000,7:F1} {f.SentAt,11:N0} {f.AckRecovery / 1000,23:F2} {f.DeliveryRecovery / 1000,25:F2} {f.LiveRecovery / 1000,21:F2} {(f.NodeBack is { } n ? $"{(n - f.At) / 1000:F1}" : "-"),21} {reconnects,11}");
         }
         var acks = clients.SelectMany(c => c.Acks).ToList();
         var latencies = acks.Select(x => x.AckedAt - x.LastSentAt).Order().ToList();

@@ -53,6 +53,7 @@ public sealed class ResilientClient
     readonly SortedDictionary<long, Held> held = [];
     readonly Dictionary<string, long> seqOfId = [];
     readonly List<(double At, long UpTo)> progress = [];
+    readonly List<double> livePeerMessages = []; // when a peer's message came live (not in a sync's replay)
     long gaplessUpTo;
     double? gapSince;
 
@@ -134,6 +135,17 @@ public sealed class ResilientClient
     public Dictionary<string, (string Id, long Seq)> AckedByClientId { get { lock (gate) return new(ackedByClientId); } }
     public SortedDictionary<long, Held> HeldMessages { get { lock (gate) return new(held); } }
     public List<(double At, long UpTo)> Progress { get { lock (gate) return [.. progress]; } }
+
+    /// <summary>The first time at or after <paramref name="t"/> that a peer's message came live, through the fan-out rather than a sync.</summary>
+    public double? FirstLivePeerMessageAfter(double t)
+    {
+        lock (gate)
+        {
+            var i = livePeerMessages.BinarySearch(t);
+            if (i < 0) i = ~i;
+            return i < livePeerMessages.Count ? livePeerMessages[i] : null;
+        }
+    }
     public List<Connection> Connections { get { lock (gate) return [.. connections]; } }
     public List<string> Violations { get { lock (gate) return [.. violations]; } }
     public Dictionary<string, int> ErrorCodes { get { lock (gate) return new(errorCodes); } }
@@ -474,6 +486,8 @@ public sealed class ResilientClient
         }
         if (!deliveredOnConnection.Add(id))
             violations.Add($"{Name}: message {id} (seq {m.GetProperty("seq").GetInt64()}) sent twice on connection {connection.Number} to node {connection.Node}");
+        // Frames of a sync's replay come while it is pending; a live one then counts as replayed, which only undercounts.
+        if (!syncPending && m.Str("senderId") == PeerId) livePeerMessages.Add(now);
         Hold(m, now);
     }
 
