@@ -16,7 +16,8 @@ namespace Chat.Tests.Resilience;
 /// sends it again (idempotent).</item>
 /// <item>After a reconnect it also sends its last acked message again, same clientMessageId and all, as a client would
 /// that cannot tell whether that ack reached its own storage before it lost the connection: the server must answer with
-/// the identical ack and store nothing (otherwise only a message stored just before its node died would test that).</item>
+/// the identical ack and store nothing (otherwise only a message stored just before its node died would test that). A
+/// <c>server_error</c> about it sends it again too.</item>
 /// <item>It holds the conversation by seq. When a gap stays open for <see cref="GapPatience"/> (a message that went out
 /// while Redis was down, say), it syncs.</item>
 /// </list>
@@ -150,9 +151,12 @@ public sealed class ResilientClient
     public List<string> Violations { get { lock (gate) return [.. violations]; } }
     public Dictionary<string, int> ErrorCodes { get { lock (gate) return new(errorCodes); } }
     /// <summary>An acked message sent again after a reconnect, on connection <see cref="Connection"/>.</summary>
-    public sealed record Echo(string ClientId, int Connection, double SentAt)
+    public sealed record Echo(string ClientId, int Index, int Connection, double FirstSentAt)
     {
+        public double SentAt { get; set; } = FirstSentAt;
         public double? AnsweredAt { get; set; }
+        public double? ResendAt { get; set; } // after a server_error about it
+        public int Attempts { get; set; } = 1;
     }
 
     /// <summary>Acked messages sent again after reconnects, and whether their acks came back.</summary>
@@ -278,7 +282,7 @@ public sealed class ResilientClient
                     inFlight.ResendAt = 0;
                 }
                 last = connections.Count > 1 && acks.Count > 0 ? acks[^1] : null;
-                if (last is not null) echoes.Add(new Echo(last.ClientId, connection.Number, traffic.Now));
+                if (last is not null) echoes.Add(new Echo(last.ClientId, last.Index, connection.Number, traffic.Now));
             }
             if (last is not null) await SendMessageFrameAsync(socket, last.Index, last.ClientId);
 
@@ -286,9 +290,17 @@ public sealed class ResilientClient
             {
                 bool doRehome, doSync;
                 Outgoing? send = null;
+                Echo? echoAgain = null;
                 lock (gate)
                 {
                     var now = traffic.Now;
+                    echoAgain = echoes.FirstOrDefault(e => e.Connection == connection.Number && e.AnsweredAt is null && e.ResendAt <= now);
+                    if (echoAgain is not null)
+                    {
+                        echoAgain.ResendAt = null;
+                        echoAgain.SentAt = now;
+                        echoAgain.Attempts++;
+                    }
                     doRehome = rehome && node != home;
                     rehome = false;
                     doSync = !syncPending && (syncWanted && now >= syncRetryAt || gapSince is { } g && now - g >= GapPatience.TotalMilliseconds);
@@ -320,6 +332,7 @@ public sealed class ResilientClient
                     break;
                 }
                 if (doSync) await SendSyncAsync(socket);
+                if (echoAgain is not null) await SendMessageFrameAsync(socket, echoAgain.Index, echoAgain.ClientId);
                 if (send is not null) await SendMessageFrameAsync(socket, send.Index, send.ClientId);
                 await WaitAsync(20, stop);
             }
@@ -520,6 +533,8 @@ public sealed class ResilientClient
             syncWanted = true;
             syncRetryAt = now + 300;
         }
+        else if (reference is not null && echoes.FirstOrDefault(e => e.ClientId == reference && e.AnsweredAt is null) is { } echo)
+            echo.ResendAt = now + Math.Min(100 * echo.Attempts, 1000);
         else if (inFlight is { } f && reference == f.ClientId)
         {
             f.Resend = true;
