@@ -29,11 +29,12 @@ public sealed class ResilienceRun;
 /// the drain.
 /// <para>
 /// Each fault comes when enough messages were sent since the last one recovered, so all four happen under traffic; a
-/// restarted node gets its clients back (they move home). The time each fault took to recover goes to the test output, as
-/// the worst over the clients, from the fault: <i>every client acked</i>, until each sender had the ack of a message it
-/// (re)sent after the fault (a client the fault did not touch shows about one send interval, 60 ms); <i>every flow caught
-/// up</i>, until each receiver held, with nothing missing before it, its peer's first message sent after the fault;
-/// <i>live fan-out back</i>, until each receiver got a peer's message live (not by sync) once the fault was over.
+/// restarted node gets its clients back (they move home). The time each fault took to recover goes to the test output,
+/// as the worst over the clients: the longest stall of one sender's acks (a pause of over 250 ms, four send intervals,
+/// overlapping the fault, from its start to a second after it was over) and how long after the fault's start the last
+/// stall ended (<i>all acked again</i>); the same for each client's view, the seqs it holds without a gap, its own and
+/// its peer's (<i>all views moving</i>); and when every client got a peer's message live again, through the fan-out
+/// rather than a sync, once the fault was over (<i>live fan-out back</i>). A fault that stalled nobody shows 0.
 /// </para>
 /// </summary>
 [Collection(nameof(ResilienceRun))]
@@ -57,8 +58,8 @@ public sealed class FailureTests
         public long AckedAt { get; set; }
         public double Injected { get; set; }
         public double? NodeBack { get; set; }
-        public double? AckRecovery { get; set; }
-        public double? DeliveryRecovery { get; set; }
+        public Stall? Acks { get; set; }
+        public Stall? Views { get; set; }
         public double? LiveRecovery { get; set; }
         public List<ResilientClient> OnNode { get; set; } = [];
         public string Notes { get; set; } = "";
@@ -194,12 +195,13 @@ public sealed class FailureTests
                 await fault.Inject(fault);
                 fault.Injected = traffic.Now;
                 if (fault.Restore is not null) await fault.Restore();
-                await WaitUntilAsync(() => AckRecovery(clients, fault.At) is not null && DeliveryRecovery(clients, peer, fault.At) is not null
+                await WaitUntilAsync(() => AckStall(clients, fault) is not null && ViewStall(clients, fault) is not null
                     && LiveRecovery(clients, fault) is not null, Recovery, $"recovery from \"{fault.Name}\"");
-                fault.AckRecovery = AckRecovery(clients, fault.At);
-                fault.DeliveryRecovery = DeliveryRecovery(clients, peer, fault.At);
+                fault.Acks = AckStall(clients, fault);
+                fault.Views = ViewStall(clients, fault);
                 fault.LiveRecovery = LiveRecovery(clients, fault);
-                Say($"  recovered: every client had an ack {fault.AckRecovery / 1000:F2} s and every message flow caught up {fault.DeliveryRecovery / 1000:F2} s after it"
+                Say($"  recovered: acks stalled at most {fault.Acks!.Value.Length / 1000:F2} s and every client was acked again {fault.Acks.Value.EndedAfter / 1000:F2} s after the fault; " +
+                    $"views stalled at most {fault.Views!.Value.Length / 1000:F2} s, every view moved again after {fault.Views.Value.EndedAfter / 1000:F2} s"
                     + $", live fan-out to every client {fault.LiveRecovery / 1000:F2} s after it"
                     + (fault.NodeBack is { } back ? $"; node ready again after {(back - fault.At) / 1000:F1} s" : "")
                     + (fault.Notes.Length > 0 ? $"; {fault.Notes}" : ""));
@@ -337,23 +339,6 @@ public sealed class FailureTests
         Assert.True(problems.Count == 0, string.Join("\n", problems.Take(60)) + "\n\n" + report);
     }
 
-    /// <summary>The longest any sender waited, from the fault, for the ack of a message it (re)sent after the fault; null until each has one.</summary>
-    static double? AckRecovery(List<ResilientClient> clients, double t0)
-    {
-        var worst = 0.0;
-        foreach (var c in clients)
-        {
-            var first = c.Acks.Where(x => x.LastSentAt >= t0).MinBy(x => x.AckedAt);
-            if (first is null)
-            {
-                if (c.SendingDone) continue;
-                return null;
-            }
-            worst = Math.Max(worst, first.AckedAt - t0);
-        }
-        return worst;
-    }
-
     /// <summary>
     /// The longest, over the 20 clients, from the fault until a peer's message came live again (through the fan-out, across
     /// the nodes but while one node is down), once the fault was over (Redis back, say): without it clients would only
@@ -370,38 +355,64 @@ public sealed class FailureTests
         return worst;
     }
 
+    /// <summary>A client's worst stall through a fault: the longest pause between two of its events (acks, or steps of its gapless view).</summary>
+    record struct Stall(double Length, double EndedAfter);
+
+    /// <summary>A pause longer than this (four send intervals) is a stall; shorter ones are the pacing and the machine's hiccups.</summary>
+    const double StallThresholdMs = 250;
+
     /// <summary>
-    /// The longest, over the 20 sender → receiver flows, from the fault until the receiver held (without a gap) the
-    /// sender's first message sent after the fault; null until every flow got there.
+    /// The stalls of one client through a fault: pauses of over <see cref="StallThresholdMs"/> between consecutive
+    /// <paramref name="times"/> that overlap the fault, from its start to a second after it was over
+    /// (<see cref="Fault.Injected"/>): the longest, and when the last one ended, from the fault's start (0 and 0 for a
+    /// client the fault did not stall). Null until an event after that window shows the client is going again.
     /// </summary>
-    static double? DeliveryRecovery(List<ResilientClient> clients, Dictionary<ResilientClient, ResilientClient> peer, double t0)
+    static Stall? StallThrough(IReadOnlyList<double> times, Fault fault)
     {
-        var worst = 0.0;
-        foreach (var sender in clients)
+        var windowEnd = fault.Injected + 1000;
+        if (times.Count == 0 || times[^1] <= windowEnd) return null;
+        Stall worst = default;
+        for (var i = 1; i < times.Count; i++)
         {
-            var first = sender.Acks.Where(x => x.LastSentAt >= t0).MinBy(x => x.LastSentAt);
-            if (first is null)
-            {
-                if (sender.SendingDone) continue;
-                return null;
-            }
-            var reached = peer[sender].Progress.FirstOrDefault(p => p.UpTo >= first.Seq);
-            if (reached == default) return null;
-            worst = Math.Max(worst, reached.At - t0);
+            var length = times[i] - times[i - 1];
+            if (times[i] < fault.At || times[i - 1] > windowEnd || length <= StallThresholdMs) continue;
+            worst = new Stall(Math.Max(worst.Length, length), Math.Max(worst.EndedAfter, times[i] - fault.At));
         }
         return worst;
     }
 
+    /// <summary>The worst of <see cref="StallThrough"/> over the clients (a client done sending by then is left out); null while one is still stalled.</summary>
+    static Stall? WorstStall(List<ResilientClient> clients, Fault fault, Func<ResilientClient, IReadOnlyList<double>> times)
+    {
+        Stall worst = default;
+        foreach (var c in clients)
+        {
+            if (StallThrough(times(c), fault) is not { } stall)
+            {
+                if (c.SendingDone) continue;
+                return null;
+            }
+            worst = new Stall(Math.Max(worst.Length, stall.Length), Math.Max(worst.EndedAfter, stall.EndedAfter));
+        }
+        return worst;
+    }
+
+    /// <summary>Acks: when each sender was acked again.</summary>
+    static Stall? AckStall(List<ResilientClient> clients, Fault fault) => WorstStall(clients, fault, c => c.Acks.ConvertAll(x => x.AckedAt));
+
+    /// <summary>Each client's view (the seqs it holds without a gap, its own and its peer's): when it moved again.</summary>
+    static Stall? ViewStall(List<ResilientClient> clients, Fault fault) => WorstStall(clients, fault, c => c.Progress.ConvertAll(x => x.At));
+
     static string Summary(List<ResilientClient> clients, List<Fault> faults, int stored, int lost, int neverStored, int duplicates, int reordered, AppNode a, AppNode b)
     {
         var s = new StringBuilder();
-        s.AppendLine("fault                 at (s)   sent then  every client acked (s)  every flow caught up (s)  live fan-out back (s)  node ready again (s)  reconnects");
+        s.AppendLine("fault                 at (s)   sent then  longest ack stall (s)  all acked again (s)  longest view stall (s)  all views moving (s)  live fan-out back (s)  node ready (s)  reconnects");
         for (var i = 0; i < faults.Count; i++)
         {
             var f = faults[i];
             var until = i + 1 < faults.Count ? faults[i + 1].At : double.MaxValue;
             var reconnects = clients.Sum(c => c.Connections.Count(x => x.OpenedAt >= f.At && x.OpenedAt < until && x.ReadyAt is not null));
-            s.AppendLine($"{f.Name,-20} {f.At / 1000,7:F1} {f.SentAt,11:N0} {f.AckRecovery / 1000,23:F2} {f.DeliveryRecovery / 1000,25:F2} {f.LiveRecovery / 1000,21:F2} {(f.NodeBack is { } n ? $"{(n - f.At) / 1000:F1}" : "-"),21} {reconnects,11}");
+            s.AppendLine($"{f.Name,-20} {f.At / 1000,7:F1} {f.SentAt,11:N0} {f.Acks?.Length / 1000,22:F2} {f.Acks?.EndedAfter / 1000,20:F2} {f.Views?.Length / 1000,23:F2} {f.Views?.EndedAfter / 1000,21:F2} {f.LiveRecovery / 1000,21:F2} {(f.NodeBack is { } n ? $"{(n - f.At) / 1000:F1}" : "-"),15} {reconnects,11}");
         }
         var acks = clients.SelectMany(c => c.Acks).ToList();
         var latencies = acks.Select(x => x.AckedAt - x.LastSentAt).Order().ToList();
