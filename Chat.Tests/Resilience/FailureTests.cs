@@ -30,11 +30,12 @@ public sealed class ResilienceRun;
 /// <para>
 /// Each fault comes when enough messages were sent since the last one recovered, so all four happen under traffic; a
 /// restarted node gets its clients back (they move home). The time each fault took to recover goes to the test output,
-/// as the worst over the clients: the longest stall of one sender's acks (a pause of over 250 ms, four send intervals,
+/// as the worst over the clients: the longest stall of one sender's acks (a pause of over 150 ms, two and a half send intervals,
 /// overlapping the fault, from its start to a second after it was over) and how long after the fault's start the last
 /// stall ended (<i>all acked again</i>); the same for each client's view, the seqs it holds without a gap, its own and
 /// its peer's (<i>all views moving</i>); and when every client got a peer's message live again, through the fan-out
-/// rather than a sync, once the fault was over (<i>live fan-out back</i>). A fault that stalled nobody shows 0.
+/// rather than a sync, once the fault was over (<i>live fan-out back</i>). A fault that stalled nobody shows 0. The
+/// figures are reported, not asserted: they depend on the machine.
 /// </para>
 /// </summary>
 [Collection(nameof(ResilienceRun))]
@@ -358,12 +359,12 @@ public sealed class FailureTests
     /// <summary>A client's worst stall through a fault: the longest pause between two of its events (acks, or steps of its gapless view).</summary>
     record struct Stall(double Length, double EndedAfter);
 
-    /// <summary>A pause longer than this (four send intervals) is a stall; shorter ones are the pacing and the machine's hiccups.</summary>
-    const double StallThresholdMs = 250;
+    /// <summary>A pause longer than this (two and a half send intervals, from the fault's start) is a stall; shorter ones are the pacing.</summary>
+    const double StallThresholdMs = 150;
 
     /// <summary>
-    /// The stalls of one client through a fault: pauses of over <see cref="StallThresholdMs"/> between consecutive
-    /// <paramref name="times"/> that overlap the fault, from its start to a second after it was over
+    /// The stalls of one client through a fault: pauses of over <see cref="StallThresholdMs"/> (counted from the fault's
+    /// start) between consecutive <paramref name="times"/> that overlap the fault, from its start to a second after it was over
     /// (<see cref="Fault.Injected"/>): the longest, and when the last one ended, from the fault's start (0 and 0 for a
     /// client the fault did not stall). Null until an event after that window shows the client is going again.
     /// </summary>
@@ -374,7 +375,8 @@ public sealed class FailureTests
         Stall worst = default;
         for (var i = 1; i < times.Count; i++)
         {
-            var length = times[i] - times[i - 1];
+            // Counted from the fault's start: a pause before it (a sender held at the traffic gate, say) is not the fault's.
+            var length = times[i] - Math.Max(times[i - 1], fault.At);
             if (times[i] < fault.At || times[i - 1] > windowEnd || length <= StallThresholdMs) continue;
             worst = new Stall(Math.Max(worst.Length, length), Math.Max(worst.EndedAfter, times[i] - fault.At));
         }
@@ -421,7 +423,8 @@ public sealed class FailureTests
         var echoes = clients.SelectMany(c => c.Echoes).ToList();
         s.AppendLine($"resends of unacked messages {clients.Sum(c => c.Resends):N0} (messages sent more than once: {acks.Count(x => x.Attempts > 1):N0}); " +
             $"acked messages sent again after a reconnect {echoes.Count}, answered with their ack {echoes.Count(e => e.AnsweredAt is not null)}");
-        s.AppendLine($"connections {clients.Sum(c => c.Connections.Count):N0}; error frames: {(errors.Any() ? string.Join(", ", errors) : "none")}");
+        s.AppendLine($"connections {clients.Sum(c => c.Connections.Count):N0}; error frames: {(errors.Any() ? string.Join(", ", errors) : "none")}; " +
+            $"sends that got neither an ack nor an error within 5 s (sent again): {clients.Sum(c => c.AckTimeouts)}");
         if (latencies.Count > 0)
             s.AppendLine($"ack latency of the last attempt: median {latencies[latencies.Count / 2]:F1} ms, p99 {latencies[(int)(latencies.Count * 0.99)]:F1} ms, max {latencies[^1]:F0} ms");
         foreach (var node in new[] { a, b }) s.AppendLine(NodeErrors(node));

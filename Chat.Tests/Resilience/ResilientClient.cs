@@ -66,6 +66,7 @@ public sealed class ResilientClient
     readonly HashSet<string> deliveredOnConnection = [];
 
     readonly List<string> violations = [];
+    int ackTimeouts;
     readonly Dictionary<string, int> errorCodes = [];
 
     public ResilientClient(string name, TestUser user, string peerId, string conversationId, AppNode home, AppNode away,
@@ -161,6 +162,8 @@ public sealed class ResilientClient
 
     /// <summary>Acked messages sent again after reconnects, and whether their acks came back.</summary>
     public List<Echo> Echoes { get { lock (gate) return [.. echoes.Select(e => e with { })]; } }
+    /// <summary>Sends that got neither an ack nor an error within <see cref="AckTimeout"/> on an open connection, and were sent again.</summary>
+    public int AckTimeouts { get { lock (gate) return ackTimeouts; } }
     public int Resends { get { lock (gate) return acks.Sum(a => a.Attempts - 1) + (inFlight is { Attempts: > 1 } f ? f.Attempts - 1 : 0); } }
 
     /// <summary>The node of the open, ready connection; null while reconnecting.</summary>
@@ -305,7 +308,10 @@ public sealed class ResilientClient
                     rehome = false;
                     doSync = !syncPending && (syncWanted && now >= syncRetryAt || gapSince is { } g && now - g >= GapPatience.TotalMilliseconds);
                     if (inFlight is { } f && (f.Resend && now >= f.ResendAt || now - f.LastSentAt >= AckTimeout.TotalMilliseconds))
+                    {
+                        if (!f.Resend) ackTimeouts++;
                         send = f;
+                    }
                     else if (inFlight is null && nextIndex < Math.Min(total, traffic.Gate) && now >= nextDue)
                     {
                         send = inFlight = new Outgoing(nextIndex, $"{runTag}-{User.Id}-{nextIndex}");
