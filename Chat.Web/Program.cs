@@ -7,6 +7,7 @@ using Chat.Web.Features.Directory;
 using Chat.Web.Features.Groups;
 using Chat.Web.Features.Health;
 using Chat.Web.Features.Messaging;
+using Chat.Web.Features.Push;
 using Chat.Web.Features.Realtime;
 using Chat.Web.Infrastructure;
 
@@ -24,6 +25,7 @@ builder.AddChatLogging()
     .AddAdmin()
     .AddRealtime()
     .AddConversations()
+    .AddPush()
     .AddPages()
     .AddTelemetry()
     .AddApiDocs();
@@ -55,6 +57,7 @@ api.MapAuthApi();
 api.MapDirectoryApi();
 api.MapConversationsApi();
 api.MapGroupsApi();
+api.MapPushApi();
 api.MapAdminApi();
 app.MapRealtime();
 app.MapConversations();

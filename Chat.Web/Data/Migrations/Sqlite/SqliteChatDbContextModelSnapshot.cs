@@ -129,6 +129,9 @@ namespace Chat.Web.Data.Migrations.Sqlite
                     b.Property<long?>("LeftAtSeq")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("Notifications")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("ReadUpToSeq")
                         .HasColumnType("INTEGER");
 
@@ -192,6 +195,48 @@ namespace Chat.Web.Data.Migrations.Sqlite
                     b.ToTable("messages", (string)null);
                 });
 
+            modelBuilder.Entity("Chat.Web.Data.PushSubscription", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Auth")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Device")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Endpoint")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("P256dh")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Endpoint")
+                        .IsUnique();
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("push_subscriptions", (string)null);
+                });
+
             modelBuilder.Entity("Chat.Web.Data.ReadMark", b =>
                 {
                     b.Property<long>("ConversationId")
@@ -249,6 +294,11 @@ namespace Chat.Web.Data.Migrations.Sqlite
                     b.Property<string>("PreKeys")
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("ShowPreviews")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasDefaultValue(true);
+
                     b.Property<int>("TokenVersion")
                         .HasColumnType("INTEGER");
 
@@ -298,6 +348,15 @@ namespace Chat.Web.Data.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
 
+                    b.HasOne("Chat.Web.Data.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Chat.Web.Data.PushSubscription", b =>
+                {
                     b.HasOne("Chat.Web.Data.User", null)
                         .WithMany()
                         .HasForeignKey("UserId")
