@@ -13,7 +13,8 @@ public static class PushSetup
         builder.Services.AddScoped<PushSubscriptions>();
         builder.Services.AddScoped<NotificationPreferences>();
         builder.Services.AddHttpClient(PushHttp.ClientName, c => c.Timeout = TimeSpan.FromSeconds(30))
-            .ConfigurePrimaryHttpMessageHandler(() => PushHttp.Handler(settings.AllowPrivateEndpoints));
+            .ConfigurePrimaryHttpMessageHandler(() => PushHttp.Handler(settings.AllowPrivateEndpoints))
+            .AddHttpMessageHandler(() => new VapidAudience(options));
         if (options.Keys is null) return builder;
         builder.Services.AddSingleton<PushQueue>();
         builder.Services.AddSingleton<IStoredMessageListener>(sp => sp.GetRequiredService<PushQueue>());
