@@ -66,6 +66,8 @@ public sealed class AuthorizationMatrixTests(TestServers servers)
         ("GET", "/chat/groups/{group}/members", true, [302, 404, 200, 200, 404], null),
         ("GET", "/chat/info/{catMessage}", true, [302, 404, 404, 200, 404], null),
         ("GET", "/chat/info/{message}", true, [302, 404, 200, 404, 404], null),
+        ("GET", "/settings/notifications", true, [302, 200, 200, 200, 200], null),
+        ("GET", "/settings/notifications?handler=key", true, [302, 200, 200, 200, 200], null),
         ("GET", "/admin", true, [302, 403, 403, 403, 200], null),
         ("GET", "/admin/audit-log", true, [302, 403, 403, 403, 200], null),
     ];

@@ -22,6 +22,18 @@ public sealed class NotificationPreferences(ChatDbContext db, WriteGate writes)
             .ExecuteUpdateAsync(s => s.SetProperty(m => m.Notifications, level), ct) > 0;
     }
 
+    /// <summary>The chat screen's control for the open conversation (a group, or the pair with a peer), or null before a pair's first message.</summary>
+    public async Task<MuteControl?> ControlAsync(long userId, long? groupId, long? peerId, string returnUrl, CancellationToken ct)
+    {
+        var conversationId = groupId;
+        if (peerId is { } peer)
+        {
+            var (a, b) = userId < peer ? (userId, peer) : (peer, userId);
+            conversationId = await db.Conversations.AsNoTracking().Where(c => c.AId == a && c.BId == b).Select(c => (long?)c.Id).FirstOrDefaultAsync(ct);
+        }
+        return conversationId is { } id && await LevelAsync(userId, id, ct) is { } level ? new MuteControl(id, level, returnUrl) : null;
+    }
+
     public async Task<PreferencesView> GetAsync(long userId, CancellationToken ct) =>
         new(await db.Users.AsNoTracking().Where(u => u.Id == userId).Select(u => u.ShowPreviews).FirstOrDefaultAsync(ct));
 
