@@ -82,6 +82,14 @@ public sealed class PushBrowserTests(BrowserApp app, BrowserFixture browser) : I
         var omar = await host.RegisterAsync("Omar Haddad");
         await using (var socket = await SocketClient.ConnectAsync(host, omar))
             await socket.SendAndAckAsync(nora.Id, "push-shot", "Are notifications working on your phone yet?");
+        // A phone subscribed before (203.0.113.0/24: a public documentation address, which the endpoint check accepts).
+        using (var api = host.Client(nora.Token))
+        {
+            using var phone = new Push.TestSubscriber("https://203.0.113.7/push/nora-phone");
+            var subscribe = new HttpRequestMessage(HttpMethod.Post, "/notifications/subscriptions") { Content = System.Net.Http.Json.JsonContent.Create(phone.Json) };
+            subscribe.Headers.UserAgent.ParseAdd("Mozilla/5.0 (Android 14; Mobile; rv:133.0) Gecko/133.0 Firefox/133.0");
+            Assert.Equal(System.Net.HttpStatusCode.Created, (await api.SendAsync(subscribe, TestContext.Current.CancellationToken)).StatusCode);
+        }
         var dir = Path.Combine(BrowserFixture.RepoRoot, "test-artifacts", "screenshots");
         Directory.CreateDirectory(dir);
         var errors = new List<string>();
@@ -101,6 +109,7 @@ public sealed class PushBrowserTests(BrowserApp app, BrowserFixture browser) : I
             await Assertions.Expect(page.GetByLabel("Notifications for this conversation")).ToHaveValueAsync("mentions");
             await page.ScreenshotAsync(new() { Path = Path.Combine(dir, $"push-chat-{device}-{theme}.png") });
             await page.GotoAsync("/settings/notifications");
+            await Assertions.Expect(page.GetByText("Firefox on Android")).ToBeVisibleAsync();
             await page.ScreenshotAsync(new() { Path = Path.Combine(dir, $"push-settings-{device}-{theme}.png") });
         }
         Assert.Empty(errors);
