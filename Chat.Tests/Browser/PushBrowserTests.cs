@@ -75,6 +75,57 @@ public sealed class PushBrowserTests(BrowserApp app, BrowserFixture browser) : I
     }
 
     [Fact]
+    public async Task Clicking_a_notification_takes_an_open_tab_to_its_conversation()
+    {
+        var user = await app.Host.RegisterAsync("Cleo Click");
+        var peer = await app.Host.RegisterAsync("Pete Peer");
+        await using var context = await browser.ContextAsync(app.Host);
+        await context.GrantPermissionsAsync(["notifications"]);
+        var page = await context.NewPageAsync();
+        await LogInAsync(page, user.Phone, user.Password);
+        await page.EvaluateAsync("navigator.serviceWorker.ready");
+        await page.ReloadAsync(); // now controlled by the worker, which may navigate it
+        await page.WaitForFunctionAsync("navigator.serviceWorker.controller !== null");
+        // A click is the browser's to make; the worker's handler gets the same event from dispatchEvent, run in the worker over CDP.
+        await EvaluateInServiceWorkerAsync($$"""
+            (async () => {
+              await self.registration.showNotification('Pete Peer', { tag: 'conversation-1', data: { url: '/chat/{{peer.Id}}' } });
+              const [n] = await self.registration.getNotifications({ tag: 'conversation-1' });
+              self.dispatchEvent(new NotificationEvent('notificationclick', { notification: n }));
+              return true;
+            })()
+            """);
+        await page.WaitForURLAsync($"**/chat/{peer.Id}");
+        await Assertions.Expect(page.Locator("#peer-name")).ToHaveTextAsync("Pete Peer");
+    }
+
+
+    /// <summary>Runs a script in this app's service worker: its CDP target, attached from a browser session.</summary>
+    async Task EvaluateInServiceWorkerAsync(string expression)
+    {
+        var cdp = await (await browser.BrowserAsync()).NewBrowserCDPSessionAsync();
+        var targets = (await cdp.SendAsync("Target.getTargets"))!.Value.GetProperty("targetInfos").EnumerateArray();
+        var worker = targets.First(t => t.Str("type") == "service_worker" && t.Str("url")!.StartsWith(app.Host.Address.ToString(), StringComparison.Ordinal));
+        var attached = (await cdp.SendAsync("Target.attachToTarget", new() { ["targetId"] = worker.Str("targetId")!, ["flatten"] = false }))!.Value;
+        var sessionId = attached.Str("sessionId")!;
+        var answer = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        cdp.Event("Target.receivedMessageFromTarget").OnEvent += (_, e) =>
+        {
+            var message = e!.Value.Str("message")!;
+            if (JsonDocument.Parse(message).RootElement.TryGetProperty("id", out var id) && id.GetInt32() == 1) answer.TrySetResult(message);
+        };
+        await cdp.SendAsync("Target.sendMessageToTarget", new()
+        {
+            ["sessionId"] = sessionId,
+            ["message"] = JsonSerializer.Serialize(new { id = 1, method = "Runtime.evaluate", @params = new { expression, awaitPromise = true } }),
+        });
+        var result = await answer.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        Assert.DoesNotContain("exceptionDetails", result);
+        await cdp.DetachAsync();
+    }
+
+
+    [Fact]
     public async Task The_notification_settings_and_the_chat_screens_prompt_and_mute_control_are_captured()
     {
         var host = app.Host;

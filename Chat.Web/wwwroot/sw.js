@@ -48,7 +48,11 @@ self.addEventListener('notificationclick', (event) => {
     const same = tabs.find((t) => new URL(t.url).pathname === target.pathname);
     if (same) return same.focus();
     const any = tabs.find((t) => new URL(t.url).origin === target.origin && 'navigate' in t);
-    if (any) return (await any.navigate(target.href))?.focus();
+    if (any) {
+      // navigate() works on tabs this worker controls; focus() may be refused without the click's user activation.
+      const tab = await any.navigate(target.href).catch(() => null);
+      if (tab) return tab.focus().catch(() => {});
+    }
     return self.clients.openWindow(target.href);
   })());
 });
