@@ -34,11 +34,10 @@ public static class PushApi
     static async Task<IResult> Subscribe(SubscribeRequest body, CurrentUser me, PushOptions push, PushSubscriptions subscriptions, HttpRequest request, CancellationToken ct)
     {
         if (push.Keys is null) return PushOff();
-        if (await PushEndpoints.RefusalAsync(body.Endpoint!, push.Settings.AllowPrivateEndpoints, ct) is { } refusal)
-            return ApiErrors.Result(StatusCodes.Status400BadRequest, "Validation failed", new Dictionary<string, string[]> { ["endpoint"] = [refusal] });
-        var view = await subscriptions.SubscribeAsync(me.Id, body.Endpoint!, body.Keys!.P256dh!.TrimEnd('='), body.Keys.Auth!.TrimEnd('='),
-            DeviceLabel.From(request.Headers.UserAgent), ct);
-        return TypedResults.Created($"/notifications/subscriptions/{view.Id}", view);
+        var (view, refusal) = await subscriptions.SubscribeAsync(me.Id, body, request.Headers.UserAgent, ct);
+        return view is not null
+            ? TypedResults.Created($"/notifications/subscriptions/{view.Id}", view)
+            : ApiErrors.Result(StatusCodes.Status400BadRequest, "Validation failed", new Dictionary<string, string[]> { ["endpoint"] = [refusal!] });
     }
 
     static async Task<IResult> Remove(string id, CurrentUser me, PushSubscriptions subscriptions, CancellationToken ct) =>

@@ -30,7 +30,6 @@ public sealed class PushNotifier(PushQueue queue, PushOptions options, IServiceS
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (options.Keys is null) return;
         try
         {
             await foreach (var message in queue.Reader.ReadAllAsync(stoppingToken))
@@ -99,7 +98,7 @@ public sealed class PushNotifier(PushQueue queue, PushOptions options, IServiceS
             // Last, just before sending: read on another device in the meantime means nothing to notify of.
             if (await inbox.EntryAsync(r.Id, conversationId, ct) is not { Unread: > 0 } entry) continue;
             var payload = JsonSerializer.Serialize(PushPayload.For(entry, r.Id, r.ShowPreviews), Json);
-            foreach (var subscription in subscriptions[r.Id]) await SendAsync(db, subscription, payload, entry.Id, ct);
+            foreach (var subscription in subscriptions[r.Id]) await SendAsync(db, subscription, payload, conversationId, ct);
         }
     }
 
@@ -107,7 +106,7 @@ public sealed class PushNotifier(PushQueue queue, PushOptions options, IServiceS
     static bool Mentions(Message m, string displayName) =>
         PushPayload.Text(MessageView.From(m)) is { } text && text.Contains("@" + displayName, StringComparison.OrdinalIgnoreCase);
 
-    async Task SendAsync(ChatDbContext db, Data.PushSubscription subscription, string payload, string tag, CancellationToken ct)
+    async Task SendAsync(ChatDbContext db, Data.PushSubscription subscription, string payload, long conversationId, CancellationToken ct)
     {
         var target = new WebPushSubscription { Endpoint = subscription.Endpoint };
         target.SetKey(PushEncryptionKeyName.P256DH, subscription.P256dh);
@@ -120,7 +119,7 @@ public sealed class PushNotifier(PushQueue queue, PushOptions options, IServiceS
         try
         {
             // Topic: the push service keeps only the newest undelivered message per conversation for an offline browser.
-            await client.RequestPushMessageDeliveryAsync(target, new PushMessage(payload) { Topic = $"c{tag}", TimeToLive = 24 * 3600, Urgency = PushMessageUrgency.High }, ct);
+            await client.RequestPushMessageDeliveryAsync(target, new PushMessage(payload) { Topic = $"c{conversationId}", TimeToLive = 24 * 3600, Urgency = PushMessageUrgency.High }, ct);
         }
         catch (PushServiceClientException e) when (e.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Gone)
         {

@@ -11,11 +11,17 @@ public sealed record PushSubscriptionView(string Id, string Device, string Servi
 }
 
 /// <summary>A user's browsers that receive push: subscribe (again), list, remove.</summary>
-public sealed class PushSubscriptions(ChatDbContext db, WriteGate writes, TimeProvider clock)
+public sealed class PushSubscriptions(ChatDbContext db, WriteGate writes, PushOptions push, TimeProvider clock)
 {
-    /// <summary>Stores the subscription; a known endpoint (the same browser subscribing again) gets the new keys and owner.</summary>
-    public async Task<PushSubscriptionView> SubscribeAsync(long userId, string endpoint, string p256dh, string auth, string device, CancellationToken ct)
+    /// <summary>
+    /// Stores a validated request's subscription unless its endpoint is refused (the reason, for a 400); a known endpoint
+    /// (the same browser subscribing again) gets the new keys and owner. For the JSON API and the browser pages alike.
+    /// </summary>
+    public async Task<(PushSubscriptionView? Subscribed, string? Refusal)> SubscribeAsync(long userId, SubscribeRequest request, string? userAgent, CancellationToken ct)
     {
+        var endpoint = request.Endpoint!;
+        if (await PushEndpoints.RefusalAsync(endpoint, push.Settings.AllowPrivateEndpoints, ct) is { } refusal) return (null, refusal);
+        var (p256dh, auth, device) = (request.Keys!.P256dh!.TrimEnd('='), request.Keys.Auth!.TrimEnd('='), DeviceLabel.From(userAgent));
         using var _ = await writes.EnterAsync(ct);
         var row = await db.PushSubscriptions.FirstOrDefaultAsync(s => s.Endpoint == endpoint, ct);
         if (row is null)
@@ -28,7 +34,7 @@ public sealed class PushSubscriptions(ChatDbContext db, WriteGate writes, TimePr
         var stale = await db.PushSubscriptions.Where(s => s.UserId == userId).OrderByDescending(s => s.CreatedAt).ThenByDescending(s => s.Id)
             .Skip(PushLimits.MaxPerUser).Select(s => s.Id).ToListAsync(ct);
         if (stale.Count > 0) await db.PushSubscriptions.Where(s => stale.Contains(s.Id)).ExecuteDeleteAsync(ct);
-        return PushSubscriptionView.From(row);
+        return (PushSubscriptionView.From(row), null);
     }
 
     public async Task<IReadOnlyList<PushSubscriptionView>> ListAsync(long userId, CancellationToken ct) =>

@@ -40,9 +40,8 @@ public sealed class SettingsModel(PushOptions push, PushSubscriptions subscripti
         if (push.Keys is null) return NotFound();
         var result = await validator.ValidateAsync(body, ct);
         if (!result.IsValid) return BadRequest(new { error = result.Errors[0].ErrorMessage });
-        if (await PushEndpoints.RefusalAsync(body.Endpoint!, push.Settings.AllowPrivateEndpoints, ct) is { } refusal) return BadRequest(new { error = refusal });
-        var view = await subscriptions.SubscribeAsync(Me, body.Endpoint!, body.Keys!.P256dh!.TrimEnd('='), body.Keys.Auth!.TrimEnd('='),
-            DeviceLabel.From(Request.Headers.UserAgent), ct);
+        var (view, refusal) = await subscriptions.SubscribeAsync(Me, body, Request.Headers.UserAgent, ct);
+        if (view is null) return BadRequest(new { error = refusal });
         return StatusCode(StatusCodes.Status201Created, view);
     }
 
