@@ -9,6 +9,7 @@ using Chat.Web.Features.Admin;
 using Chat.Web.Features.Messaging;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Serilog.Core;
 
 namespace Chat.Tests.Push;
 
@@ -227,6 +228,36 @@ public sealed class PushDeliveryTests(TestServers servers)
             var db = scope.ServiceProvider.GetRequiredService<ChatDbContext>();
             Assert.Equal(0, await db.PushSubscriptions.CountAsync(s => s.UserId == long.Parse(ann.Id) || s.UserId == long.Parse(bob.Id), Ct));
         }
+    }
+
+    [Fact]
+    public async Task Endpoints_keys_and_message_text_never_reach_the_log()
+    {
+        var log = new CapturedLog();
+        await using var push = await TestPushService.StartAsync();
+        await using var host = await PushHost.StartAsync(servers, push, configure: s => s["LOG_LEVEL"] = "Verbose",
+            services: s => s.AddSingleton<ILogEventSink>(log));
+        var ann = await host.RegisterAsync("Ann");
+        var bob = await host.RegisterAsync("Bob");
+        using var kept = await PushHost.SubscribeAsync(host, bob, push);
+        using var gone = await PushHost.SubscribeAsync(host, bob, push);
+        push.Answer(gone.Endpoint, 410);
+        var secret = "secret-" + Guid.NewGuid().ToString("N");
+
+        await using var socket = await SocketClient.ConnectAsync(host, ann);
+        await socket.SendAndAckAsync(bob.Id, "m1", secret);
+        await push.WaitForAsync(kept.Endpoint);
+        await push.WaitForAsync(gone.Endpoint);
+        await EndpointsAsync(host, bob, TimeSpan.FromSeconds(5), expectCount: 1);
+
+        Assert.Contains("is gone (410)", log.Text); // the log did see the push
+        foreach (var s in new[] { kept, gone })
+        {
+            Assert.DoesNotContain(new Uri(s.Endpoint).AbsolutePath, log.Text);
+            Assert.DoesNotContain(s.P256dh, log.Text);
+            Assert.DoesNotContain(s.Auth, log.Text);
+        }
+        Assert.DoesNotContain(secret, log.Text);
     }
 
     static async Task SetLevelAsync(ChatHost host, TestUser user, string conversation, string level)

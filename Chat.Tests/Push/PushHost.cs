@@ -12,7 +12,7 @@ public static class PushHost
     public static readonly VapidKeys Keys = VapidKeys.Create(Subject);
 
     public static Task<ChatHost> StartAsync(TestServers servers, TestPushService push, Storage storage = Storage.Sqlite, int coalesceMs = 300,
-        Action<IDictionary<string, string?>>? configure = null, string? database = null, bool redis = false) =>
+        Action<IDictionary<string, string?>>? configure = null, string? database = null, bool redis = false, Action<IServiceCollection>? services = null) =>
         ChatHost.StartAsync(servers, storage, s =>
         {
             Realtime.RealtimeApp.Bulk(s);
@@ -22,7 +22,11 @@ public static class PushHost
             s["PUSH_ALLOW_PRIVATE_ENDPOINTS"] = "true"; // the test push service is on loopback
             s["PUSH_COALESCE_MILLISECONDS"] = coalesceMs.ToString();
             configure?.Invoke(s);
-        }, database, redis, services => services.AddHttpClient(PushHttp.ClientName).ConfigurePrimaryHttpMessageHandler(push.TrustingHandler));
+        }, database, redis, s =>
+        {
+            s.AddHttpClient(PushHttp.ClientName).ConfigurePrimaryHttpMessageHandler(push.TrustingHandler);
+            services?.Invoke(s);
+        });
 
     /// <summary>Subscribes a new browser of the user on the push service; returns it.</summary>
     public static async Task<TestSubscriber> SubscribeAsync(ChatHost host, TestUser user, TestPushService push)

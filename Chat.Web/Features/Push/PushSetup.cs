@@ -14,7 +14,8 @@ public static class PushSetup
         builder.Services.AddScoped<NotificationPreferences>();
         builder.Services.AddHttpClient(PushHttp.ClientName, c => c.Timeout = TimeSpan.FromSeconds(30))
             .ConfigurePrimaryHttpMessageHandler(() => PushHttp.Handler(settings.AllowPrivateEndpoints))
-            .AddHttpMessageHandler(() => new VapidAudience(options));
+            .AddHttpMessageHandler(() => new OutgoingPush(options))
+            .RemoveAllLoggers(); // the factory's request lines would carry the endpoint URL, a secret
         if (options.Keys is null) return builder;
         builder.Services.AddSingleton<PushQueue>();
         builder.Services.AddSingleton<IStoredMessageListener>(sp => sp.GetRequiredService<PushQueue>());
