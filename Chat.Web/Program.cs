@@ -8,6 +8,7 @@ using Chat.Web.Features.Groups;
 using Chat.Web.Features.Health;
 using Chat.Web.Features.Keys;
 using Chat.Web.Features.Messaging;
+using Chat.Web.Features.Push;
 using Chat.Web.Features.Realtime;
 using Chat.Web.Infrastructure;
 
@@ -26,6 +27,7 @@ builder.AddChatLogging()
     .AddAdmin()
     .AddRealtime()
     .AddConversations()
+    .AddPush()
     .AddPages()
     .AddTelemetry()
     .AddApiDocs();
@@ -58,6 +60,7 @@ api.MapDirectoryApi();
 api.MapConversationsApi();
 api.MapGroupsApi();
 api.MapKeysApi();
+api.MapPushApi();
 api.MapAdminApi();
 app.MapRealtime();
 app.MapConversations();

@@ -26,9 +26,29 @@ public sealed class BrowserFixture : IAsyncDisposable
         {
             ExecutablePath = ChromiumPath,
             Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                    "--disable-sync", "--no-first-run", "--disable-quic"],
+            Args = Args,
         });
+    }
+
+    static readonly string[] Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"];
+
+    /// <summary>
+    /// A browser of its own with a profile on disk: Chromium treats every ordinary Playwright context as incognito,
+    /// where an app is never installable.
+    /// </summary>
+    public async Task<IBrowserContext> PersistentContextAsync(ChatHost host, string profileDir)
+    {
+        await BrowserAsync(); // starts Playwright
+        var context = await playwright!.Chromium.LaunchPersistentContextAsync(profileDir, new()
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            Args = Args,
+            BaseURL = host.Address.ToString().TrimEnd('/'),
+        });
+        context.SetDefaultTimeout(20_000);
+        return context;
     }
 
     /// <summary>A fresh browser context (its own cookies and storage) aimed at <paramref name="host"/>.</summary>

@@ -20,6 +20,9 @@ public sealed class AuthorizationMatrixTests(TestServers servers)
 
     enum Role { Anonymous, User, Participant, GroupAdmin, Admin }
 
+    /// <summary>65 bytes, base64url: the size of a browser's P-256 push key.</summary>
+    static readonly string PushKey = Microsoft.AspNetCore.WebUtilities.WebEncoders.Base64UrlEncode(new byte[65]);
+
     // Path placeholders: {bob} = Bob's id, {bobPhone}, {group} = Cat's group, {dan} = a user Cat adds and removes,
     // {catMessage} = Cat's message in the group, {message} = Ann's message to Bob, {team} = a group Ann and Cat are plain members of (they leave it).
     // Statuses in Role order; rows run top to bottom, each role in turn, so a row may depend on the ones before.
@@ -50,6 +53,15 @@ public sealed class AuthorizationMatrixTests(TestServers servers)
         ("GET", "/admin/users", false, [401, 403, 403, 403, 200], null),
         ("GET", "/admin/audit", false, [401, 403, 403, 403, 200], null),
         ("DELETE", "/admin/users/987654", false, [401, 403, 403, 403, 404], null),
+        ("GET", "/notifications/vapid-public-key", false, [401, 200, 200, 200, 200], null),
+        ("GET", "/notifications/subscriptions", false, [401, 200, 200, 200, 200], null),
+        // 203.0.113.0/24 is a public documentation range: the endpoint check needs no DNS. Each role takes the endpoint over in turn.
+        ("POST", "/notifications/subscriptions", false, [401, 201, 201, 201, 201], "{\"endpoint\":\"https://203.0.113.7/push/1\",\"keys\":{\"p256dh\":\"" + PushKey + "\",\"auth\":\"AAAAAAAAAAAAAAAAAAAAAA\"}}"),
+        ("DELETE", "/notifications/subscriptions/987654", false, [401, 404, 404, 404, 404], null),
+        ("GET", "/notifications/preferences", false, [401, 200, 200, 200, 200], null),
+        ("PUT", "/notifications/preferences", false, [401, 200, 200, 200, 200], """{"showPreviews":true}"""),
+        ("GET", "/notifications/conversations/{group}", false, [401, 404, 200, 200, 404], null),
+        ("PUT", "/notifications/conversations/{group}", false, [401, 404, 200, 200, 404], """{"level":"all"}"""),
         ("POST", "/auth/logout-all", false, [401, -1, -1, -1, -1], null), // -1: not run for signed-in roles (it would end their session)
         ("GET", "/", true, [200, 200, 200, 200, 200], null),
         ("GET", "/login", true, [200, 302, 302, 302, 302], null),
@@ -60,6 +72,8 @@ public sealed class AuthorizationMatrixTests(TestServers servers)
         ("GET", "/chat/groups/{group}/members", true, [302, 404, 200, 200, 404], null),
         ("GET", "/chat/info/{catMessage}", true, [302, 404, 404, 200, 404], null),
         ("GET", "/chat/info/{message}", true, [302, 404, 200, 404, 404], null),
+        ("GET", "/settings/notifications", true, [302, 200, 200, 200, 200], null),
+        ("GET", "/settings/notifications?handler=key", true, [302, 200, 200, 200, 200], null),
         ("GET", "/admin", true, [302, 403, 403, 403, 200], null),
         ("GET", "/admin/audit-log", true, [302, 403, 403, 403, 200], null),
     ];

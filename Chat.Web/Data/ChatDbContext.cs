@@ -15,6 +15,7 @@ public abstract class ChatDbContext(DbContextOptions options) : DbContext(option
     public DbSet<ConversationMember> Members => Set<ConversationMember>();
     public DbSet<Message> Messages => Set<Message>();
     public DbSet<ReadMark> ReadMarks => Set<ReadMark>();
+    public DbSet<PushSubscription> PushSubscriptions => Set<PushSubscription>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<AppState> AppState => Set<AppState>();
     public DbSet<Device> Devices => Set<Device>();
@@ -56,6 +57,7 @@ sealed class UserConfiguration : IEntityTypeConfiguration<User>
     {
         e.ToTable("users");
         e.HasIndex(u => u.Phone).IsUnique();
+        e.Property(u => u.ShowPreviews).HasDefaultValue(true).HasSentinel(true); // true is "unset": an explicit false is written
         e.Property(u => u.Phone).HasMaxLength(16);
         e.Property(u => u.DisplayName).HasMaxLength(64);
         e.Property(u => u.PasswordHash).HasMaxLength(100);
@@ -111,6 +113,22 @@ sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
         // (docs/performance-log.md, "The send path, third round", item 15).
         // No index on ReceiverId: every query by receiver goes by conversation first, yet each insert paid for the entry
         // (docs/performance-log.md, "The send path, sixth round", item 18).
+    }
+}
+
+sealed class PushSubscriptionConfiguration : IEntityTypeConfiguration<PushSubscription>
+{
+    public void Configure(EntityTypeBuilder<PushSubscription> e)
+    {
+        e.ToTable("push_subscriptions");
+        // One row per browser: subscribing again with the same endpoint replaces its keys (and its user).
+        e.HasIndex(p => p.Endpoint).IsUnique();
+        e.HasIndex(p => p.UserId);
+        e.HasOne<User>().WithMany().HasForeignKey(p => p.UserId).OnDelete(DeleteBehavior.Cascade);
+        e.Property(p => p.Endpoint).HasMaxLength(PushLimits.MaxEndpointLength);
+        e.Property(p => p.P256dh).HasMaxLength(100);
+        e.Property(p => p.Auth).HasMaxLength(50);
+        e.Property(p => p.Device).HasMaxLength(100);
     }
 }
 

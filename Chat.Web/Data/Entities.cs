@@ -14,6 +14,8 @@ public sealed class User
     public int TokenVersion { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime? LastSeenAt { get; set; }
+    /// <summary>Whether push notifications carry the sender's name and a preview of the text; otherwise just "New message".</summary>
+    public bool ShowPreviews { get; set; } = true;
 }
 
 /// <summary>
@@ -81,6 +83,28 @@ public sealed class ConversationMember
     /// <summary>A group member's receipts as watermarks: every message up to this seq is delivered to them (read implies delivered).</summary>
     public long DeliveredUpToSeq { get; set; }
     public long ReadUpToSeq { get; set; }
+    /// <summary>Which of this conversation's messages push notifies them of.</summary>
+    public NotificationLevel Notifications { get; set; }
+}
+
+public enum NotificationLevel { All = 0, MentionsOnly = 1, Muted = 2 }
+
+/// <summary>
+/// A browser's Web Push subscription (RFC 8030): where the push service takes messages for it, and the keys that
+/// encrypt them for that browser (RFC 8291). The endpoint URL is a bearer capability: never logged.
+/// </summary>
+public sealed class PushSubscription
+{
+    public long Id { get; set; }
+    public long UserId { get; set; }
+    public required string Endpoint { get; set; }
+    /// <summary>The browser's P-256 public key (65 bytes, uncompressed point), base64url.</summary>
+    public required string P256dh { get; set; }
+    /// <summary>The 16-byte authentication secret, base64url.</summary>
+    public required string Auth { get; set; }
+    /// <summary>A label for the settings page ("Chrome on Android"), derived from the User-Agent when subscribing.</summary>
+    public required string Device { get; set; }
+    public DateTime CreatedAt { get; set; }
 }
 
 /// <summary>

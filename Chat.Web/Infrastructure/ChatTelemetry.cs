@@ -10,6 +10,9 @@ namespace Chat.Web.Infrastructure;
 public static class ChatTelemetry
 {
     public const string Name = "Chat";
+
+    /// <summary>Set on an outgoing request whose URL is a secret (a push endpoint): it gets no client span, which would carry the URL.</summary>
+    public static readonly HttpRequestOptionsKey<bool> Untraced = new("chat.untraced");
     public static readonly ActivitySource Source = new(Name);
     static readonly Meter Meter = new(Name);
 

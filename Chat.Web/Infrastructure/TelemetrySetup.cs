@@ -28,7 +28,8 @@ public static class TelemetrySetup
         if (otlp)
             otel.WithTracing(t =>
             {
-                t.AddSource(ChatTelemetry.Name).AddAspNetCoreInstrumentation().AddHttpClientInstrumentation().AddNpgsql();
+                t.AddSource(ChatTelemetry.Name).AddAspNetCoreInstrumentation()
+                    .AddHttpClientInstrumentation(o => o.FilterHttpRequestMessage = r => !r.Options.TryGetValue(ChatTelemetry.Untraced, out _)).AddNpgsql();
                 // The Redis multiplexer is found in the services when there is one.
                 if (ChatSettings.From(builder.Configuration).RedisConfiguration(builder.Configuration) is not null)
                     t.AddRedisInstrumentation();

@@ -83,6 +83,8 @@ public sealed class Accounts(ChatDbContext db, Passwords passwords, WriteGate wr
     {
         using var _ = await writes.EnterAsync(ct);
         await db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(s => s.SetProperty(u => u.TokenVersion, u => u.TokenVersion + 1), ct);
+        // Their browsers' push subscriptions go too: a lost device must stop showing previews of new messages.
+        await db.PushSubscriptions.Where(p => p.UserId == userId).ExecuteDeleteAsync(ct);
         audit.Add("auth.sessions_revoked", userId, userId);
         await db.SaveChangesAsync(ct);
         await fanout.PublishAsync(Delivery.SessionsRevoked(userId), ct);

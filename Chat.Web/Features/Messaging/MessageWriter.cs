@@ -11,7 +11,7 @@ namespace Chat.Web.Features.Messaging;
 /// A second send of the same sender and client message id within one batch waits for the next batch, where the store
 /// finds the first one stored: duplicates never fail the other messages of a batch.
 /// </summary>
-public sealed class MessageWriter(MessageStore store, IFanout fanout, ILogger<MessageWriter> log) : BackgroundService
+public sealed class MessageWriter(MessageStore store, IFanout fanout, IEnumerable<IStoredMessageListener> listeners, ILogger<MessageWriter> log) : BackgroundService
 {
     /// <summary>At most this many messages per transaction, so one commit stays short.</summary>
     const int MaxBatch = 256;
@@ -107,6 +107,7 @@ public sealed class MessageWriter(MessageStore store, IFanout fanout, ILogger<Me
         var membersChanged = groups.Length == 0 ? null : await store.MembersChangedAtAsync(groups);
         lastPublished = Announce(stored, membersChanged);
         for (var i = 0; i < batch.Count; i++) batch[i].Complete(outcomes[i]);
+        if (stored.Count > 0) foreach (var listener in listeners) listener.Stored(stored.ConvertAll(s => s.Message));
     }
 
     /// <summary>

@@ -141,6 +141,9 @@ namespace Chat.Web.Data.Migrations.Postgres
                     b.Property<long?>("LeftAtSeq")
                         .HasColumnType("bigint");
 
+                    b.Property<int>("Notifications")
+                        .HasColumnType("integer");
+
                     b.Property<long>("ReadUpToSeq")
                         .HasColumnType("bigint");
 
@@ -268,6 +271,50 @@ namespace Chat.Web.Data.Migrations.Postgres
                     b.ToTable("one_time_pre_keys", (string)null);
                 });
 
+            modelBuilder.Entity("Chat.Web.Data.PushSubscription", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Auth")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Device")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("Endpoint")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<string>("P256dh")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Endpoint")
+                        .IsUnique();
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("push_subscriptions", (string)null);
+                });
+
             modelBuilder.Entity("Chat.Web.Data.ReadMark", b =>
                 {
                     b.Property<long>("ConversationId")
@@ -323,6 +370,11 @@ namespace Chat.Web.Data.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
+
+                    b.Property<bool>("ShowPreviews")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("boolean")
+                        .HasDefaultValue(true);
 
                     b.Property<int>("TokenVersion")
                         .HasColumnType("integer");
@@ -396,6 +448,15 @@ namespace Chat.Web.Data.Migrations.Postgres
                     b.HasOne("Chat.Web.Data.Device", null)
                         .WithMany()
                         .HasForeignKey("UserId", "DeviceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Chat.Web.Data.PushSubscription", b =>
+                {
+                    b.HasOne("Chat.Web.Data.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -132,6 +132,9 @@ namespace Chat.Web.Data.Migrations.Sqlite
                     b.Property<long?>("LeftAtSeq")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("Notifications")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("ReadUpToSeq")
                         .HasColumnType("INTEGER");
 
@@ -257,6 +260,48 @@ namespace Chat.Web.Data.Migrations.Sqlite
                     b.ToTable("one_time_pre_keys", (string)null);
                 });
 
+            modelBuilder.Entity("Chat.Web.Data.PushSubscription", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Auth")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Device")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Endpoint")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("P256dh")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Endpoint")
+                        .IsUnique();
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("push_subscriptions", (string)null);
+                });
+
             modelBuilder.Entity("Chat.Web.Data.ReadMark", b =>
                 {
                     b.Property<long>("ConversationId")
@@ -310,6 +355,11 @@ namespace Chat.Web.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
+
+                    b.Property<bool>("ShowPreviews")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasDefaultValue(true);
 
                     b.Property<int>("TokenVersion")
                         .HasColumnType("INTEGER");
@@ -381,6 +431,15 @@ namespace Chat.Web.Data.Migrations.Sqlite
                     b.HasOne("Chat.Web.Data.Device", null)
                         .WithMany()
                         .HasForeignKey("UserId", "DeviceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Chat.Web.Data.PushSubscription", b =>
+                {
+                    b.HasOne("Chat.Web.Data.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
