@@ -61,14 +61,19 @@ public sealed class PushBrowserTests(BrowserApp app, BrowserFixture browser) : I
             ["data"] = payload,
         });
 
-        var shown = await page.WaitForFunctionAsync("""
-            async () => {
-              const r = await navigator.serviceWorker.ready;
-              const ns = await r.getNotifications({ tag: 'conversation-7' });
-              return ns.length ? { title: ns[0].title, body: ns[0].body, url: ns[0].data.url } : null;
-            }
-            """);
-        var notification = await shown.JsonValueAsync<JsonElement>();
+        // Polled with EvaluateAsync, which awaits the async function (WaitForFunction would take its promise for truthy).
+        JsonElement notification = default;
+        for (var tries = 0; tries < 100 && notification.ValueKind != JsonValueKind.Object; tries++)
+        {
+            if (tries > 0) await Task.Delay(100, TestContext.Current.CancellationToken);
+            notification = await page.EvaluateAsync<JsonElement>("""
+                async () => {
+                  const r = await navigator.serviceWorker.ready;
+                  const ns = await r.getNotifications({ tag: 'conversation-7' });
+                  return ns.length ? { title: ns[0].title, body: ns[0].body, url: ns[0].data.url } : null;
+                }
+                """);
+        }
         Assert.Equal("Ann", notification.Str("title"));
         Assert.Equal("Lunch at noon?", notification.Str("body"));
         Assert.Equal("/chat/42", notification.Str("url"));
