@@ -15,7 +15,7 @@ namespace Chat.Tests.Infrastructure;
 public sealed class TestServers : IAsyncLifetime
 {
     // The newest installed PostgreSQL server (Debian keeps each major under /usr/lib/postgresql/N/bin).
-    static readonly string PgBin = Environment.GetEnvironmentVariable("PG_BIN") ?? Directory.GetDirectories("/usr/lib/postgresql")
+    internal static readonly string PgBin = Environment.GetEnvironmentVariable("PG_BIN") ?? Directory.GetDirectories("/usr/lib/postgresql")
         .Select(d => Path.Combine(d, "bin")).Where(d => File.Exists(Path.Combine(d, "postgres")))
         .OrderByDescending(d => int.TryParse(Path.GetFileName(Path.GetDirectoryName(d)), out var v) ? v : 0).FirstOrDefault()
         ?? throw new InvalidOperationException("No PostgreSQL server under /usr/lib/postgresql: run ./test.sh, which installs it.");

@@ -12,10 +12,7 @@ namespace Chat.Tests.Resilience;
 /// </summary>
 public sealed class ResilienceServers : IAsyncDisposable
 {
-    static readonly string PgBin = Environment.GetEnvironmentVariable("PG_BIN") ?? Directory.GetDirectories("/usr/lib/postgresql")
-        .Select(d => Path.Combine(d, "bin")).Where(d => File.Exists(Path.Combine(d, "postgres")))
-        .OrderByDescending(d => int.TryParse(Path.GetFileName(Path.GetDirectoryName(d)), out var v) ? v : 0).FirstOrDefault()
-        ?? throw new InvalidOperationException("No PostgreSQL server under /usr/lib/postgresql: run ./test.sh, which installs it.");
+    static string PgBin => TestServers.PgBin;
 
     // initdb refuses to run as root; the Debian package's postgres user owns the cluster.
     static readonly bool AsPostgres = Environment.UserName == "root";

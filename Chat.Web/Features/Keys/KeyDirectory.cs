@@ -127,22 +127,18 @@ public sealed class KeyDirectory(ChatDbContext db, WriteGate writes, TimeProvide
     /// the row another holds (SKIP LOCKED) and takes the next, so neither comes back empty while keys remain; SQLite
     /// has one writer at a time (the write gate).
     /// </summary>
+    const string TakeSql = """
+        DELETE FROM one_time_pre_keys WHERE ("UserId", "DeviceId", "KeyId") IN (
+            SELECT "UserId", "DeviceId", "KeyId" FROM one_time_pre_keys WHERE "UserId" = {0} AND "DeviceId" = {1}
+            ORDER BY "KeyId" LIMIT 1 /* lock */)
+        RETURNING *
+        """;
+
     async Task<OneTimePreKey?> TakeOneTimeAsync(long userId, int deviceId, CancellationToken ct)
     {
         using var _ = await writes.EnterAsync(ct);
-        var rows = db.Database.IsNpgsql()
-            ? await db.OneTimePreKeys.FromSql($"""
-                DELETE FROM one_time_pre_keys WHERE ("UserId", "DeviceId", "KeyId") IN (
-                    SELECT "UserId", "DeviceId", "KeyId" FROM one_time_pre_keys WHERE "UserId" = {userId} AND "DeviceId" = {deviceId}
-                    ORDER BY "KeyId" LIMIT 1 FOR UPDATE SKIP LOCKED)
-                RETURNING *
-                """).AsNoTracking().ToListAsync(ct)
-            : await db.OneTimePreKeys.FromSql($"""
-                DELETE FROM one_time_pre_keys WHERE ("UserId", "DeviceId", "KeyId") IN (
-                    SELECT "UserId", "DeviceId", "KeyId" FROM one_time_pre_keys WHERE "UserId" = {userId} AND "DeviceId" = {deviceId}
-                    ORDER BY "KeyId" LIMIT 1)
-                RETURNING *
-                """).AsNoTracking().ToListAsync(ct);
+        var sql = db.Database.IsNpgsql() ? TakeSql.Replace("/* lock */", "FOR UPDATE SKIP LOCKED") : TakeSql;
+        var rows = await db.OneTimePreKeys.FromSqlRaw(sql, userId, deviceId).AsNoTracking().ToListAsync(ct);
         return rows.SingleOrDefault();
     }
 
