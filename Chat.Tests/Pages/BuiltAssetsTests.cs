@@ -47,6 +47,7 @@ public sealed class BuiltAssetsTests
             { "node_modules/htmx.org/dist/htmx.min.js", "Chat.Web/wwwroot/lib/htmx.min.js" },
             { "node_modules/htmx-ext-ws/dist/ws.min.js", "Chat.Web/wwwroot/lib/htmx-ext-ws.min.js" },
             { "node_modules/htmx-ext-sse/dist/sse.min.js", "Chat.Web/wwwroot/lib/htmx-ext-sse.min.js" },
+            { "wwwroot-src/sw.js", "Chat.Web/wwwroot/sw.js" },
         };
         foreach (var file in Directory.GetFiles(Path.Combine(Root, "wwwroot-src", "js")))
             data.Add($"wwwroot-src/js/{Path.GetFileName(file)}", $"Chat.Web/wwwroot/js/{Path.GetFileName(file)}");
