@@ -5,7 +5,12 @@ using Chat.Tests.Infrastructure;
 
 namespace Chat.Tests.Observability;
 
-/// <summary>The app's meters, scraped by Prometheus, and the spans of one send.</summary>
+/// <summary>
+/// The app's meters, scraped by Prometheus, and the spans of one send. The "Chat" meter and activity source are per
+/// process, so these run alone: another host's sockets closing during the scrape would move its gauges (seen once).
+/// </summary>
+[CollectionDefinition(nameof(TelemetryTests), DisableParallelization = true)]
+[Collection(nameof(TelemetryTests))]
 public sealed partial class TelemetryTests(TestServers servers)
 {
     static CancellationToken Ct => TestContext.Current.CancellationToken;
