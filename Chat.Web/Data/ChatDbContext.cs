@@ -15,6 +15,8 @@ public abstract class ChatDbContext(DbContextOptions options) : DbContext(option
     public DbSet<ConversationMember> Members => Set<ConversationMember>();
     public DbSet<Message> Messages => Set<Message>();
     public DbSet<ReadMark> ReadMarks => Set<ReadMark>();
+    public DbSet<Reaction> Reactions => Set<Reaction>();
+    public DbSet<HiddenMessage> HiddenMessages => Set<HiddenMessage>();
     public DbSet<PushSubscription> PushSubscriptions => Set<PushSubscription>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<AppState> AppState => Set<AppState>();
@@ -113,6 +115,31 @@ sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
         // (docs/performance-log.md, "The send path, third round", item 15).
         // No index on ReceiverId: every query by receiver goes by conversation first, yet each insert paid for the entry
         // (docs/performance-log.md, "The send path, sixth round", item 18).
+    }
+}
+
+sealed class ReactionConfiguration : IEntityTypeConfiguration<Reaction>
+{
+    public void Configure(EntityTypeBuilder<Reaction> e)
+    {
+        e.ToTable("reactions");
+        e.HasKey(r => new { r.MessageId, r.UserId });
+        e.HasOne<Message>().WithMany().HasForeignKey(r => r.MessageId).OnDelete(DeleteBehavior.Cascade);
+        e.HasOne<User>().WithMany().HasForeignKey(r => r.UserId).OnDelete(DeleteBehavior.Cascade);
+        e.HasIndex(r => r.UserId);
+        e.Property(r => r.Emoji).HasMaxLength(32);
+    }
+}
+
+sealed class HiddenMessageConfiguration : IEntityTypeConfiguration<HiddenMessage>
+{
+    public void Configure(EntityTypeBuilder<HiddenMessage> e)
+    {
+        e.ToTable("hidden_messages");
+        e.HasKey(h => new { h.UserId, h.MessageId });
+        e.HasOne<Message>().WithMany().HasForeignKey(h => h.MessageId).OnDelete(DeleteBehavior.Cascade);
+        e.HasOne<User>().WithMany().HasForeignKey(h => h.UserId).OnDelete(DeleteBehavior.Cascade);
+        e.HasIndex(h => h.MessageId);
     }
 }
 

@@ -119,7 +119,13 @@ public sealed class ReadMark
     public DateTime At { get; set; }
 }
 
-public enum MessageKind { Text = 0, System = 1 }
+/// <summary>
+/// A text message, a system message (a group's membership change), or a change of an earlier message (an edit, a
+/// delete for everyone, a reaction): a change takes the conversation's next seq like a message, so it reaches every
+/// member live and in a sync, in order, through the same stream. Its payload (Features/Messaging/MessageChange) names the
+/// message it changed; the message's row holds the result.
+/// </summary>
+public enum MessageKind { Text = 0, System = 1, Change = 2 }
 
 public sealed class Message
 {
@@ -138,6 +144,30 @@ public sealed class Message
     /// <summary>When every recipient had it (in a group: every current member but the sender), and when every one had read it.</summary>
     public DateTime? DeliveredAt { get; set; }
     public DateTime? ReadAt { get; set; }
+    /// <summary>The earlier message of the same conversation this one replies to.</summary>
+    public long? ReplyToId { get; set; }
+    /// <summary>Sent as a forward of another message (its text copied; where it came from is not kept).</summary>
+    public bool Forwarded { get; set; }
+    /// <summary>When its author last edited it; the text before is not kept.</summary>
+    public DateTime? EditedAt { get; set; }
+    /// <summary>Deleted for everyone: the text is gone (an empty ciphertext), a tombstone stays in its seq.</summary>
+    public DateTime? DeletedAt { get; set; }
+}
+
+/// <summary>A person's one reaction to a message (choosing another replaces it).</summary>
+public sealed class Reaction
+{
+    public long MessageId { get; set; }
+    public long UserId { get; set; }
+    public required string Emoji { get; set; }
+    public DateTime At { get; set; }
+}
+
+/// <summary>A message one person deleted for themselves only: hidden from their history, nobody else's.</summary>
+public sealed class HiddenMessage
+{
+    public long UserId { get; set; }
+    public long MessageId { get; set; }
 }
 
 public sealed class AuditEvent

@@ -199,6 +199,21 @@ namespace Chat.Web.Data.Migrations.Postgres
                     b.ToTable("devices", (string)null);
                 });
 
+            modelBuilder.Entity("Chat.Web.Data.HiddenMessage", b =>
+                {
+                    b.Property<long>("UserId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("MessageId")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("UserId", "MessageId");
+
+                    b.HasIndex("MessageId");
+
+                    b.ToTable("hidden_messages", (string)null);
+                });
+
             modelBuilder.Entity("Chat.Web.Data.Message", b =>
                 {
                     b.Property<long>("Id")
@@ -222,8 +237,17 @@ namespace Chat.Web.Data.Migrations.Postgres
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<DateTime?>("DeletedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<DateTime?>("DeliveredAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime?>("EditedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<bool>("Forwarded")
+                        .HasColumnType("boolean");
 
                     b.Property<int>("Kind")
                         .HasColumnType("integer");
@@ -232,6 +256,9 @@ namespace Chat.Web.Data.Migrations.Postgres
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<long?>("ReceiverId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("ReplyToId")
                         .HasColumnType("bigint");
 
                     b.Property<long>("SenderId")
@@ -313,6 +340,29 @@ namespace Chat.Web.Data.Migrations.Postgres
                     b.HasIndex("UserId");
 
                     b.ToTable("push_subscriptions", (string)null);
+                });
+
+            modelBuilder.Entity("Chat.Web.Data.Reaction", b =>
+                {
+                    b.Property<long>("MessageId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Emoji")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.HasKey("MessageId", "UserId");
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("reactions", (string)null);
                 });
 
             modelBuilder.Entity("Chat.Web.Data.ReadMark", b =>
@@ -443,6 +493,21 @@ namespace Chat.Web.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Chat.Web.Data.HiddenMessage", b =>
+                {
+                    b.HasOne("Chat.Web.Data.Message", null)
+                        .WithMany()
+                        .HasForeignKey("MessageId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Chat.Web.Data.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Chat.Web.Data.OneTimePreKey", b =>
                 {
                     b.HasOne("Chat.Web.Data.Device", null)
@@ -454,6 +519,21 @@ namespace Chat.Web.Data.Migrations.Postgres
 
             modelBuilder.Entity("Chat.Web.Data.PushSubscription", b =>
                 {
+                    b.HasOne("Chat.Web.Data.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Chat.Web.Data.Reaction", b =>
+                {
+                    b.HasOne("Chat.Web.Data.Message", null)
+                        .WithMany()
+                        .HasForeignKey("MessageId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
                     b.HasOne("Chat.Web.Data.User", null)
                         .WithMany()
                         .HasForeignKey("UserId")

@@ -190,6 +190,21 @@ namespace Chat.Web.Data.Migrations.Sqlite
                     b.ToTable("devices", (string)null);
                 });
 
+            modelBuilder.Entity("Chat.Web.Data.HiddenMessage", b =>
+                {
+                    b.Property<long>("UserId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("MessageId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("UserId", "MessageId");
+
+                    b.HasIndex("MessageId");
+
+                    b.ToTable("hidden_messages", (string)null);
+                });
+
             modelBuilder.Entity("Chat.Web.Data.Message", b =>
                 {
                     b.Property<long>("Id")
@@ -211,8 +226,17 @@ namespace Chat.Web.Data.Migrations.Sqlite
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("DeletedAt")
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime?>("DeliveredAt")
                         .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("EditedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Forwarded")
+                        .HasColumnType("INTEGER");
 
                     b.Property<int>("Kind")
                         .HasColumnType("INTEGER");
@@ -221,6 +245,9 @@ namespace Chat.Web.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<long?>("ReceiverId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("ReplyToId")
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("SenderId")
@@ -300,6 +327,29 @@ namespace Chat.Web.Data.Migrations.Sqlite
                     b.HasIndex("UserId");
 
                     b.ToTable("push_subscriptions", (string)null);
+                });
+
+            modelBuilder.Entity("Chat.Web.Data.Reaction", b =>
+                {
+                    b.Property<long>("MessageId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Emoji")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("MessageId", "UserId");
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("reactions", (string)null);
                 });
 
             modelBuilder.Entity("Chat.Web.Data.ReadMark", b =>
@@ -426,6 +476,21 @@ namespace Chat.Web.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Chat.Web.Data.HiddenMessage", b =>
+                {
+                    b.HasOne("Chat.Web.Data.Message", null)
+                        .WithMany()
+                        .HasForeignKey("MessageId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Chat.Web.Data.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Chat.Web.Data.OneTimePreKey", b =>
                 {
                     b.HasOne("Chat.Web.Data.Device", null)
@@ -437,6 +502,21 @@ namespace Chat.Web.Data.Migrations.Sqlite
 
             modelBuilder.Entity("Chat.Web.Data.PushSubscription", b =>
                 {
+                    b.HasOne("Chat.Web.Data.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Chat.Web.Data.Reaction", b =>
+                {
+                    b.HasOne("Chat.Web.Data.Message", null)
+                        .WithMany()
+                        .HasForeignKey("MessageId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
                     b.HasOne("Chat.Web.Data.User", null)
                         .WithMany()
                         .HasForeignKey("UserId")
