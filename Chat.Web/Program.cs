@@ -1,5 +1,6 @@
 using Chat.Web.Data;
 using Chat.Web.Features;
+using Chat.Web.Features.Actions;
 using Chat.Web.Features.Admin;
 using Chat.Web.Features.Auth;
 using Chat.Web.Features.Conversations;
@@ -23,6 +24,7 @@ builder.AddChatLogging()
     .AddDirectory()
     .AddMessaging()
     .AddGroups()
+    .AddActions()
     .AddKeys()
     .AddAdmin()
     .AddRealtime()
@@ -59,6 +61,7 @@ api.MapAuthApi();
 api.MapDirectoryApi();
 api.MapConversationsApi();
 api.MapGroupsApi();
+api.MapActionsApi();
 api.MapKeysApi();
 api.MapPushApi();
 api.MapAdminApi();

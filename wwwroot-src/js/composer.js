@@ -54,3 +54,72 @@
     if (!box.value) box.value = get('text') || '';
   });
 })();
+
+// Message actions: the sheet (a dialog over the chat, filled by the bubble's "⋯" link through htmx), replying from
+// it, and jumping from a reply's quote to the original.
+(function () {
+  function sheet() { return document.getElementById('action-sheet'); }
+  function closeSheet() { var s = sheet(); if (s && s.open) s.close(); }
+
+  document.addEventListener('htmx:afterSwap', function (e) {
+    var s = sheet();
+    if (s && e.detail.target && e.detail.target.id === 'action-sheet-body' && !s.open) s.showModal();
+  });
+  // A done action answers 204 (its result comes over the socket to every tab): the sheet closes.
+  document.addEventListener('htmx:afterRequest', function (e) {
+    var s = sheet();
+    if (s && s.contains(e.detail.elt) && e.detail.xhr && e.detail.xhr.status === 204) closeSheet();
+  });
+  document.addEventListener('click', function (e) {
+    var s = sheet();
+    if (s && e.target === s) { closeSheet(); return; } // the backdrop
+    var close = e.target.closest && e.target.closest('#action-sheet [data-close-sheet]');
+    if (close) { e.preventDefault(); closeSheet(); return; }
+
+    var reply = e.target.closest && e.target.closest('#action-sheet [data-reply]');
+    var bar = document.querySelector('[data-reply-bar]');
+    if (reply && bar) {
+      e.preventDefault();
+      bar.querySelector('[name="replyToId"]').value = reply.getAttribute('data-reply');
+      bar.querySelector('[data-reply-sender]').textContent = reply.getAttribute('data-reply-sender');
+      bar.querySelector('[data-reply-snippet]').textContent = reply.getAttribute('data-reply-snippet');
+      bar.classList.remove('hidden'); bar.classList.add('flex');
+      closeSheet();
+      document.getElementById('composer-text').focus();
+      return;
+    }
+    var cancel = e.target.closest && e.target.closest('[data-reply-cancel]');
+    if (cancel && bar) { e.preventDefault(); clearReply(bar); return; }
+
+    var quote = e.target.closest && e.target.closest('#messages [data-jump]');
+    if (quote) { e.preventDefault(); jumpTo(quote.getAttribute('data-jump'), 30); }
+  });
+
+  function clearReply(bar) {
+    bar.querySelector('[name="replyToId"]').value = '';
+    bar.classList.add('hidden'); bar.classList.remove('flex');
+  }
+  // Sent: the next message replies to nothing (the sent one carries its quote).
+  document.addEventListener('htmx:configRequest', function (e) {
+    if (!e.detail.elt.matches || !e.detail.elt.matches('[data-composer]')) return;
+    var bar = document.querySelector('[data-reply-bar]');
+    if (bar) setTimeout(function () { clearReply(bar); }, 0);
+  });
+
+  // The original on the page: scroll to it and flash it. Not yet: load the page above (the older sentinel's request)
+  // and look again, a bounded number of pages; past that, its own page.
+  function jumpTo(id, pagesLeft) {
+    var target = document.querySelector('#messages [data-id="' + CSS.escape(id) + '"]');
+    if (target) {
+      target.scrollIntoView({ block: 'center', behavior: 'smooth' });
+      target.classList.add('jump-highlight');
+      setTimeout(function () { target.classList.remove('jump-highlight'); }, 2000);
+      return;
+    }
+    var older = document.querySelector('#messages [data-older]');
+    if (!older || pagesLeft <= 0) { window.location.href = '/chat/messages/' + encodeURIComponent(id); return; }
+    htmx.ajax('GET', older.getAttribute('hx-get'), { source: older, target: older, swap: 'outerHTML' }).then(function () {
+      jumpTo(id, pagesLeft - 1);
+    });
+  }
+})();

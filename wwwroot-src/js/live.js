@@ -8,9 +8,14 @@
   var typingSentAt = 0;
 
   function stored() { return document.querySelectorAll('#messages [id^="message_"]'); }
+  // Changes (edits, reactions, deletes) take seqs of their own: the page has seen the highest it applied, too.
+  var changedUpTo = 0;
   function lastSeq() {
-    var max = 0;
-    stored().forEach(function (b) { var s = parseInt(b.getAttribute('data-seq'), 10) || 0; if (s > max) max = s; });
+    var max = changedUpTo;
+    stored().forEach(function (b) {
+      var s = Math.max(parseInt(b.getAttribute('data-seq'), 10) || 0, parseInt(b.getAttribute('data-changed-seq'), 10) || 0);
+      if (s > max) max = s;
+    });
     return max;
   }
   function send(frame) { if (socket) socket.send(JSON.stringify(frame), document.body); }
@@ -109,6 +114,11 @@
     bubble.removeAttribute('hx-swap-oob');
     var atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
     var existing = document.getElementById(bubble.id);
+    // Deleted for me in another tab: out it goes. A change of a message this page has not loaded: nothing to show.
+    if (bubble.hasAttribute('data-hidden')) { if (existing) existing.remove(); return; }
+    var changed = parseInt(bubble.getAttribute('data-changed-seq'), 10) || 0;
+    if (changed > changedUpTo) changedUpTo = changed;
+    if (changed && !existing) return;
     keepNewestTicks(bubble, existing);
     if (existing) {
       existing.replaceWith(bubble);

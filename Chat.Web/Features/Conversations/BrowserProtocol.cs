@@ -105,7 +105,8 @@ public sealed class BrowserProtocol(long me, OpenChat open, ViewerTime time, Fra
     {
         if (item is not ChatEvent e) return;
         if (await RenderAsync(session, e, ct) is { } fragment) await SendAsync(session, fragment, ct);
-        if (e is not MessageEvent { Message: var m }) return;
+        // A change (an edit, a reaction) is not activity: the list keeps its order.
+        if (e is not MessageEvent { Message: var m } || m.Kind == "change") return;
         if (await ListRowAsync(session, long.Parse(m.ConversationId), ct) is { } row) await SendAsync(session, row, ct);
         // A message pushed to a recipient's page counts as delivered to them (each member marks only their own).
         if (m is { Kind: "text", DeliveredAt: null } && m.SenderId != me.ToString() && (m.ReceiverId is null || m.ReceiverId == me.ToString()))
@@ -116,7 +117,9 @@ public sealed class BrowserProtocol(long me, OpenChat open, ViewerTime time, Fra
 
     async Task<string?> RenderAsync(SocketSession session, ChatEvent e, CancellationToken ct) => e switch
     {
-        MessageEvent { Message: var m } when IsOpen(m) => await AppendAsync(session, m, ct),
+        MessageEvent { Message: var m } when IsOpen(m.Changed ?? m) => await AppendAsync(session, m, ct),
+        // Its other tabs drop a message the user deleted for themselves; the page takes it out by id.
+        HiddenEvent h => $"<div hx-swap-oob=\"beforeend:#messages\"><div id=\"message_{System.Net.WebUtility.HtmlEncode(h.ClientMessageId)}\" data-hidden></div></div>",
         ReceiptEvent r when long.TryParse(r.MessageId, out var messageId) => await TicksAsync(messageId, r.Kind == "read" ? TickState.Read : TickState.Delivered),
         TypingEvent { ConversationId: null } t when open.PeerId is { } p && t.FromUserId == p.ToString() =>
             await fragments.RenderAsync(TypingIndicator.Of(p, t.State == "start", outOfBand: true)),
@@ -139,7 +142,7 @@ public sealed class BrowserProtocol(long me, OpenChat open, ViewerTime time, Fra
     /// </summary>
     async Task<string> AppendAsync(SocketSession session, MessageView m, CancellationToken ct)
     {
-        var bubble = Bubble.From(m, me, open.GroupId is null ? null : new(await NamesAsync(session, Bubble.People([m], me), ct)));
+        var bubble = Bubble.From(m, me, new(await NamesAsync(session, Bubble.People([m], me), ct), InGroup: open.GroupId is not null));
         var html = "<div hx-swap-oob=\"beforeend:#messages\">" + await fragments.RenderAsync(MessageList.Of([bubble], time)) + "</div>";
         if (m.System is not null && open.GroupId is { } group) html += await GroupChangedAsync(session, group, ct);
         return html;

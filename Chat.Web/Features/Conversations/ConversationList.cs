@@ -6,8 +6,8 @@ using Chat.Web.Features.Realtime;
 namespace Chat.Web.Features.Conversations;
 
 /// <summary>What the chat screen reads: the list of conversations, directory search rows, and a conversation's bubbles.</summary>
-public sealed class ConversationList(Inbox inbox, UserDirectory directory, MessageHistory history, Receipts receipts, ConversationMembers members,
-    DisplayNames names, PresenceTracker presence)
+public sealed class ConversationList(Inbox inbox, UserDirectory directory, MessageHistory history, MessageViews views, Receipts receipts,
+    ConversationMembers members, DisplayNames names, PresenceTracker presence)
 {
     public const int PageSize = 30;
     /// <summary>How many people without a conversation the list shows below the conversations (search finds the rest).</summary>
@@ -78,17 +78,32 @@ public sealed class ConversationList(Inbox inbox, UserDirectory directory, Messa
     public async Task<(IReadOnlyList<Bubble> Bubbles, string? OlderCursor)> OlderAsync(long me, long conversationId, long beforeSeq, CancellationToken ct)
     {
         if (await members.GetAsync(conversationId, ct) is not { } list || list.Find(me) is not { } period) return ([], null);
-        var page = await history.PageAsync(conversationId, beforeSeq, PageSize, ct, period.JoinedAfterSeq, period.LeftAtSeq);
+        var page = await history.PageAsync(conversationId, beforeSeq, PageSize, ct, period.JoinedAfterSeq, period.LeftAtSeq, me);
         var messages = page.Items.Reverse().ToList();
-        Bubble.Names? byId = list.Kind == ConversationKind.Group ? new(await names.OfAsync(Bubble.People(messages, me), ct)) : null;
+        var byId = new Bubble.Names(await names.OfAsync(Bubble.People(messages, me), ct), InGroup: list.Kind == ConversationKind.Group);
         return (messages.ConvertAll(m => Bubble.From(m, me, byId)), page.NextCursor);
+    }
+
+    /// <summary>A message the reader may reply to (a text message of their membership), as its bubble: the composer quotes it.</summary>
+    public async Task<Bubble?> QuotableAsync(long me, long messageId, CancellationToken ct)
+    {
+        if (await history.VisibleAsync(me, messageId, ct) is not { } m || m.DeletedAt is not null) return null;
+        return await BubbleAsync(me, m, ct);
+    }
+
+    /// <summary>One message's bubble as the reader sees it, names and all.</summary>
+    public async Task<Bubble> BubbleAsync(long me, Message message, CancellationToken ct)
+    {
+        var view = await views.OfAsync(message, ct);
+        var group = (await members.GetAsync(message.ConversationId, ct))?.Kind == ConversationKind.Group;
+        return Bubble.From(view, me, new(await names.OfAsync(Bubble.People([view], me), ct), InGroup: group));
     }
 
     /// <summary>"You: …" for my last message; in a group "Ann: …", or the system note itself.</summary>
     static string Preview(MessageView m, long me, string? groupSender, IReadOnlyDictionary<long, string> noteNames)
     {
         if (m.System is { } system) return TimelineNotes.Text(system, me, noteNames);
-        var text = BrowserText.Decode(Convert.FromBase64String(m.Ciphertext)).ReplaceLineEndings(" ");
+        var text = m.DeletedAt is not null ? Bubble.DeletedText : BrowserText.Decode(Convert.FromBase64String(m.Ciphertext)).ReplaceLineEndings(" ");
         if (text.Length > 80) text = text[..80] + "…";
         return m.SenderId == me.ToString() ? "You: " + text : groupSender is null ? text : groupSender + ": " + text;
     }

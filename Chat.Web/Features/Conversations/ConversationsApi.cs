@@ -58,7 +58,7 @@ public static class ConversationsApi
         return pair switch
         {
             PairResult.Found(var c) when afterSeq is not null => TypedResults.Ok(await history.AfterAsync(c.Id, after, take, ct)),
-            PairResult.Found(var c) => TypedResults.Ok(await history.PageAsync(c.Id, before, take, ct)),
+            PairResult.Found(var c) => TypedResults.Ok(await history.PageAsync(c.Id, before, take, ct, viewerId: me.Id)),
             PairResult.NotStarted => TypedResults.Ok(new Page<MessageView>([], null)),
             PairResult.WithSelf => ApiErrors.BadRequest("You have no conversation with yourself."),
             _ => ApiErrors.NotFound("User not found."),

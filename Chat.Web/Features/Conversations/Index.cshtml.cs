@@ -40,8 +40,10 @@ public sealed class IndexModel(ConversationList list, PairConversations conversa
     public string? SendError { get; private set; }
     /// <summary>A fresh id for the next message; a double-submitted form re-uses it and stores nothing twice.</summary>
     public string NextClientMessageId { get; } = Guid.NewGuid().ToString("N");
+    /// <summary>The message the composer replies to (?replyTo=, the action sheet's link without JavaScript).</summary>
+    public Bubble? ReplyTo { get; private set; }
 
-    public async Task<IActionResult> OnGetAsync(long? peerId, long? groupId, string? q, string? before, CancellationToken ct)
+    public async Task<IActionResult> OnGetAsync(long? peerId, long? groupId, string? q, string? before, long? replyTo, CancellationToken ct)
     {
         Me = Tokens.UserId(User)!.Value;
         Search = string.IsNullOrWhiteSpace(q) ? null : q.Trim();
@@ -49,6 +51,7 @@ public sealed class IndexModel(ConversationList list, PairConversations conversa
         {
             if (!Cursor.TryDecode(before, out var beforeSeq)) return BadRequest();
             if (await OpenAsync(peerId, groupId, beforeSeq, ct) is { } nothingToShow) return nothingToShow;
+            if (replyTo is { } r) ReplyTo = await list.QuotableAsync(Me, r, ct);
         }
         // After opening, which marks the conversation read: its row shows no unread badge.
         Rows = Search is null ? await list.ForUserAsync(Me, ct) : await list.SearchAsync(Me, Search, ct);
@@ -74,18 +77,18 @@ public sealed class IndexModel(ConversationList list, PairConversations conversa
         return Partial("/Features/Conversations/_Older.cshtml", this);
     }
 
-    public async Task<IActionResult> OnPostAsync(long? peerId, long? groupId, string? text, string? clientMessageId, CancellationToken ct)
+    public async Task<IActionResult> OnPostAsync(long? peerId, long? groupId, string? text, string? clientMessageId, long? replyToId, CancellationToken ct)
     {
         Me = Tokens.UserId(User)!.Value;
         if (peerId is null && groupId is null) return NotFound();
         if (string.IsNullOrWhiteSpace(text)) return await RejectAsync(peerId, groupId, "Type a message first.", ct);
-        var command = new SendCommand(Me, peerId, peerId is null ? groupId : null, BrowserText.Encode(text), clientMessageId);
+        var command = new SendCommand(Me, peerId, peerId is null ? groupId : null, BrowserText.Encode(text), clientMessageId, ReplyToId: replyToId);
         var result = await sender.SendAsync(command, ct);
         if (result is SendResult.Rejected rejected) return await RejectAsync(peerId, groupId, rejected.Error, ct);
         var message = ((SendResult.Sent)result).Message;
         if (!Request.IsHtmx()) return new RedirectResult((peerId is { } p ? $"/chat/{p}" : $"/chat/groups/{groupId}") + "#composer") { PreserveMethod = false };
         // Replaces the optimistic bubble of the same client message id (an out-of-band swap by id).
-        Bubbles = [Bubble.From(MessageView.From(message), Me)];
+        Bubbles = [await list.BubbleAsync(Me, message, ct)];
         return Partial("/Features/Conversations/_Sent.cshtml", this);
     }
 

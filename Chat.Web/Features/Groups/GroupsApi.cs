@@ -65,8 +65,8 @@ public static class GroupsApi
         if (!Ids.TryParse(id, out var groupId) || await members.GetAsync(groupId, ct) is not { Kind: Data.ConversationKind.Group } list
             || list.Find(me.Id) is not { } period) return NoSuchGroup();
         return afterSeq is not null
-            ? TypedResults.Ok(await history.AfterAsync(groupId, Math.Max(after, period.JoinedAfterSeq), take, ct, period.LeftAtSeq))
-            : TypedResults.Ok(await history.PageAsync(groupId, before, take, ct, period.JoinedAfterSeq, period.LeftAtSeq));
+            ? TypedResults.Ok(await history.AfterAsync(groupId, Math.Max(after, period.JoinedAfterSeq), take, ct, period.LeftAtSeq, period.JoinedAfterSeq))
+            : TypedResults.Ok(await history.PageAsync(groupId, before, take, ct, period.JoinedAfterSeq, period.LeftAtSeq, me.Id));
     }
 
     static async Task<IResult> ChangeAsync(string id, CurrentUser me, Groups groups, CancellationToken ct, Func<long, Task<ChangeRefused?>> change)

@@ -14,6 +14,7 @@ namespace Chat.Web.Features.Messaging;
 [JsonDerivedType(typeof(AckEvent), "ack")]
 [JsonDerivedType(typeof(ErrorEvent), "error")]
 [JsonDerivedType(typeof(ReceiptEvent), "receipt")]
+[JsonDerivedType(typeof(HiddenEvent), "message-hidden")]
 [JsonDerivedType(typeof(TypingEvent), "typing")]
 [JsonDerivedType(typeof(PresenceEvent), "presence")]
 [JsonDerivedType(typeof(UserRegisteredEvent), "user-registered")]
@@ -34,6 +35,9 @@ public sealed record ErrorEvent(string Code, string Error, string? Ref) : ChatEv
 /// all" / "read by all" current members, and <see cref="ReaderId"/> is the member whose receipt completed it.
 /// </summary>
 public sealed record ReceiptEvent(string MessageId, string ConversationId, long Seq, string SenderId, string ReaderId, string Kind, DateTime At) : ChatEvent;
+
+/// <summary>A message this user deleted for themselves, to their own connections: their other tabs drop it too.</summary>
+public sealed record HiddenEvent(string MessageId, string ConversationId, string ClientMessageId) : ChatEvent;
 
 /// <summary>
 /// "start" or "stop"; the server sends "stop" itself when a "start" is not repeated in time. To a peer

@@ -64,6 +64,9 @@ public sealed class MessageSender(IServiceScopeFactory scopes, KnownConversation
 
         var (conversationId, receiverId, refusal) = await AddresseeAsync(cmd, ct);
         if (refusal is not null) return (refusal, null);
+        QuoteView? quote = null;
+        if (cmd.ReplyToId is { } replyTo && (quote = await QuoteAsync(cmd.SenderId, conversationId, replyTo, ct)) is null)
+            return Refused("invalid_reply", "replyToId is not a message of this conversation that you can see.");
 
         return (null, new PendingSend(new Message
         {
@@ -73,7 +76,19 @@ public sealed class MessageSender(IServiceScopeFactory scopes, KnownConversation
             ClientMessageId = clientId,
             Ciphertext = cmd.Ciphertext,
             CreatedAt = StoredTime.Now(clock), // a retried ack reads back identical
-        }, cmd.Origin));
+            ReplyToId = cmd.ReplyToId,
+            Forwarded = cmd.Forwarded,
+        }, cmd.Origin, quote));
+    }
+
+    /// <summary>The quote of a message the sender may reply to: a text message of the same conversation, of their membership.</summary>
+    async Task<QuoteView?> QuoteAsync(long senderId, long conversationId, long messageId, CancellationToken ct)
+    {
+        if (await members.GetAsync(conversationId, ct) is not { } list || list.Find(senderId) is not { } period) return null;
+        await using var scope = scopes.CreateAsyncScope();
+        var original = await scope.ServiceProvider.GetRequiredService<ChatDbContext>().Messages.AsNoTracking()
+            .FirstOrDefaultAsync(m => m.Id == messageId && m.ConversationId == conversationId && m.Kind == MessageKind.Text, ct);
+        return original is not null && period.Sees(original.Seq) ? QuoteView.Of(original) : null;
     }
 
     /// <summary>The conversation a send goes into and its direct recipient (none in a group), or why it may not go.</summary>
@@ -141,11 +156,17 @@ public sealed class MessageSender(IServiceScopeFactory scopes, KnownConversation
         if (cmd.Origin is not { } origin || result is SendResult.Sent { IsNew: true }) return;
         ChatEvent e = result switch
         {
-            SendResult.Sent retried => new MessageEvent(MessageView.From(retried.Message)),
+            SendResult.Sent retried => new MessageEvent(await ViewAsync(retried.Message)),
             SendResult.Rejected r => new ErrorEvent(r.Code, r.Error, cmd.ClientMessageId),
             _ => throw new InvalidOperationException("Unknown outcome."),
         };
         await fanout.PublishAsync(Delivery.ToOrigin(e, origin));
+    }
+
+    async Task<MessageView> ViewAsync(Message m)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<MessageViews>().OfAsync(m, CancellationToken.None);
     }
 
     static System.Diagnostics.Activity? StartSpan(SendCommand cmd) =>

@@ -27,7 +27,7 @@ public enum StoreOutcome
 public abstract class MessageStore : IAsyncDisposable
 {
     // Kind 0, a text message: system messages are written by ConversationChanges, never here.
-    protected const string InsertColumns = """messages ("ConversationId", "Seq", "SenderId", "ReceiverId", "ClientMessageId", "Ciphertext", "CreatedAt", "Kind")""";
+    protected const string InsertColumns = """messages ("ConversationId", "Seq", "SenderId", "ReceiverId", "ClientMessageId", "Ciphertext", "CreatedAt", "Kind", "ReplyToId", "Forwarded")""";
 
     public abstract Task<StoreOutcome[]> StoreAsync(IReadOnlyList<Message> batch, CancellationToken ct);
 

@@ -14,6 +14,7 @@ public static class MessagingSetup
         builder.Services.AddSingleton<MessageWriter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MessageWriter>());
         builder.Services.AddScoped<MessageHistory>();
+        builder.Services.AddScoped<MessageViews>();
         builder.Services.AddScoped<Receipts>();
         builder.Services.AddSingleton<ConversationMembers>();
         builder.Services.AddScoped<ConversationChanges>();

@@ -30,8 +30,8 @@ public sealed class PostgresMessageStore(string connectionString, ILogger<Postgr
     // join over a sequential scan of messages, and that plan stayed cached while the table grew).
     static readonly string StoreSql = $"""
         WITH input AS (
-            SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::bytea[], $6::timestamptz[])
-                WITH ORDINALITY AS i(conversation, sender, receiver, client, ciphertext, created, position)),
+            SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::bytea[], $6::timestamptz[], $7::bigint[], $8::boolean[])
+                WITH ORDINALITY AS i(conversation, sender, receiver, client, ciphertext, created, reply_to, forwarded, position)),
         earlier AS (
             SELECT i.position, m."Id" FROM input i
             CROSS JOIN LATERAL (SELECT "Id" FROM messages WHERE "SenderId" = i.sender AND "ClientMessageId" = i.client LIMIT 1) m),
@@ -49,7 +49,7 @@ public sealed class PostgresMessageStore(string connectionString, ILogger<Postgr
             SELECT f.*, t.before + f.nth AS seq FROM fresh f JOIN taken t ON t."Id" = f.conversation),
         inserted AS (
             INSERT INTO {InsertColumns}
-            SELECT conversation, seq, sender, receiver, client, ciphertext, created, 0 FROM numbered ORDER BY position
+            SELECT conversation, seq, sender, receiver, client, ciphertext, created, 0, reply_to, forwarded FROM numbered ORDER BY position
             RETURNING "Id", "ConversationId", "Seq")
         SELECT n.position, i."Id", i."Seq" FROM numbered n JOIN inserted i ON i."ConversationId" = n.conversation AND i."Seq" = n.seq
         UNION ALL SELECT position, "Id", 0 FROM earlier
@@ -99,6 +99,8 @@ public sealed class PostgresMessageStore(string connectionString, ILogger<Postgr
                         new() { Value = batch.Select(m => m.ClientMessageId).ToArray() },
                         new() { Value = batch.Select(m => m.Ciphertext).ToArray() },
                         new() { Value = batch.Select(m => m.CreatedAt).ToArray() },
+                        new() { Value = batch.Select(m => m.ReplyToId).ToArray() },
+                        new() { Value = batch.Select(m => m.Forwarded).ToArray() },
                     },
                 },
             },

@@ -7,7 +7,10 @@ namespace Chat.Web.Features.Messaging;
 /// The connection the send came from, or null for a form post. It gets the outcome as an event through its own queue:
 /// an <see cref="AckEvent"/> (in seq order with the fan-out) or an <see cref="ErrorEvent"/>.
 /// </param>
-public sealed record SendCommand(long SenderId, long? ToUserId, long? ConversationId, byte[] Ciphertext, string? ClientMessageId, string? Origin = null);
+/// <param name="ReplyToId">An earlier message of the same conversation, which this one quotes.</param>
+/// <param name="Forwarded">A copy of another message's text (<see cref="MessageForwarding"/>), marked so.</param>
+public sealed record SendCommand(long SenderId, long? ToUserId, long? ConversationId, byte[] Ciphertext, string? ClientMessageId, string? Origin = null,
+    long? ReplyToId = null, bool Forwarded = false);
 
 public abstract record SendResult
 {

@@ -29,12 +29,12 @@ public sealed class SqliteMessageStore(string connectionString, WriteGate writes
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
         await using var findEarlier = Command(FindEarlierSql, tx);
         await using var takeSeq = Command(TakeSeqSql, tx);
-        await using var insert = Command($"""INSERT INTO {InsertColumns} VALUES ($1, $7, $2, $3, $4, $5, $6, 0) RETURNING "Id" """, tx);
+        await using var insert = Command($"""INSERT INTO {InsertColumns} VALUES ($1, $7, $2, $3, $4, $5, $6, 0, $8, $9) RETURNING "Id" """, tx);
         var outcomes = new StoreOutcome[batch.Count];
         for (var i = 0; i < batch.Count; i++)
         {
             var m = batch[i];
-            // $1 conversation, $2 sender, $3 receiver, $4 client message id, $5 ciphertext, $6 created at.
+            // $1 conversation, $2 sender, $3 receiver, $4 client message id, $5 ciphertext, $6 created at, ($7 the seq), $8 replied to, $9 forwarded.
             object[] values = [m.ConversationId, m.SenderId, (object?)m.ReceiverId ?? DBNull.Value, m.ClientMessageId, m.Ciphertext, m.CreatedAt];
             foreach (var command in new[] { findEarlier, takeSeq, insert })
             {
@@ -47,6 +47,8 @@ public sealed class SqliteMessageStore(string connectionString, WriteGate writes
             else
             {
                 insert.Parameters.AddWithValue("$7", seq);
+                insert.Parameters.AddWithValue("$8", (object?)m.ReplyToId ?? DBNull.Value);
+                insert.Parameters.AddWithValue("$9", m.Forwarded);
                 m.Seq = seq;
                 m.Id = (long)(await insert.ExecuteScalarAsync(ct))!;
                 outcomes[i] = StoreOutcome.Stored;

@@ -41,7 +41,7 @@ sealed class CatchUp
             var upTo = Math.Max(joinedAfter, since.GetValueOrDefault(id));
             while (true)
             {
-                var page = await history.AfterAsync(id, upTo, PageSize, ct, leftAt);
+                var page = await history.AfterAsync(id, upTo, PageSize, ct, leftAt, joinedAfter);
                 foreach (var m in page.Items)
                 {
                     if (sentLive?.Contains(id, m.Seq) != true)

@@ -62,7 +62,7 @@ public sealed class ConnectionRegistry(ConversationMembers members)
         if (message?.Kind == "system") members.Forget(conversationId);
         if (await members.GetAsync(conversationId, d.MembersChangedAtSeq ?? 0) is not { } list) return;
         foreach (var member in list.Members)
-            if (member.UserId != d.ExceptUserId && (message is null ? member.IsCurrent : member.Sees(message.Seq)))
+            if (member.UserId != d.ExceptUserId && (message is null ? member.IsCurrent : message.SeenBy(member)))
                 DeliverTo(member.UserId, d);
     }
 

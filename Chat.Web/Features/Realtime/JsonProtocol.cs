@@ -35,6 +35,9 @@ public sealed class JsonProtocol(IServiceScopeFactory scopes, MessageSender send
             else if (type.ValueEquals("receipt"u8)) await ReceiptAsync(session, frame, ct);
             else if (type.ValueEquals("sync"u8)) await session.CatchUpAsync(Since(frame), listedOnly: false);
             else if (type.ValueEquals("typing"u8)) await TypingAsync(session, frame, ct);
+            else if (type.ValueEquals("edit-message"u8)) await ChangeAsync(session, frame, ct, (actions, id) => actions.EditAsync(session.UserId, id, Ciphertext(frame), ct));
+            else if (type.ValueEquals("delete-message"u8)) await ChangeAsync(session, frame, ct, (actions, id) => actions.DeleteForEveryoneAsync(session.UserId, id, ct));
+            else if (type.ValueEquals("react"u8)) await ChangeAsync(session, frame, ct, (actions, id) => actions.ReactAsync(session.UserId, id, Emoji(frame), ct));
             else throw new BadFrame("unknown_type", $"Unknown frame type \"{Truncate(type.GetString()!)}\".");
         }
         catch (BadFrame e)
@@ -69,16 +72,39 @@ public sealed class JsonProtocol(IServiceScopeFactory scopes, MessageSender send
         // A direct message names its recipient; a group message (or a pair's, by id) only its conversation.
         long? conversationId = OptionalId(frame, "conversationId");
         long? to = conversationId is null ? RequiredId(frame, "toUserId") : OptionalId(frame, "toUserId");
-        if (!frame.TryGetProperty("ciphertext", out var base64) || base64.ValueKind != JsonValueKind.String)
-            throw new BadFrame("invalid_request", "\"ciphertext\" (base64) is required.");
-        // Decoded from the frame's UTF-8 bytes, with no string in between. The frame's size limit bounds the work;
-        // MessageSender refuses what decodes to more than its limit.
-        if (!base64.TryGetBytesFromBase64(out var ciphertext)) throw new BadFrame("invalid_ciphertext", "ciphertext is not valid base64.");
+        var ciphertext = Ciphertext(frame);
+        var replyTo = OptionalId(frame, "replyToId");
 
         // Queued in frame order; the outcome comes to this session as an event (ack or error), and the session reads
         // its next frame meanwhile: a client may have many sends in flight, and they share the writer's batches.
-        if (await sender.QueueAsync(new SendCommand(session.UserId, to, conversationId, ciphertext, clientMessageId, Origin: session.Id), ct) is { } refused)
+        if (await sender.QueueAsync(new SendCommand(session.UserId, to, conversationId, ciphertext, clientMessageId, Origin: session.Id, ReplyToId: replyTo), ct) is { } refused)
             await session.SendAsync(new ErrorEvent(refused.Code, refused.Error, reference));
+    }
+
+    static byte[] Ciphertext(JsonElement frame)
+    {
+        if (!frame.TryGetProperty("ciphertext", out var base64) || base64.ValueKind != JsonValueKind.String)
+            throw new BadFrame("invalid_request", "\"ciphertext\" (base64) is required.");
+        // Decoded from the frame's UTF-8 bytes, with no string in between. The frame's size limit bounds the work;
+        // MessageSender and MessageActions refuse what decodes to more than the limit.
+        if (!base64.TryGetBytesFromBase64(out var ciphertext)) throw new BadFrame("invalid_ciphertext", "ciphertext is not valid base64.");
+        if (ciphertext.Length is 0 or > MessageSender.MaxCiphertextBytes)
+            throw new BadFrame("invalid_ciphertext", $"ciphertext must be base64 of 1 to {MessageSender.MaxCiphertextBytes} bytes.");
+        return ciphertext;
+    }
+
+    /// <summary>"emoji": a single emoji, or null to take the reaction back.</summary>
+    static string? Emoji(JsonElement frame) =>
+        !frame.TryGetProperty("emoji", out var e) || e.ValueKind == JsonValueKind.Null ? null
+        : e.ValueKind == JsonValueKind.String ? e.GetString() : throw new BadFrame("invalid_emoji", "\"emoji\" must be a single emoji or null.");
+
+    /// <summary>An edit, a delete or a reaction of "messageId": its result reaches every member (this session too) as a change event.</summary>
+    async Task ChangeAsync(SocketSession session, JsonElement frame, CancellationToken ct, Func<Actions.MessageActions, long, Task<ChangeRefused?>> change)
+    {
+        var messageId = RequiredId(frame, "messageId");
+        await using var scope = scopes.CreateAsyncScope();
+        if (await change(scope.ServiceProvider.GetRequiredService<Actions.MessageActions>(), messageId) is { } refused)
+            throw new BadFrame(refused.Code, refused.Error);
     }
 
     async Task ReceiptAsync(SocketSession session, JsonElement frame, CancellationToken ct)
