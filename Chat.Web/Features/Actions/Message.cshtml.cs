@@ -29,6 +29,8 @@ public sealed class MessageModel(ChatDbContext db, ConversationMembers members, 
     public bool CanDeleteForEveryone { get; private set; }
     public bool CanAct { get; private set; }
     public string EditText { get; private set; } = "";
+    /// <summary>Who a reply to it quotes: "You" or their name.</summary>
+    public string SenderName { get; private set; } = "";
     public IReadOnlyList<InboxEntry> ForwardTargets { get; private set; } = [];
     public string? Error { get; private set; }
     public string[] QuickEmoji => Emoji.Quick;
@@ -77,7 +79,9 @@ public sealed class MessageModel(ChatDbContext db, ConversationMembers members, 
             || await db.HiddenMessages.AnyAsync(h => h.UserId == Me && h.MessageId == messageId, ct)) return false;
         var view = await views.OfAsync(m, ct);
         var group = list.Kind == ConversationKind.Group;
-        Bubble = Bubble.From(view, Me, new(await names.OfAsync(Bubble.People([view], Me), ct), InGroup: group));
+        var known = await names.OfAsync(Bubble.People([view], Me), ct);
+        Bubble = Bubble.From(view, Me, new(known, InGroup: group));
+        SenderName = m.SenderId == Me ? "You" : known.GetValueOrDefault(m.SenderId, DisplayNames.Unknown);
         BackTo = group ? $"/chat/groups/{m.ConversationId}" : $"/chat/{list.Members.First(x => x.UserId != Me).UserId}";
         var now = clock.GetUtcNow().UtcDateTime;
         CanAct = period.IsCurrent && m.DeletedAt is null;
