@@ -130,6 +130,41 @@ public sealed class ScreenshotTests(BrowserApp app, BrowserFixture browser) : IC
         });
     }
 
+    [Fact]
+    public async Task Message_actions_replies_reactions_edits_tombstones_and_the_action_sheet_are_captured_on_desktop_and_mobile_in_light_and_dark()
+    {
+        var host = app.Host;
+        var (nora, omar) = (await host.RegisterAsync("Nora Quinn"), await host.RegisterAsync("Omar Haddad"));
+        var group = await GroupApi.CreateAsync(host, omar, "Climbing crew", nora);
+        await using (var noraSocket = await SocketClient.ConnectAsync(host, nora))
+        await using (var omarSocket = await SocketClient.ConnectAsync(host, omar))
+        {
+            var plan = (await noraSocket.SendAndAckAsync(omar.Id, "act-1", "Climbing on Sunday? The new wall opens at 10.")).Message().Str("id")!;
+            await omarSocket.SendAsync(new { type = "send-message", toUserId = nora.Id, ciphertext = Actions.ActionApi.B64("I'm in! Can we start at 11?"),
+                clientMessageId = "act-2", replyToId = plan });
+            await omarSocket.TakeAsync(f => f.Type() == "ack");
+            var typo = (await noraSocket.SendAndAckAsync(omar.Id, "act-3", "11 works, I'll bring the rop")).Message().Str("id")!;
+            var wrong = (await omarSocket.SendAndAckAsync(nora.Id, "act-4", "(meant for the other chat)")).Message().Str("id")!;
+            Assert.True((await Actions.ActionApi.EditAsync(host, nora, typo, "11 works, I'll bring the rope and the chalk")).IsSuccessStatusCode);
+            Assert.True((await Actions.ActionApi.ReactAsync(host, omar, plan, "👍")).IsSuccessStatusCode);
+            Assert.True((await Actions.ActionApi.ReactAsync(host, nora, plan, "🔥")).IsSuccessStatusCode);
+            Assert.True((await Actions.ActionApi.ReactAsync(host, omar, typo, "🙏")).IsSuccessStatusCode);
+            Assert.True((await Actions.ActionApi.DeleteAsync(host, omar, wrong)).IsSuccessStatusCode);
+            Assert.True((await Actions.ActionApi.ForwardAsync(host, nora, plan, "act-fwd", group)).IsSuccessStatusCode);
+        }
+
+        await CaptureAsync(host, 8, async (page, _, shoot) =>
+        {
+            await LogInAsync(page, nora.Phone, nora.Password);
+            await page.GotoAsync($"/chat/{omar.Id}");
+            await Assertions.Expect(page.Locator("#messages [data-deleted]")).ToBeVisibleAsync();
+            await shoot("actions");
+            await page.Locator("#messages [data-actions]").First.ClickAsync();
+            await Assertions.Expect(page.Locator("#action-sheet")).ToBeVisibleAsync();
+            await shoot("actions-sheet");
+        });
+    }
+
     /// <summary>
     /// Runs <paramref name="screens"/> on desktop and mobile, light and dark, each in a fresh context; its
     /// <c>shoot("name")</c> saves <c>name-{device}-{theme}.png</c>. No screen may log a script error or a CSP violation.

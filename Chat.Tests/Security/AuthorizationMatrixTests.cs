@@ -24,7 +24,7 @@ public sealed class AuthorizationMatrixTests(TestServers servers)
     static readonly string PushKey = Microsoft.AspNetCore.WebUtilities.WebEncoders.Base64UrlEncode(new byte[65]);
 
     // Path placeholders: {bob} = Bob's id, {bobPhone}, {group} = Cat's group, {dan} = a user Cat adds and removes,
-    // {catMessage} = Cat's message in the group, {message} = Ann's message to Bob, {team} = a group Ann and Cat are plain members of (they leave it).
+    // {catMessage} = Cat's message in the group, {spare} = another of Cat's there (edited, hidden, deleted), {message} = Ann's message to Bob, {team} = a group Ann and Cat are plain members of (they leave it).
     // Statuses in Role order; rows run top to bottom, each role in turn, so a row may depend on the ones before.
     static readonly (string Method, string Path, bool Page, int[] Status, string? Body)[] Matrix =
     [
@@ -44,6 +44,12 @@ public sealed class AuthorizationMatrixTests(TestServers servers)
         ("DELETE", "/groups/{group}/members/{dan}", false, [401, 404, 403, 200, 404], null),
         ("GET", "/messages/{catMessage}/info", false, [401, 404, 404, 200, 404], null),
         ("POST", "/groups/{team}/leave", false, [401, 404, 200, 200, 404], null),
+        ("PUT", "/messages/{catMessage}/reaction", false, [401, 404, 200, 200, 404], """{"emoji":"👍"}"""),
+        ("DELETE", "/messages/{catMessage}/reaction", false, [401, 404, 200, 200, 404], null),
+        ("POST", "/messages/{catMessage}/forward", false, [401, 404, 200, 200, 404], """{"conversationIds":["{group}"]}"""),
+        ("PATCH", "/messages/{spare}", false, [401, 404, 403, 200, 404], """{"ciphertext":"aGk="}"""),
+        ("POST", "/messages/{spare}/hide", false, [401, 404, 200, 200, 404], null),
+        ("DELETE", "/messages/{spare}", false, [401, 404, 403, 200, 404], null),
         ("GET", "/keys/devices", false, [401, 200, 200, 200, 200], null),
         ("PUT", "/keys/devices/1", false, [401, 400, 400, 400, 400], """{"identityKey":"AAAA"}"""),
         ("POST", "/keys/devices/1/one-time-pre-keys", false, [401, 404, 404, 404, 404], """{"oneTimePreKeys":[{"keyId":1,"publicKey":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}]}"""),
@@ -72,6 +78,8 @@ public sealed class AuthorizationMatrixTests(TestServers servers)
         ("GET", "/chat/groups/{group}/members", true, [302, 404, 200, 200, 404], null),
         ("GET", "/chat/info/{catMessage}", true, [302, 404, 404, 200, 404], null),
         ("GET", "/chat/info/{message}", true, [302, 404, 200, 404, 404], null),
+        ("GET", "/chat/messages/{catMessage}", true, [302, 404, 200, 200, 404], null),
+        ("GET", "/chat/messages/{message}", true, [302, 404, 200, 404, 404], null),
         ("GET", "/settings/notifications", true, [302, 200, 200, 200, 200], null),
         ("GET", "/settings/notifications?handler=key", true, [302, 200, 200, 200, 200], null),
         ("GET", "/admin", true, [302, 403, 403, 403, 200], null),
@@ -98,9 +106,12 @@ public sealed class AuthorizationMatrixTests(TestServers servers)
         var groupSecret = "group-secret-" + Guid.NewGuid().ToString("N");
         var group = await Groups.GroupApi.CreateAsync(host, cat, "Cat's", ann);
         var team = await Groups.GroupApi.CreateAsync(host, bob, "Team", ann, cat);
-        string catMessage;
+        string catMessage, spare;
         await using (var socket = await SocketClient.ConnectAsync(host, cat))
+        {
             catMessage = (await socket.SendAndAckAsync(null, "g1", groupSecret, conversationId: group)).Message().Str("id")!;
+            spare = (await socket.SendAndAckAsync(null, "g2", "to edit and delete", conversationId: group)).Message().Str("id")!;
+        }
         var groupCipher = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(groupSecret));
 
         var adminToken = await LoginTokenAsync(host, AdminPhone, AdminPassword);
@@ -121,7 +132,7 @@ public sealed class AuthorizationMatrixTests(TestServers servers)
 
         var failures = new List<string>();
         string Fill(string raw) => raw.Replace("{bobPhone}", Uri.EscapeDataString(bob.Phone)).Replace("{bob}", bob.Id).Replace("{group}", group)
-            .Replace("{dan}", dan.Id).Replace("{catMessage}", catMessage).Replace("{message}", message).Replace("{team}", team);
+            .Replace("{dan}", dan.Id).Replace("{catMessage}", catMessage).Replace("{spare}", spare).Replace("{message}", message).Replace("{team}", team);
         foreach (var (method, rawPath, page, expected, rawBody) in Matrix)
         {
             var path = Fill(rawPath);
