@@ -9,7 +9,7 @@ namespace Chat.Bench;
 public sealed record BenchSettings(
     BenchProfile Profile, string AppDll, string? Postgres, string? Redis, string ServerCpus, string GeneratorCpus,
     string OutputDirectory, string WorkDirectory, string? Commit, string RelayFault, string PostgresFsync, IReadOnlySet<string> Storages,
-    bool IdleOnly = false, TimeSpan IdleHold = default, GroupProfile? Groups = null);
+    bool IdleOnly = false, TimeSpan IdleHold = default, GroupProfile? Groups = null, bool Sync = false);
 
 /// <summary>
 /// The whole invocation: the relay first (the ceiling), then the app on each storage, every figure
@@ -33,7 +33,8 @@ public sealed class BenchRunner(BenchSettings settings)
             relay = new RelayTarget(await StartRelayAsync());
             results.ServerCpusConfirmed = relay.Server.AllowedCpus();
             results.GeneratorCpusConfirmed = ServerProcess.AllowedCpus("self");
-            if (settings.Groups is { } groups) await GroupsAsync(groups);
+            if (settings.Sync) await SyncAsync();
+            else if (settings.Groups is { } groups) await GroupsAsync(groups);
             else await DirectAsync();
         }
         finally
@@ -61,6 +62,26 @@ public sealed class BenchRunner(BenchSettings settings)
         await using var app = await AppTarget.StartAsync(settings.AppDll, settings.ServerCpus, database, Log("app-groups"));
         Progress($"app ({database.Storage}): registering {groups.Members} users");
         await bench.RunAsync(app, await app.UsersAsync(groups.Members));
+    }
+
+    /// <summary>The sync mode: the app on each storage (the relay keeps no history to sync from).</summary>
+    async Task SyncAsync()
+    {
+        var bench = new SyncBench(results);
+        if (settings.Storages.Contains("postgres"))
+        {
+            if (settings.Postgres is null || settings.Redis is null) results.NotMeasured.Add("sync, PostgreSQL + Redis: no --postgres/--redis given.");
+            else
+            {
+                await using var app = await AppTarget.StartAsync(settings.AppDll, settings.ServerCpus, await PostgresBenchDatabase.CreateAsync(settings.Postgres, settings.Redis), Log("app-sync-postgres"));
+                await bench.RunAsync(app);
+            }
+        }
+        if (settings.Storages.Contains("sqlite"))
+        {
+            await using var app = await AppTarget.StartAsync(settings.AppDll, settings.ServerCpus, new SqliteBenchDatabase(settings.WorkDirectory), Log("app-sync-sqlite"));
+            await bench.RunAsync(app);
+        }
     }
 
     /// <summary>Direct messages: the relay, then the app on each storage.</summary>

@@ -51,7 +51,10 @@ switch (args.FirstOrDefault())
             IdleOnly: options.ContainsKey("idle-only"),
             // Holds this long before opening the idle sockets and again after measuring them, for heap profiles of the server (its pid is printed).
             IdleHold: TimeSpan.FromSeconds(double.Parse(options.GetValueOrDefault("idle-hold") ?? "0")),
-            Groups: groups);
+            Groups: groups,
+            // A sync of 1,000 missed events (messages, edits, reactions) against one of as many plain messages.
+            Sync: options.ContainsKey("sync"));
+        if (settings.Sync) settings = settings with { Profile = settings.Profile with { Name = "sync" } };
         var results = await new BenchRunner(settings).RunAsync();
         var markdown = MarkdownReport.Render(results);
         Console.WriteLine();
@@ -63,7 +66,7 @@ switch (args.FirstOrDefault())
         Console.WriteLine($"Written: {stem}.json and {stem}.md");
         return results.Passed ? 0 : 1;
     default:
-        Console.Error.WriteLine("usage: Chat.Bench run [--full | --groups [--group-sizes 10,100,1000]] [--idle-only [--idle 1000] [--idle-hold SECONDS]] [--app DLL] [--postgres CONN] [--redis HOST:PORT] [--server-cpus 0] [--generator-cpus 1] [--out DIR]\n" +
+        Console.Error.WriteLine("usage: Chat.Bench run [--full | --groups [--group-sizes 10,100,1000] | --sync] [--idle-only [--idle 1000] [--idle-hold SECONDS]] [--app DLL] [--postgres CONN] [--redis HOST:PORT] [--server-cpus 0] [--generator-cpus 1] [--out DIR]\n" +
             "       Chat.Bench relay --urls http://127.0.0.1:PORT");
         return 2;
 }

@@ -9,6 +9,9 @@ public sealed record StepResult(string Target, string Storage, double? HighestRa
 public sealed record GroupStepResult(string Target, string Storage, int GroupSize, double? DeliveriesHeld, double? MessagesHeld,
     double? P99LastMemberAtHeld, string StoppedBy, IReadOnlyList<GroupLoadResult> Runs);
 
+/// <summary>The sync mode: how long a sync of <see cref="Events"/> missed events took, from the "sync" frame to "sync-complete".</summary>
+public sealed record SyncResult(string Storage, int Events, string What, LatencySummary Latency);
+
 /// <summary>The machine, from /proc (Environment.ProcessorCount would only see the generator's pinned core).</summary>
 public sealed record MachineInfo(int Cpus, string CpuModel, double MemoryGiB, string Os)
 {
@@ -51,6 +54,7 @@ public sealed class BenchResults(string profile, DateTime startedAt, MachineInfo
     public List<GroupStepResult> GroupSteps { get; } = [];
     public List<IdleResult> Idle { get; } = [];
     public List<HistoryResult> History { get; } = [];
+    public List<SyncResult> Sync { get; } = [];
     public List<string> NotMeasured { get; } = [];
     /// <summary>Protocol oddities seen on the way that do not fail a run.</summary>
     public List<string> Notes { get; } = [];

@@ -66,6 +66,7 @@ public static class MarkdownReport
         }
 
         GroupTables.Render(r, md);
+        SyncTables.Render(r, md);
 
         if (r.Idle.Count > 0)
         {
