@@ -6,7 +6,6 @@ using Chat.Web.Features.Shared;
 using Htmx;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using Microsoft.EntityFrameworkCore;
 
 namespace Chat.Web.Features.Actions;
 
@@ -16,7 +15,7 @@ namespace Chat.Web.Features.Actions;
 /// opens it as a sheet and each action answers 204 (its result reaches every tab over the socket) or 422 with the
 /// sheet and the refusal. The same services as the JSON API. Anyone who cannot see the message gets 404.
 /// </summary>
-public sealed class MessageModel(ChatDbContext db, ConversationMembers members, MessageViews views, DisplayNames names, Inbox inbox,
+public sealed class MessageModel(MessageHistory history, ConversationMembers members, MessageViews views, DisplayNames names, Inbox inbox,
     MessageActions actions, MessageForwarding forwarding, MessageActionSettings settings, TimeProvider clock) : PageModel
 {
     public long Me { get; private set; }
@@ -74,9 +73,8 @@ public sealed class MessageModel(ChatDbContext db, ConversationMembers members, 
     async Task<bool> LoadAsync(long messageId, CancellationToken ct)
     {
         Me = Tokens.UserId(User)!.Value;
-        var m = await db.Messages.AsNoTracking().FirstOrDefaultAsync(x => x.Id == messageId && x.Kind == MessageKind.Text, ct);
-        if (m is null || await members.GetAsync(m.ConversationId, ct) is not { } list || list.Find(Me) is not { } period || !period.Sees(m.Seq)
-            || await db.HiddenMessages.AnyAsync(h => h.UserId == Me && h.MessageId == messageId, ct)) return false;
+        if (await history.VisibleAsync(Me, messageId, ct) is not { } m || await members.GetAsync(m.ConversationId, ct) is not { } list
+            || list.Find(Me) is not { } period) return false;
         var view = await views.OfAsync(m, ct);
         var group = list.Kind == ConversationKind.Group;
         var known = await names.OfAsync(Bubble.People([view], Me), ct);
