@@ -14,6 +14,7 @@ public abstract class ChatDbContext(DbContextOptions options) : DbContext(option
     public DbSet<Conversation> Conversations => Set<Conversation>();
     public DbSet<ConversationMember> Members => Set<ConversationMember>();
     public DbSet<Message> Messages => Set<Message>();
+    public DbSet<Attachment> Attachments => Set<Attachment>();
     public DbSet<ReadMark> ReadMarks => Set<ReadMark>();
     public DbSet<PushSubscription> PushSubscriptions => Set<PushSubscription>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
@@ -113,6 +114,23 @@ sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
         // (docs/performance-log.md, "The send path, third round", item 15).
         // No index on ReceiverId: every query by receiver goes by conversation first, yet each insert paid for the entry
         // (docs/performance-log.md, "The send path, sixth round", item 18).
+    }
+}
+
+sealed class AttachmentConfiguration : IEntityTypeConfiguration<Attachment>
+{
+    public void Configure(EntityTypeBuilder<Attachment> e)
+    {
+        e.ToTable("attachments");
+        e.Property(a => a.Id).HasMaxLength(32);
+        e.Property(a => a.Name).HasMaxLength(255);
+        e.Property(a => a.ContentType).HasMaxLength(100);
+        // A deleted message leaves its attachment unlinked: the orphan sweep removes its blobs (MediaJanitor).
+        e.HasOne<Message>().WithMany(m => m.Attachments).HasForeignKey(a => a.MessageId).OnDelete(DeleteBehavior.SetNull);
+        e.HasIndex(a => a.MessageId);
+        // Quota sums and a user's removal go by uploader; the orphan sweep by age.
+        e.HasIndex(a => a.UploaderId);
+        e.HasIndex(a => a.CreatedAt);
     }
 }
 
