@@ -7,6 +7,7 @@ using Chat.Web.Features.Directory;
 using Chat.Web.Features.Groups;
 using Chat.Web.Features.Health;
 using Chat.Web.Features.Keys;
+using Chat.Web.Features.Media;
 using Chat.Web.Features.Messaging;
 using Chat.Web.Features.Push;
 using Chat.Web.Features.Realtime;
@@ -22,6 +23,7 @@ builder.AddChatLogging()
     .AddHealth()
     .AddDirectory()
     .AddMessaging()
+    .AddMedia()
     .AddGroups()
     .AddKeys()
     .AddAdmin()
@@ -61,11 +63,13 @@ api.MapConversationsApi();
 api.MapGroupsApi();
 api.MapKeysApi();
 api.MapPushApi();
+api.MapMediaApi();
 api.MapAdminApi();
 app.MapRealtime();
 app.MapConversations();
 app.MapPages();
 
+await app.EnsureMediaStoreAsync();
 app.Run();
 
 /// <summary>Visible to the tests' WebApplicationFactory.</summary>

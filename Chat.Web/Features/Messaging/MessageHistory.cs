@@ -13,7 +13,7 @@ public sealed class MessageHistory(ChatDbContext db)
     /// </summary>
     public async Task<Page<MessageView>> PageAsync(long conversationId, long beforeSeq, int limit, CancellationToken ct, long fromSeq = 0, long? untilSeq = null)
     {
-        var query = db.Messages.AsNoTracking().Where(m => m.ConversationId == conversationId && m.Seq > fromSeq);
+        var query = db.Messages.AsNoTracking().Include(m => m.Attachments).Where(m => m.ConversationId == conversationId && m.Seq > fromSeq);
         if (beforeSeq > 0) query = query.Where(m => m.Seq < beforeSeq);
         if (untilSeq is { } until) query = query.Where(m => m.Seq <= until);
         var rows = await query.OrderByDescending(m => m.Seq).Take(limit + 1).ToListAsync(ct);
@@ -38,7 +38,7 @@ public sealed class MessageHistory(ChatDbContext db)
     /// <summary>Catch-up: the messages after <paramref name="afterSeq"/> (up to <paramref name="untilSeq"/>, where a member left), oldest first.</summary>
     public async Task<Page<MessageView>> AfterAsync(long conversationId, long afterSeq, int limit, CancellationToken ct, long? untilSeq = null)
     {
-        var query = db.Messages.AsNoTracking().Where(m => m.ConversationId == conversationId && m.Seq > afterSeq);
+        var query = db.Messages.AsNoTracking().Include(m => m.Attachments).Where(m => m.ConversationId == conversationId && m.Seq > afterSeq);
         if (untilSeq is { } until) query = query.Where(m => m.Seq <= until);
         var rows = await query.OrderBy(m => m.Seq).Take(limit + 1).ToListAsync(ct);
         var items = rows.Take(limit).Select(MessageView.From).ToList();

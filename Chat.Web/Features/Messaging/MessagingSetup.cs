@@ -15,6 +15,7 @@ public static class MessagingSetup
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MessageWriter>());
         builder.Services.AddScoped<MessageHistory>();
         builder.Services.AddScoped<Receipts>();
+        builder.Services.AddScoped<Attachable>();
         builder.Services.AddSingleton<ConversationMembers>();
         builder.Services.AddScoped<ConversationChanges>();
         builder.Services.AddScoped<Inbox>();

@@ -7,7 +7,9 @@ namespace Chat.Web.Features.Messaging;
 /// The connection the send came from, or null for a form post. It gets the outcome as an event through its own queue:
 /// an <see cref="AckEvent"/> (in seq order with the fan-out) or an <see cref="ErrorEvent"/>.
 /// </param>
-public sealed record SendCommand(long SenderId, long? ToUserId, long? ConversationId, byte[] Ciphertext, string? ClientMessageId, string? Origin = null);
+/// <param name="AttachmentIds">Uploads of the sender's (Media) that the message carries; with any, the ciphertext (a caption) may be empty.</param>
+public sealed record SendCommand(long SenderId, long? ToUserId, long? ConversationId, byte[] Ciphertext, string? ClientMessageId, string? Origin = null,
+    IReadOnlyList<string>? AttachmentIds = null);
 
 public abstract record SendResult
 {

@@ -77,7 +77,8 @@ public sealed class JsonProtocol(IServiceScopeFactory scopes, MessageSender send
 
         // Queued in frame order; the outcome comes to this session as an event (ack or error), and the session reads
         // its next frame meanwhile: a client may have many sends in flight, and they share the writer's batches.
-        if (await sender.QueueAsync(new SendCommand(session.UserId, to, conversationId, ciphertext, clientMessageId, Origin: session.Id), ct) is { } refused)
+        var command = new SendCommand(session.UserId, to, conversationId, ciphertext, clientMessageId, Origin: session.Id, AttachmentIds: AttachmentIds(frame));
+        if (await sender.QueueAsync(command, ct) is { } refused)
             await session.SendAsync(new ErrorEvent(refused.Code, refused.Error, reference));
     }
 
@@ -155,6 +156,15 @@ public sealed class JsonProtocol(IServiceScopeFactory scopes, MessageSender send
             JsonValueKind.String => long.TryParse(value.GetString(), out number),
             _ => false,
         };
+    }
+
+    /// <summary>"attachments": the upload ids (POST /media) the message carries; their number is checked by the sender.</summary>
+    static List<string>? AttachmentIds(JsonElement frame)
+    {
+        if (!frame.TryGetProperty("attachments", out var list) || list.ValueKind == JsonValueKind.Null) return null;
+        if (list.ValueKind != JsonValueKind.Array || list.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.String || e.GetString()!.Length is 0 or > 32))
+            throw new BadFrame("invalid_attachments", "\"attachments\" must be an array of upload ids.");
+        return list.EnumerateArray().Select(e => e.GetString()!).ToList();
     }
 
     static string? OptionalString(JsonElement frame, string name) =>

@@ -1,0 +1,20 @@
+using Chat.Web.Data;
+
+namespace Chat.Web.Features.Messaging;
+
+/// <summary>
+/// An attachment as the API and the socket send it. <see cref="Url"/> and <see cref="Preview"/> are the app's own
+/// addresses (GET /media/{id}, /media/{id}/preview), answered only to the conversation's members; Preview is null
+/// for anything but an image. Kind is "image", "file" or "voice".
+/// </summary>
+public sealed record AttachmentView(
+    string Id, string Kind, string Name, long Size, string ContentType, int? Width, int? Height, int? DurationMs,
+    string Url, PreviewView? Preview)
+{
+    public static AttachmentView From(Attachment a) => new(
+        a.Id, a.Kind.ToString().ToLowerInvariant(), a.Name, a.Size, a.ContentType, a.Width, a.Height, a.DurationMs,
+        $"/media/{a.Id}", a.PreviewWidth is { } w && a.PreviewHeight is { } h ? new PreviewView($"/media/{a.Id}/preview", w, h) : null);
+}
+
+/// <summary>A WebP preview of an image, at most 320 pixels on its longer side, with its own size for the page's layout.</summary>
+public sealed record PreviewView(string Url, int Width, int Height);
