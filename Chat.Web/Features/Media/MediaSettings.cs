@@ -7,6 +7,8 @@ public sealed class MediaSettings
 {
     /// <summary>Where uploads are kept when no S3 bucket is set; relative to the app's content root.</summary>
     [ConfigurationKeyName("MEDIA_DIR")] public string Directory { get; set; } = "App_Data/media";
+    /// <summary>Where an upload waits while it is checked; the system's temporary folder by default.</summary>
+    [ConfigurationKeyName("MEDIA_TEMP_DIR")] public string? TempDirectory { get; set; }
     /// <summary>The largest upload, checked while the body streams in.</summary>
     [ConfigurationKeyName("MEDIA_MAX_BYTES")] public long MaxBytes { get; set; } = 16 * 1024 * 1024;
     /// <summary>What one user's uploads may take in all.</summary>

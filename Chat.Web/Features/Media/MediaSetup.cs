@@ -1,5 +1,4 @@
 using Amazon.S3;
-using Chat.Web.Features.Auth;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 
@@ -38,8 +37,17 @@ public static class MediaSetup
         builder.Services.AddScoped<MediaRemoval>();
         builder.Services.AddSingleton<OrphanSweep>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<OrphanSweep>());
-        builder.Services.AddAuthorizationBuilder().AddPolicy(Policy, p => p
-            .AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme, CookieAuthenticationDefaults.AuthenticationScheme).RequireAuthenticatedUser());
+        // A bearer token when the request has one, else the cookie; either way a missing one is a plain 401, not a
+        // redirect to the login page (an img src or an API client has no use for one).
+        builder.Services.AddAuthentication().AddPolicyScheme(Policy, "Bearer token or session cookie", o =>
+        {
+            o.ForwardDefaultSelector = http => http.Request.Headers.Authorization.Count > 0
+                ? JwtBearerDefaults.AuthenticationScheme
+                : CookieAuthenticationDefaults.AuthenticationScheme;
+            o.ForwardChallenge = JwtBearerDefaults.AuthenticationScheme;
+            o.ForwardForbid = JwtBearerDefaults.AuthenticationScheme;
+        });
+        builder.Services.AddAuthorizationBuilder().AddPolicy(Policy, p => p.AddAuthenticationSchemes(Policy).RequireAuthenticatedUser());
         return builder;
     }
 

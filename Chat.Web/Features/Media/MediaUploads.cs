@@ -28,7 +28,7 @@ public sealed class MediaUploads(ChatDbContext db, IBlobStore blobs, ImageProces
     {
         if (FileNames.Refusal(name) is { } badName) return new UploadResult.Refused(400, badName);
         if (durationMs is < 0 or > MaxVoiceMilliseconds) return new UploadResult.Refused(400, "durationMs must be from 0 to one hour.");
-        var temporary = Path.Combine(Path.GetTempPath(), "chat-upload-" + NewId());
+        var temporary = Path.Combine(settings.TempDirectory ?? Path.GetTempPath(), "chat-upload-" + NewId());
         try
         {
             var size = await CopyLimitedAsync(content, temporary, ct);
