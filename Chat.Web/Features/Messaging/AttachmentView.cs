@@ -18,3 +18,18 @@ public sealed record AttachmentView(
 
 /// <summary>A WebP preview of an image, at most 320 pixels on its longer side, with its own size for the page's layout.</summary>
 public sealed record PreviewView(string Url, int Width, int Height);
+
+/// <summary>
+/// A message's attachments, compared by their content: a record compares a plain list by reference, and two views
+/// of one stored message (an ack and its retry's) must be equal.
+/// </summary>
+public sealed class AttachmentList : List<AttachmentView>
+{
+    public AttachmentList() { }
+
+    public AttachmentList(IEnumerable<AttachmentView> items) : base(items) { }
+
+    public override bool Equals(object? obj) => obj is AttachmentList other && this.SequenceEqual(other);
+
+    public override int GetHashCode() => Count;
+}

@@ -10,10 +10,10 @@ namespace Chat.Web.Features.Messaging;
 public sealed record MessageView(
     string Id, string ConversationId, long Seq, string SenderId, string? ReceiverId,
     string Ciphertext, string ClientMessageId, DateTime CreatedAt, DateTime? DeliveredAt, DateTime? ReadAt,
-    string Kind = "text", SystemEvent? System = null, IReadOnlyList<AttachmentView>? Attachments = null)
+    string Kind = "text", SystemEvent? System = null, AttachmentList? Attachments = null)
 {
     public static MessageView From(Message m) => new(
         m.Id.ToString(), m.ConversationId.ToString(), m.Seq, m.SenderId.ToString(), m.ReceiverId?.ToString(),
         m.Kind == MessageKind.System ? "" : Convert.ToBase64String(m.Ciphertext), m.ClientMessageId, m.CreatedAt, m.DeliveredAt, m.ReadAt,
-        m.Kind == MessageKind.System ? "system" : "text", SystemEvent.Of(m), m.Attachments.ConvertAll(AttachmentView.From));
+        m.Kind == MessageKind.System ? "system" : "text", SystemEvent.Of(m), new AttachmentList(m.Attachments.Select(AttachmentView.From)));
 }
