@@ -21,7 +21,7 @@ public sealed class S3Server : IAsyncDisposable
 
     public static async Task<S3Server> StartAsync()
     {
-        var script = Path.Combine(RepositoryRoot(), "node_modules", "s3rver", "bin", "s3rver.js");
+        var script = Path.Combine(BrowserFixture.RepoRoot, "node_modules", "s3rver", "bin", "s3rver.js");
         if (!File.Exists(script)) throw new InvalidOperationException($"{script} is missing: run npm ci (./test.sh does).");
         var directory = Path.Combine(Path.GetTempPath(), $"chat-s3-{Guid.NewGuid():N}");
         Directory.CreateDirectory(directory);
@@ -49,13 +49,6 @@ public sealed class S3Server : IAsyncDisposable
             }
         }
         return new S3Server(process, directory, $"http://127.0.0.1:{port}");
-    }
-
-    static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Chat.sln"))) return dir.FullName;
-        throw new InvalidOperationException("The repository root (Chat.sln) was not found above the test binaries.");
     }
 
     public async ValueTask DisposeAsync()

@@ -9,16 +9,16 @@ namespace Chat.Web.Features.Conversations;
 /// <see cref="Note"/> ("Ann added Bea") rather than a bubble.
 /// </summary>
 public sealed record Bubble(long Id, long Seq, string ClientMessageId, string Text, DateTime CreatedAt, bool Own, TickState Delivery,
-    string? SenderName = null, long SenderId = 0, string? Note = null)
+    string? SenderName = null, long SenderId = 0, string? Note = null, IReadOnlyList<AttachmentView>? Attachments = null)
 {
     public static Bubble From(Message m, long viewerId, Names? names = null) =>
         Make(m.Id, m.Seq, m.ClientMessageId, m.SenderId, m.CreatedAt, m.ReadAt, m.DeliveredAt, viewerId, names,
-            m.Kind == MessageKind.System ? SystemEvent.Of(m) : null, () => BrowserText.Decode(m.Ciphertext));
+            m.Kind == MessageKind.System ? SystemEvent.Of(m) : null, () => BrowserText.Decode(m.Ciphertext), m.Attachments.ConvertAll(AttachmentView.From));
 
     /// <summary>A message as the bus carries it (base64 ciphertext), for the browser socket.</summary>
     public static Bubble From(MessageView m, long viewerId, Names? names = null) =>
         Make(long.Parse(m.Id), m.Seq, m.ClientMessageId, long.Parse(m.SenderId), m.CreatedAt, m.ReadAt, m.DeliveredAt, viewerId, names,
-            m.System, () => BrowserText.Decode(Convert.FromBase64String(m.Ciphertext)));
+            m.System, () => BrowserText.Decode(Convert.FromBase64String(m.Ciphertext)), m.Attachments);
 
     /// <summary>The names a group's bubbles need; null for a pair (whose bubbles name nobody).</summary>
     public sealed record Names(IReadOnlyDictionary<long, string> ById);
@@ -28,7 +28,7 @@ public sealed record Bubble(long Id, long Seq, string ClientMessageId, string Te
         messages.SelectMany(m => m.System is { } e ? TimelineNotes.People(e) : [long.Parse(m.SenderId)]).Where(id => id != viewerId);
 
     static Bubble Make(long id, long seq, string clientId, long senderId, DateTime at, DateTime? readAt, DateTime? deliveredAt, long viewerId,
-        Names? names, SystemEvent? system, Func<string> text)
+        Names? names, SystemEvent? system, Func<string> text, IReadOnlyList<AttachmentView>? attachments)
     {
         var own = senderId == viewerId;
         var delivery = readAt is not null ? TickState.Read : deliveredAt is not null ? TickState.Delivered : TickState.Sent;
@@ -36,6 +36,6 @@ public sealed record Bubble(long Id, long Seq, string ClientMessageId, string Te
             return new(id, seq, clientId, "", at, own, delivery, SenderId: senderId,
                 Note: TimelineNotes.Text(system, viewerId, names?.ById ?? new Dictionary<long, string>()));
         var sender = own || names is null ? null : names.ById.GetValueOrDefault(senderId, DisplayNames.Unknown);
-        return new(id, seq, clientId, text(), at, own, delivery, sender, senderId);
+        return new(id, seq, clientId, text(), at, own, delivery, sender, senderId, Attachments: attachments);
     }
 }
