@@ -52,7 +52,7 @@ public sealed class Inbox(ChatDbContext db)
         // The last seq each sees: a candidate list of seqs, matched to its conversation afterwards.
         var lastSeqs = rows.ToDictionary(r => r.C.Id, r => Math.Min(r.C.LastSeq, r.M.LeftAtSeq ?? long.MaxValue));
         var seqs = lastSeqs.Values.Distinct().ToList();
-        var lasts = (await db.Messages.AsNoTracking().Where(m => ids.Contains(m.ConversationId) && seqs.Contains(m.Seq)).ToListAsync(ct))
+        var lasts = (await db.Messages.AsNoTracking().Include(m => m.Attachments).Where(m => ids.Contains(m.ConversationId) && seqs.Contains(m.Seq)).ToListAsync(ct))
             .Where(m => lastSeqs[m.ConversationId] == m.Seq).ToDictionary(m => m.ConversationId);
         var unread = await (from msg in db.Messages.AsNoTracking()
                             join m in db.Members on msg.ConversationId equals m.ConversationId
