@@ -9,7 +9,7 @@ namespace Chat.Bench;
 public sealed record BenchSettings(
     BenchProfile Profile, string AppDll, string? Postgres, string? Redis, string ServerCpus, string GeneratorCpus,
     string OutputDirectory, string WorkDirectory, string? Commit, string RelayFault, string PostgresFsync, IReadOnlySet<string> Storages,
-    bool IdleOnly = false, TimeSpan IdleHold = default, GroupProfile? Groups = null);
+    bool IdleOnly = false, TimeSpan IdleHold = default, GroupProfile? Groups = null, bool Media = false);
 
 /// <summary>
 /// The whole invocation: the relay first (the ceiling), then the app on each storage, every figure
@@ -33,7 +33,8 @@ public sealed class BenchRunner(BenchSettings settings)
             relay = new RelayTarget(await StartRelayAsync());
             results.ServerCpusConfirmed = relay.Server.AllowedCpus();
             results.GeneratorCpusConfirmed = ServerProcess.AllowedCpus("self");
-            if (settings.Groups is { } groups) await GroupsAsync(groups);
+            if (settings.Media) await MediaAsync();
+            else if (settings.Groups is { } groups) await GroupsAsync(groups);
             else await DirectAsync();
         }
         finally
@@ -61,6 +62,18 @@ public sealed class BenchRunner(BenchSettings settings)
         await using var app = await AppTarget.StartAsync(settings.AppDll, settings.ServerCpus, database, Log("app-groups"));
         Progress($"app ({database.Storage}): registering {groups.Members} users");
         await bench.RunAsync(app, await app.UsersAsync(groups.Members));
+    }
+
+    /// <summary>The media mode: the app on each storage asked for; the baseline is the app's own static file server, in the same run.</summary>
+    async Task MediaAsync()
+    {
+        var bench = new MediaBench(settings, results);
+        if (settings.Storages.Contains("postgres"))
+        {
+            if (settings.Postgres is null || settings.Redis is null) results.NotMeasured.Add("media, PostgreSQL + Redis: no --postgres/--redis given.");
+            else await bench.RunAsync(await PostgresBenchDatabase.CreateAsync(settings.Postgres, settings.Redis));
+        }
+        if (settings.Storages.Contains("sqlite")) await bench.RunAsync(new SqliteBenchDatabase(settings.WorkDirectory));
     }
 
     /// <summary>Direct messages: the relay, then the app on each storage.</summary>

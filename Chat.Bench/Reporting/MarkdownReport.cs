@@ -66,6 +66,7 @@ public static class MarkdownReport
         }
 
         GroupTables.Render(r, md);
+        MediaTables.Render(r, md);
 
         if (r.Idle.Count > 0)
         {
