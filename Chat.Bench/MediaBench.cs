@@ -81,7 +81,7 @@ public sealed class MediaBench(BenchSettings settings, BenchResults results)
         }
 
         results.Media.Add(new MediaResult(database.Storage, photo.Length, PhotoRuns,
-            Percentile(latencies, 0.50), Percentile(latencies, 0.99), latencies[^1],
+            Percentile(latencies, 0.50), Percentile(latencies, 0.99), Math.Round(latencies[^1], 1),
             processed / elapsed.TotalSeconds, processed / Math.Max(0.001, throughputCpu.TotalSeconds),
             file.Length, media.MeanMs, statics.MeanMs, media.CpuMicrosPerRequest, statics.CpuMicrosPerRequest));
         Directory.Delete(webRoot, recursive: true);

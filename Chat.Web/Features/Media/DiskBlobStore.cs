@@ -43,6 +43,8 @@ public sealed class DiskBlobStore(string root) : IBlobStore
         return Task.CompletedTask;
     }
 
+    public string? LocalPath(string key) => File.Exists(PathOf(key)) ? PathOf(key) : null;
+
     string PathOf(string key)
     {
         if (key.Length < 3 || key.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')) || key.Contains(".."))

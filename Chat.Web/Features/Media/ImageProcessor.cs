@@ -32,7 +32,8 @@ public sealed class ImageProcessor(MediaSettings settings)
         using var decoded = new SKBitmap(new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, SKAlphaType.Premul));
         if (codec.GetPixels(decoded.Info, decoded.GetPixels()) != SKCodecResult.Success)
             return (null, "The image is damaged or incomplete.");
-        using var upright = Upright(decoded, codec.EncodedOrigin);
+        using var turned = Upright(decoded, codec.EncodedOrigin);
+        var upright = turned ?? decoded;
 
         // A GIF keeps its bytes (its animation; GIF has no EXIF), once every frame's size was checked above.
         var image = type.ContentType == "image/gif" ? File.ReadAllBytes(path) : Encode(upright, type.ContentType);
@@ -51,9 +52,10 @@ public sealed class ImageProcessor(MediaSettings settings)
     };
 
     /// <summary>The picture as the camera held it: re-encoding drops the EXIF orientation tag, so it is applied to the pixels.</summary>
-    static SKBitmap Upright(SKBitmap source, SKEncodedOrigin origin)
+    /// <returns>Null when the pixels are upright already (no copy).</returns>
+    static SKBitmap? Upright(SKBitmap source, SKEncodedOrigin origin)
     {
-        if (origin is SKEncodedOrigin.TopLeft) return source.Copy();
+        if (origin is SKEncodedOrigin.TopLeft) return null;
         var (w, h) = (source.Width, source.Height);
         var swaps = origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
         var result = new SKBitmap(new SKImageInfo(swaps ? h : w, swaps ? w : h, SKColorType.Rgba8888, SKAlphaType.Premul));

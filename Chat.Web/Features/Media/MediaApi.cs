@@ -111,6 +111,9 @@ public static class MediaApi
         h.CacheControl = "private, max-age=31536000, immutable";
         var inline = preview || media.Attachment.Kind == Data.AttachmentKind.Image;
         h.ContentDisposition = new ContentDispositionHeaderValue(inline ? "inline" : "attachment") { FileNameStar = media.Attachment.Name }.ToString();
-        return TypedResults.Stream(media.Content, media.ContentType, enableRangeProcessing: media.Content.CanSeek);
+        // A file on disk goes out as the static file server sends one (with ranges); an S3 object is streamed through.
+        return media.LocalPath is { } path
+            ? TypedResults.PhysicalFile(path, media.ContentType, enableRangeProcessing: true)
+            : TypedResults.Stream(media.Content!, media.ContentType);
     }
 }

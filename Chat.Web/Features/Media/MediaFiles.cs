@@ -4,7 +4,8 @@ using Microsoft.EntityFrameworkCore;
 namespace Chat.Web.Features.Media;
 
 /// <summary>An attachment's blob, opened for a reader who may see it.</summary>
-public sealed record OpenedMedia(Attachment Attachment, Stream Content, long Length, string ContentType);
+/// <param name="LocalPath">The blob's file, when it is on this machine's disk; else <paramref name="Content"/> streams it.</param>
+public sealed record OpenedMedia(Attachment Attachment, string ContentType, string? LocalPath, Stream? Content);
 
 /// <summary>
 /// Who may read an attachment, checked on every request: before it is sent, its uploader; once sent, the members of
@@ -27,8 +28,8 @@ public sealed class MediaFiles(ChatDbContext db, IBlobStore blobs)
         }).FirstOrDefaultAsync(ct);
         if (found is not { Allowed: true } || (preview && found.Attachment.PreviewWidth is null)) return null;
         var a = found.Attachment;
-        return await blobs.OpenAsync(preview ? MediaKeys.Preview(a.Id) : a.Id, ct) is { } blob
-            ? new OpenedMedia(a, blob.Content, blob.Length, preview ? MediaKeys.PreviewType : a.ContentType)
-            : null;
+        var (key, type) = preview ? (MediaKeys.Preview(a.Id), MediaKeys.PreviewType) : (a.Id, a.ContentType);
+        if (blobs.LocalPath(key) is { } path) return new OpenedMedia(a, type, path, null);
+        return await blobs.OpenAsync(key, ct) is { } blob ? new OpenedMedia(a, type, null, blob.Content) : null;
     }
 }
