@@ -93,6 +93,29 @@ public sealed class MediaChatTests(BrowserApp app, BrowserFixture browser) : ICl
         Assert.Equal(404, (await evePage.APIRequest.GetAsync(url!)).Status);
     }
 
+    [Fact]
+    public async Task Without_javascript_the_form_posts_the_file_itself_and_a_disguised_one_is_refused_with_a_message()
+    {
+        var nora = await Host.RegisterAsync("Nora Nojs");
+        var olaf = await Host.RegisterAsync("Olaf Nojs");
+        await using var context = await browser.ContextAsync(Host, javaScript: false);
+        var page = await context.NewPageAsync();
+        await LogInAsync(page, nora.Phone, nora.Password);
+        await page.GotoAsync($"/chat/{olaf.Id}");
+
+        await page.Locator("[data-attach]").SetInputFilesAsync(new FilePayload { Name = "fake.png", MimeType = "image/png", Buffer = TestMedia.Html });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send" }).ClickAsync();
+        await Assertions.Expect(page.GetByText("The file is not an image")).ToBeVisibleAsync();
+
+        await page.Locator("[data-attach]").SetInputFilesAsync(new FilePayload { Name = "plain.jpg", MimeType = "image/jpeg", Buffer = TestMedia.Jpeg(500, 400) });
+        await page.GetByLabel("Message", new() { Exact = true }).FillAsync("Sent without a script");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send" }).ClickAsync();
+        var bubble = StoredBubbles(page).Filter(new() { HasText = "Sent without a script" });
+        await Assertions.Expect(bubble).ToBeVisibleAsync();
+        await Assertions.Expect(bubble.Locator("img[data-preview]")).ToHaveAttributeAsync("width", "320");
+        await page.WaitForFunctionAsync("img => img.complete && img.naturalWidth === 320", await bubble.Locator("img[data-preview]").ElementHandleAsync());
+    }
+
     /// <summary>With a photo chosen already: adds a PDF, records a two-second voice note, waits for the uploads and sends with a caption.</summary>
     static async Task SendMediaAsync(IPage page, string caption)
     {
