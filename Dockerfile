@@ -20,6 +20,8 @@ ENV ASPNETCORE_ENVIRONMENT=Production \
     ASPNETCORE_URLS=http://+:8080 \
     DOTNET_gcServer=0
 EXPOSE 8080
+# Uploads (MEDIA_DIR) when no S3 bucket is set: owned by the app user, so a volume mounted here is writable.
+RUN mkdir -p /app/App_Data/media && chown -R app /app/App_Data
 # The runtime image's unprivileged user (uid 1654).
 USER app
 # The runtime image has no curl; bash's /dev/tcp asks /health (liveness: the process answers).

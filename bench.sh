@@ -3,6 +3,7 @@
 # Idle-socket memory only (the relay as in a whole run, then the app's idle sockets; about a minute): ./bench.sh --idle-only
 # Group fan-out only (groups of 10, 100 and 1,000 members, the relay then the app on PostgreSQL + Redis): ./bench.sh --groups
 # Sync of 1,000 missed events (messages, edits, reactions) against one of 1,000 plain messages, on each storage: ./bench.sh --sync
+# Media (issue 28: a 2 MB photo uploaded and sent, preview throughput, a 1 MB file to a member vs static): ./bench.sh --media
 # Starts a throwaway PostgreSQL and Redis on free loopback ports, builds Release, and runs Chat.Bench,
 # which starts the relay and the app itself. The server side (app or relay, PostgreSQL, Redis) is pinned
 # to one core and the load generator to another, so neither steals the other's CPU.

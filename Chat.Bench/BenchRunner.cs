@@ -9,7 +9,7 @@ namespace Chat.Bench;
 public sealed record BenchSettings(
     BenchProfile Profile, string AppDll, string? Postgres, string? Redis, string ServerCpus, string GeneratorCpus,
     string OutputDirectory, string WorkDirectory, string? Commit, string RelayFault, string PostgresFsync, IReadOnlySet<string> Storages,
-    bool IdleOnly = false, TimeSpan IdleHold = default, GroupProfile? Groups = null, bool Sync = false);
+    bool IdleOnly = false, TimeSpan IdleHold = default, GroupProfile? Groups = null, bool Sync = false, bool Media = false);
 
 /// <summary>
 /// The whole invocation: the relay first (the ceiling), then the app on each storage, every figure
@@ -34,6 +34,7 @@ public sealed class BenchRunner(BenchSettings settings)
             results.ServerCpusConfirmed = relay.Server.AllowedCpus();
             results.GeneratorCpusConfirmed = ServerProcess.AllowedCpus("self");
             if (settings.Sync) await SyncAsync();
+            else if (settings.Media) await MediaAsync();
             else if (settings.Groups is { } groups) await GroupsAsync(groups);
             else await DirectAsync();
         }
@@ -82,6 +83,18 @@ public sealed class BenchRunner(BenchSettings settings)
             await using var app = await AppTarget.StartAsync(settings.AppDll, settings.ServerCpus, new SqliteBenchDatabase(settings.WorkDirectory), Log("app-sync-sqlite"));
             await bench.RunAsync(app);
         }
+    }
+
+    /// <summary>The media mode: the app on each storage asked for; the baseline is the app's own static file server, in the same run.</summary>
+    async Task MediaAsync()
+    {
+        var bench = new MediaBench(settings, results);
+        if (settings.Storages.Contains("postgres"))
+        {
+            if (settings.Postgres is null || settings.Redis is null) results.NotMeasured.Add("media, PostgreSQL + Redis: no --postgres/--redis given.");
+            else await bench.RunAsync(await PostgresBenchDatabase.CreateAsync(settings.Postgres, settings.Redis));
+        }
+        if (settings.Storages.Contains("sqlite")) await bench.RunAsync(new SqliteBenchDatabase(settings.WorkDirectory));
     }
 
     /// <summary>Direct messages: the relay, then the app on each storage.</summary>

@@ -27,6 +27,7 @@ switch (args.FirstOrDefault())
         if (options.TryGetValue("step-start", out var stepStart)) profile = profile with { StepStartRate = double.Parse(stepStart) };
         // The group mode instead of the direct one; --group-sizes 100 (or 10,1000) for short experiments.
         GroupProfile? groups = null;
+        if (options.ContainsKey("media")) profile = profile with { Name = "media" };
         if (options.ContainsKey("groups") || options.ContainsKey("group-sizes"))
         {
             groups = GroupProfile.Default;
@@ -53,7 +54,9 @@ switch (args.FirstOrDefault())
             IdleHold: TimeSpan.FromSeconds(double.Parse(options.GetValueOrDefault("idle-hold") ?? "0")),
             Groups: groups,
             // A sync of 1,000 missed events (messages, edits, reactions) against one of as many plain messages.
-            Sync: options.ContainsKey("sync"));
+            Sync: options.ContainsKey("sync"),
+            // Issue 28's targets: photo upload + send latency, preview throughput, serving a file vs a static one.
+            Media: options.ContainsKey("media"));
         if (settings.Sync) settings = settings with { Profile = settings.Profile with { Name = "sync" } };
         var results = await new BenchRunner(settings).RunAsync();
         var markdown = MarkdownReport.Render(results);
@@ -66,7 +69,7 @@ switch (args.FirstOrDefault())
         Console.WriteLine($"Written: {stem}.json and {stem}.md");
         return results.Passed ? 0 : 1;
     default:
-        Console.Error.WriteLine("usage: Chat.Bench run [--full | --groups [--group-sizes 10,100,1000] | --sync] [--idle-only [--idle 1000] [--idle-hold SECONDS]] [--app DLL] [--postgres CONN] [--redis HOST:PORT] [--server-cpus 0] [--generator-cpus 1] [--out DIR]\n" +
+        Console.Error.WriteLine("usage: Chat.Bench run [--full | --groups [--group-sizes 10,100,1000] | --sync | --media] [--idle-only [--idle 1000] [--idle-hold SECONDS]] [--app DLL] [--postgres CONN] [--redis HOST:PORT] [--server-cpus 0] [--generator-cpus 1] [--out DIR]\n" +
             "       Chat.Bench relay --urls http://127.0.0.1:PORT");
         return 2;
 }

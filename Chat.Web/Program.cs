@@ -8,6 +8,7 @@ using Chat.Web.Features.Directory;
 using Chat.Web.Features.Groups;
 using Chat.Web.Features.Health;
 using Chat.Web.Features.Keys;
+using Chat.Web.Features.Media;
 using Chat.Web.Features.Messaging;
 using Chat.Web.Features.Push;
 using Chat.Web.Features.Realtime;
@@ -23,6 +24,7 @@ builder.AddChatLogging()
     .AddHealth()
     .AddDirectory()
     .AddMessaging()
+    .AddMedia()
     .AddGroups()
     .AddActions()
     .AddKeys()
@@ -64,11 +66,13 @@ api.MapGroupsApi();
 api.MapActionsApi();
 api.MapKeysApi();
 api.MapPushApi();
+api.MapMediaApi();
 api.MapAdminApi();
 app.MapRealtime();
 app.MapConversations();
 app.MapPages();
 
+await app.EnsureMediaStoreAsync();
 app.Run();
 
 /// <summary>Visible to the tests' WebApplicationFactory.</summary>

@@ -53,6 +53,7 @@ public sealed class BenchResults(string profile, DateTime startedAt, MachineInfo
     public List<GroupLoadResult> GroupLoad { get; } = [];
     public List<GroupStepResult> GroupSteps { get; } = [];
     public List<IdleResult> Idle { get; } = [];
+    public List<MediaResult> Media { get; } = [];
     public List<HistoryResult> History { get; } = [];
     public List<SyncResult> Sync { get; } = [];
     public List<string> NotMeasured { get; } = [];

@@ -67,6 +67,7 @@ public static class MarkdownReport
 
         GroupTables.Render(r, md);
         SyncTables.Render(r, md);
+        MediaTables.Render(r, md);
 
         if (r.Idle.Count > 0)
         {

@@ -37,7 +37,8 @@ public sealed class AppTarget : IChatTarget
     /// Starts Chat.Web from its build output. bcrypt at cost 4 and high rate limits: the bench registers
     /// hundreds of users in seconds and measures messaging, not password hashing or abuse protection.
     /// </summary>
-    public static async Task<AppTarget> StartAsync(string appDll, string cpus, BenchDatabase database, string logPath)
+    public static async Task<AppTarget> StartAsync(string appDll, string cpus, BenchDatabase database, string logPath,
+        IReadOnlyDictionary<string, string>? settings = null)
     {
         var environment = new Dictionary<string, string>(database.AppEnvironment)
         {
@@ -56,6 +57,7 @@ public sealed class AppTarget : IChatTarget
             // Per-request logs would measure the console, not the server.
             ["LOG_LEVEL"] = "Warning",
         };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) environment[key] = value;
         var dll = Path.GetFullPath(appDll);
         var server = await ServerProcess.StartAsync($"app ({database.Storage})", cpus, "dotnet", $"'{dll}'", environment,
             Path.GetDirectoryName(dll)!, logPath, TimeSpan.FromSeconds(60));

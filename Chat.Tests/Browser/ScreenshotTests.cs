@@ -165,6 +165,29 @@ public sealed class ScreenshotTests(BrowserApp app, BrowserFixture browser) : IC
         });
     }
 
+    [Fact]
+    public async Task Media_bubbles_and_the_lightbox_are_captured_on_desktop_and_mobile_in_light_and_dark()
+    {
+        var host = app.Host;
+        var nina = await host.RegisterAsync("Nina Alves");
+        var omar = await host.RegisterAsync("Omar Haddad");
+        await Media.MediaUpload.SendAsync(host, omar, nina.Id, null, "sunset.jpg", Media.TestMedia.Jpeg(1200, 800));
+        await Media.MediaUpload.SendAsync(host, nina, omar.Id, null, "Lisbon-itinerary.pdf", Media.TestMedia.Pdf);
+        await Media.MediaUpload.SendAsync(host, nina, omar.Id, null, "voice-note.webm", Media.TestMedia.Webm);
+
+        await CaptureAsync(host, 8, async (page, _, shoot) =>
+        {
+            await LogInAsync(page, nina.Phone, nina.Password);
+            await page.GotoAsync($"/chat/{omar.Id}");
+            await Assertions.Expect(page.Locator("#messages img[data-preview]")).ToBeVisibleAsync();
+            await page.WaitForFunctionAsync("() => [...document.querySelectorAll('#messages img')].every(i => i.complete && i.naturalWidth > 0)");
+            await shoot("media");
+            await page.Locator("#messages a[data-lightbox]").ClickAsync();
+            await page.WaitForFunctionAsync("() => { const i = document.querySelector('[data-lightbox-image]'); return i.complete && i.naturalWidth > 0; }");
+            await shoot("media-lightbox");
+        });
+    }
+
     /// <summary>
     /// Runs <paramref name="screens"/> on desktop and mobile, light and dark, each in a fresh context; its
     /// <c>shoot("name")</c> saves <c>name-{device}-{theme}.png</c>. No screen may log a script error or a CSP violation.

@@ -31,7 +31,9 @@ public sealed class BrowserFixture : IAsyncDisposable
     }
 
     static readonly string[] Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"];
+        "--disable-sync", "--no-first-run", "--disable-quic",
+        // A microphone for voice notes: Chromium's fake device (a beep), granted without a prompt.
+        "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"];
 
     /// <summary>
     /// A browser of its own with a profile on disk: Chromium treats every ordinary Playwright context as incognito,

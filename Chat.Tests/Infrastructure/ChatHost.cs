@@ -19,6 +19,7 @@ public sealed class ChatHost : IAsyncDisposable
     public const string JwtSecret = "test-secret-0123456789-0123456789-abcdef";
     readonly WebApplicationFactory<Program> factory;
     string? sqliteFile;
+    string? mediaDir;
 
     ChatHost(WebApplicationFactory<Program> factory, Uri address)
     {
@@ -42,6 +43,8 @@ public sealed class ChatHost : IAsyncDisposable
             ["BCRYPT_WORK_FACTOR"] = "4",
             ["RATE_LIMIT_AUTH_PER_MINUTE"] = "100000",
             ["LOG_LEVEL"] = "Warning",
+            // Uploads of this host only, never under the app's own App_Data.
+            ["MEDIA_DIR"] = Path.Combine(Path.GetTempPath(), $"chat-test-media-{Guid.NewGuid():N}"),
         };
         string? sqliteFile = null;
         if (storage == Storage.Postgres) settings["DATABASE_URL"] = database ?? await servers.CreateDatabaseAsync();
@@ -71,7 +74,7 @@ public sealed class ChatHost : IAsyncDisposable
         var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
             .Select(a => new Uri(a.Replace("[::]", "127.0.0.1").Replace("0.0.0.0", "127.0.0.1"))).First();
         await Task.CompletedTask;
-        return new ChatHost(factory, address) { sqliteFile = storage == Storage.Sqlite && database is null ? sqliteFile : null };
+        return new ChatHost(factory, address) { sqliteFile = storage == Storage.Sqlite && database is null ? sqliteFile : null, mediaDir = settings["MEDIA_DIR"] };
     }
 
     public HttpClient Client(string? token = null)
@@ -107,6 +110,7 @@ public sealed class ChatHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await factory.DisposeAsync();
+        if (mediaDir is not null && Directory.Exists(mediaDir)) Directory.Delete(mediaDir, recursive: true);
         if (sqliteFile is not null)
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

@@ -69,6 +69,15 @@ public sealed class AuthorizationMatrixTests(TestServers servers)
         ("GET", "/notifications/conversations/{group}", false, [401, 404, 200, 200, 404], null),
         ("PUT", "/notifications/conversations/{group}", false, [401, 404, 200, 200, 404], """{"level":"all"}"""),
         ("POST", "/auth/logout-all", false, [401, -1, -1, -1, -1], null), // -1: not run for signed-in roles (it would end their session)
+        // {catFile}: Cat's photo sent in the group; {annFile}: Ann's PDF sent to Bob; {draft}: Cat's upload not sent yet.
+        ("POST", "/media", false, [401, 415, 415, 415, 415], null),
+        ("GET", "/media/{catFile}", false, [401, 404, 200, 200, 404], null),
+        ("GET", "/media/{catFile}/preview", false, [401, 404, 200, 200, 404], null),
+        ("GET", "/media/{annFile}", false, [401, 404, 200, 404, 404], null),
+        ("GET", "/media/{draft}", false, [401, 404, 404, 200, 404], null),
+        ("GET", "/media/{catFile}", true, [401, 404, 200, 200, 404], null),
+        ("GET", "/media/{annFile}", true, [401, 404, 200, 404, 404], null),
+        ("GET", "/media/{draft}/preview", true, [401, 404, 404, 200, 404], null),
         ("GET", "/", true, [200, 200, 200, 200, 200], null),
         ("GET", "/login", true, [200, 302, 302, 302, 302], null),
         ("GET", "/chat", true, [302, 200, 200, 200, 200], null),
@@ -113,6 +122,9 @@ public sealed class AuthorizationMatrixTests(TestServers servers)
             spare = (await socket.SendAndAckAsync(null, "g2", "to edit and delete", conversationId: group)).Message().Str("id")!;
         }
         var groupCipher = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(groupSecret));
+        var catFile = await Media.MediaUpload.SendAsync(host, cat, null, group, "photo.jpg", Media.TestMedia.Jpeg(64, 48));
+        var annFile = await Media.MediaUpload.SendAsync(host, ann, bob.Id, null, "notes.pdf", Media.TestMedia.Pdf);
+        var draft = await Media.MediaUpload.UploadAsync(host, cat, "draft.jpg", Media.TestMedia.Jpeg(64, 48));
 
         var adminToken = await LoginTokenAsync(host, AdminPhone, AdminPassword);
         var tokens = new Dictionary<Role, string?>
@@ -132,7 +144,8 @@ public sealed class AuthorizationMatrixTests(TestServers servers)
 
         var failures = new List<string>();
         string Fill(string raw) => raw.Replace("{bobPhone}", Uri.EscapeDataString(bob.Phone)).Replace("{bob}", bob.Id).Replace("{group}", group)
-            .Replace("{dan}", dan.Id).Replace("{catMessage}", catMessage).Replace("{spare}", spare).Replace("{message}", message).Replace("{team}", team);
+            .Replace("{dan}", dan.Id).Replace("{catMessage}", catMessage).Replace("{spare}", spare).Replace("{message}", message).Replace("{team}", team)
+            .Replace("{catFile}", catFile).Replace("{annFile}", annFile).Replace("{draft}", draft);
         foreach (var (method, rawPath, page, expected, rawBody) in Matrix)
         {
             var path = Fill(rawPath);

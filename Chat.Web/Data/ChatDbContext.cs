@@ -14,6 +14,7 @@ public abstract class ChatDbContext(DbContextOptions options) : DbContext(option
     public DbSet<Conversation> Conversations => Set<Conversation>();
     public DbSet<ConversationMember> Members => Set<ConversationMember>();
     public DbSet<Message> Messages => Set<Message>();
+    public DbSet<Attachment> Attachments => Set<Attachment>();
     public DbSet<ReadMark> ReadMarks => Set<ReadMark>();
     public DbSet<Reaction> Reactions => Set<Reaction>();
     public DbSet<HiddenMessage> HiddenMessages => Set<HiddenMessage>();
@@ -140,6 +141,23 @@ sealed class HiddenMessageConfiguration : IEntityTypeConfiguration<HiddenMessage
         e.HasOne<Message>().WithMany().HasForeignKey(h => h.MessageId).OnDelete(DeleteBehavior.Cascade);
         e.HasOne<User>().WithMany().HasForeignKey(h => h.UserId).OnDelete(DeleteBehavior.Cascade);
         e.HasIndex(h => h.MessageId);
+    }
+}
+
+sealed class AttachmentConfiguration : IEntityTypeConfiguration<Attachment>
+{
+    public void Configure(EntityTypeBuilder<Attachment> e)
+    {
+        e.ToTable("attachments");
+        e.Property(a => a.Id).HasMaxLength(32);
+        e.Property(a => a.Name).HasMaxLength(255);
+        e.Property(a => a.ContentType).HasMaxLength(100);
+        // A deleted message leaves its attachment unlinked: the orphan sweep removes its blobs (MediaJanitor).
+        e.HasOne<Message>().WithMany(m => m.Attachments).HasForeignKey(a => a.MessageId).OnDelete(DeleteBehavior.SetNull);
+        e.HasIndex(a => a.MessageId);
+        // Quota sums and a user's removal go by uploader; the orphan sweep by age.
+        e.HasIndex(a => a.UploaderId);
+        e.HasIndex(a => a.CreatedAt);
     }
 }
 

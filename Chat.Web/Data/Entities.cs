@@ -152,6 +152,8 @@ public sealed class Message
     public DateTime? EditedAt { get; set; }
     /// <summary>Deleted for everyone: the text is gone (an empty ciphertext), a tombstone stays in its seq.</summary>
     public DateTime? DeletedAt { get; set; }
+    /// <summary>Its photos, files and voice notes, linked in the transaction that stores it.</summary>
+    public List<Attachment> Attachments { get; set; } = [];
 }
 
 /// <summary>A person's one reaction to a message (choosing another replaces it).</summary>
@@ -168,6 +170,34 @@ public sealed class HiddenMessage
 {
     public long UserId { get; set; }
     public long MessageId { get; set; }
+}
+
+public enum AttachmentKind { Image = 0, File = 1, Voice = 2 }
+
+/// <summary>
+/// An uploaded photo, file or voice note. Its bytes are in the media store (disk or S3) under <see cref="Id"/>, its
+/// preview (images only) under Id + ".preview". Unsent (no <see cref="MessageId"/>) it is its uploader's alone; sent,
+/// it belongs to the message's conversation.
+/// </summary>
+public sealed class Attachment
+{
+    /// <summary>128 random bits, base64url: the unguessable part of its URL (access is still checked on every request).</summary>
+    public required string Id { get; set; }
+    public long UploaderId { get; set; }
+    public long? MessageId { get; set; }
+    public long? ConversationId { get; set; }
+    public AttachmentKind Kind { get; set; }
+    /// <summary>The file name as shown, cleaned of path separators and control characters.</summary>
+    public required string Name { get; set; }
+    /// <summary>Decided from the content (magic bytes), never from the name or the client.</summary>
+    public required string ContentType { get; set; }
+    public long Size { get; set; }
+    public int? Width { get; set; }
+    public int? Height { get; set; }
+    public int? DurationMs { get; set; }
+    public int? PreviewWidth { get; set; }
+    public int? PreviewHeight { get; set; }
+    public DateTime CreatedAt { get; set; }
 }
 
 public sealed class AuditEvent

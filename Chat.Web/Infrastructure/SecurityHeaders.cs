@@ -62,7 +62,8 @@ public static class SecurityHeaders
             h.XContentTypeOptions = "nosniff";
             h.XFrameOptions = "DENY";
             h["Referrer-Policy"] = "strict-origin-when-cross-origin";
-            h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=(), usb=()";
+            // The microphone for voice notes, on our own pages only; nothing else.
+            h["Permissions-Policy"] = "camera=(), microphone=(self), geolocation=(), payment=(), usb=()";
             h["Cross-Origin-Opener-Policy"] = "same-origin";
             return next(http);
         });

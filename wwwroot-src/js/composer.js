@@ -23,14 +23,16 @@
     if (!form.matches || !form.matches('[data-composer]')) return;
     var text = e.detail.parameters.get ? e.detail.parameters.get('text') : e.detail.parameters.text;
     var clientId = form.querySelector('[name="clientMessageId"]').value;
-    if (!text || !text.trim()) { e.preventDefault(); return; }
+    var attached = form.querySelectorAll('[name="attachmentIds"]').length;
+    if (form.querySelector('[data-upload]:not([data-ready]):not([data-failed])')) { e.preventDefault(); return; } // still uploading
+    if ((!text || !text.trim()) && attached === 0) { e.preventDefault(); return; }
     var list = document.getElementById('messages');
     var template = document.getElementById('optimistic-bubble');
     if (list && template) {
       var bubble = template.content.firstElementChild.cloneNode(true);
       bubble.id = 'message_' + clientId;
       // textContent, never innerHTML: what the person typed is text, not markup.
-      bubble.querySelector('[data-text]').textContent = text;
+      bubble.querySelector('[data-text]').textContent = text || (attached === 1 ? 'Sending an attachment…' : 'Sending ' + attached + ' attachments…');
       // Sent now, on the reader's clock (the template's time is the page's); the server's copy replaces it.
       var time = bubble.querySelector('time');
       if (time) { var now = new Date(); time.textContent = ('0' + now.getHours()).slice(-2) + ':' + ('0' + now.getMinutes()).slice(-2); time.setAttribute('datetime', now.toISOString()); }
@@ -40,6 +42,7 @@
     // The next message gets a new id; this one is already on its way.
     form.querySelector('[name="clientMessageId"]').value = newClientId();
     form.querySelector('textarea').value = '';
+    form.querySelectorAll('[data-upload][data-ready], [data-upload][data-failed]').forEach(function (row) { row.remove(); });
   });
 
   // A rejected send takes its optimistic bubble away and gives the text back.

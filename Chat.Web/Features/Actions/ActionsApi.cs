@@ -51,7 +51,7 @@ public static class ActionsApi
     {
         if (!Ids.TryParse(id, out var messageId)) return NoSuchMessage();
         if (await act(messageId) is { } refused) return ApiErrors.Result(refused.Status, refused.Error);
-        var message = await db.Messages.AsNoTracking().FirstAsync(m => m.Id == messageId, ct);
+        var message = await db.Messages.AsNoTracking().Include(m => m.Attachments).FirstAsync(m => m.Id == messageId, ct);
         return TypedResults.Ok(await views.OfAsync(message, ct));
     }
 

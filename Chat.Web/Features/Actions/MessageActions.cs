@@ -1,4 +1,5 @@
 using Chat.Web.Data;
+using Chat.Web.Features.Media;
 using Chat.Web.Features.Messaging;
 using Microsoft.EntityFrameworkCore;
 using static Chat.Web.Features.Messaging.ConversationChanges;
@@ -12,12 +13,13 @@ namespace Chat.Web.Features.Actions;
 /// after the conversation's lock. A repeat of what is already so (the same text, the same reaction, a second delete)
 /// changes nothing and tells nobody. Delete for me only hides the message from its user's own history.
 /// </summary>
-public sealed class MessageActions(ChatDbContext db, ConversationChanges changes, IFanout fanout, MessageActionSettings settings)
+public sealed class MessageActions(ChatDbContext db, ConversationChanges changes, IFanout fanout, MessageActionSettings settings, MediaRemoval media)
 {
     public static ChangeRefused NotFound => new(404, "not_found", "No such message in your conversations.");
 
-    public Task<ChangeRefused?> EditAsync(long me, long messageId, byte[] text, CancellationToken ct) =>
-        ChangeAsync(me, messageId, (m, member, now) =>
+    public Task<ChangeRefused?> EditAsync(long me, long messageId, byte[] text, CancellationToken ct) => text.Length is 0 or > MessageSender.MaxCiphertextBytes
+        ? Task.FromResult<ChangeRefused?>(new(400, "invalid_ciphertext", $"ciphertext must be base64 of 1 to {MessageSender.MaxCiphertextBytes} bytes."))
+        : ChangeAsync(me, messageId, (m, member, now) =>
         {
             if (m.SenderId != me) return new ChangeRefused(403, "not_author", "Only its author may edit a message.");
             if (m.DeletedAt is not null) return new ChangeRefused(409, "deleted", "The message was deleted.");
@@ -28,8 +30,18 @@ public sealed class MessageActions(ChatDbContext db, ConversationChanges changes
             return new MessageChange(MessageChange.Edited, m.Id.ToString(), me.ToString());
         }, ct);
 
-    /// <summary>By its author within the window, or by an admin of its group at any time; its reactions go with its text.</summary>
-    public Task<ChangeRefused?> DeleteForEveryoneAsync(long me, long messageId, CancellationToken ct) =>
+    /// <summary>
+    /// By its author within the window, or by an admin of its group at any time; its reactions go with its text, and its
+    /// attachments' files once the tombstone is committed.
+    /// </summary>
+    public async Task<ChangeRefused?> DeleteForEveryoneAsync(long me, long messageId, CancellationToken ct)
+    {
+        if (await DeleteAsync(me, messageId, ct) is { } refused) return refused;
+        await media.RemoveMessageBlobsAsync(messageId, ct);
+        return null;
+    }
+
+    Task<ChangeRefused?> DeleteAsync(long me, long messageId, CancellationToken ct) =>
         ChangeAsync(me, messageId, async (m, member, now) =>
         {
             if (m.DeletedAt is not null) return MessageChangeOutcome.Unchanged;

@@ -1,6 +1,7 @@
 using Chat.Web.Features.Messaging;
 using Chat.Web.Data;
 using Chat.Web.Features.Auth;
+using Chat.Web.Features.Media;
 using Chat.Web.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
@@ -11,7 +12,7 @@ public enum DeleteUserResult { Deleted, NotFound, LastAdmin }
 public enum SetAdminResult { Changed, Unchanged, NotFound, LastAdmin }
 
 /// <summary>The admin's view of every user, and the removal of one.</summary>
-public sealed class AdminUsers(ChatDbContext db, AuditLog audit, WriteGate writes, IFanout fanout)
+public sealed class AdminUsers(ChatDbContext db, AuditLog audit, WriteGate writes, IFanout fanout, MediaRemoval media)
 {
     public async Task<Page<AccountView>> PageAsync(long afterId, int limit, string? search, CancellationToken ct)
     {
@@ -61,10 +62,13 @@ public sealed class AdminUsers(ChatDbContext db, AuditLog audit, WriteGate write
             var next = await current.OrderBy(m => m.JoinedAt).ThenBy(m => m.UserId).Select(m => (long?)m.UserId).FirstOrDefaultAsync(ct);
             if (next is { } heir) await current.Where(m => m.UserId == heir).ExecuteUpdateAsync(s => s.SetProperty(m => m.Role, MemberRole.Admin), ct);
         }
+        // Their uploads (sent anywhere, or not yet) and every attachment of the conversations that go: rows now, blobs after the commit.
+        var attachments = await media.RemoveRowsOfUserAsync(userId, conversationIds, ct);
         var messages = await db.Messages.Where(m => conversationIds.Contains(m.ConversationId)).ExecuteDeleteAsync(ct);
         audit.Add("user.deleted", actorId, userId, $"phone={user.Phone}; conversations={conversations}; messages={messages}");
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
+        await media.DeleteBlobsAsync(attachments);
         // Their open sockets close within moments, on every node.
         await fanout.PublishAsync(Delivery.SessionsRevoked(userId), ct);
         return DeleteUserResult.Deleted;

@@ -11,7 +11,7 @@ namespace Chat.Web.Features.Conversations;
 /// the bubble is the result of a change (an edit, a reaction) delivered live: the page counts that seq as seen.
 /// </summary>
 public sealed record Bubble(long Id, long Seq, string ClientMessageId, string Text, DateTime CreatedAt, bool Own, TickState Delivery,
-    string? SenderName = null, long SenderId = 0, string? Note = null)
+    string? SenderName = null, long SenderId = 0, string? Note = null, IReadOnlyList<AttachmentView>? Attachments = null)
 {
     public const string DeletedText = "This message was deleted";
 
@@ -41,7 +41,7 @@ public sealed record Bubble(long Id, long Seq, string ClientMessageId, string Te
         var sender = own || names is not { InGroup: true } ? null : known.GetValueOrDefault(senderId, DisplayNames.Unknown);
         var deleted = m.DeletedAt is not null;
         return new(long.Parse(m.Id), m.Seq, m.ClientMessageId, deleted ? DeletedText : BrowserText.Decode(Convert.FromBase64String(m.Ciphertext)),
-            m.CreatedAt, own, delivery, sender, senderId)
+            m.CreatedAt, own, delivery, sender, senderId, Attachments: deleted ? null : m.Attachments)
         {
             ReplyTo = m.ReplyTo is { } q ? new Quote(long.Parse(q.MessageId), NameOf(long.Parse(q.SenderId), viewerId, known), q.Snippet, q.Deleted) : null,
             Forwarded = m.Forwarded,

@@ -105,6 +105,9 @@ public sealed class ConversationList(Inbox inbox, UserDirectory directory, Messa
         if (m.System is { } system) return TimelineNotes.Text(system, me, noteNames);
         var text = m.DeletedAt is not null ? Bubble.DeletedText : BrowserText.Decode(Convert.FromBase64String(m.Ciphertext)).ReplaceLineEndings(" ");
         if (text.Length > 80) text = text[..80] + "…";
+        // A photo, file or voice note without a caption says what it is.
+        if (text.Length == 0 && m.Attachments is [var first, ..])
+            text = first.Kind switch { "image" => "Photo", "voice" => "Voice note", _ => first.Name };
         return m.SenderId == me.ToString() ? "You: " + text : groupSender is null ? text : groupSender + ": " + text;
     }
 }

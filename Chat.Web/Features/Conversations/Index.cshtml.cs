@@ -1,6 +1,7 @@
 using Chat.Web.Data;
 using Chat.Web.Features.Auth;
 using Chat.Web.Features.Groups;
+using Chat.Web.Features.Media;
 using Chat.Web.Features.Messaging;
 using Chat.Web.Features.Realtime;
 using Chat.Web.Features.Shared;
@@ -17,7 +18,7 @@ namespace Chat.Web.Features.Conversations;
 /// A group is shown only to its members, and to former members up to their leaving (404 for anyone else).
 /// </summary>
 public sealed class IndexModel(ConversationList list, PairConversations conversations, Accounts accounts, Groups.Groups groups, MessageSender sender,
-    PresenceTracker presence) : PageModel
+    PresenceTracker presence, MediaUploads uploads) : PageModel
 {
     /// <summary>The group conversation's address (a second route of this page, added in PagesSetup).</summary>
     public const string GroupRoute = "/chat/groups/{groupId:long}";
@@ -77,12 +78,28 @@ public sealed class IndexModel(ConversationList list, PairConversations conversa
         return Partial("/Features/Conversations/_Older.cshtml", this);
     }
 
-    public async Task<IActionResult> OnPostAsync(long? peerId, long? groupId, string? text, string? clientMessageId, long? replyToId, CancellationToken ct)
+    /// <summary>
+    /// A send: text, and the uploads it carries — already uploaded by the page's script (attachmentIds), or, without
+    /// JavaScript, a file posted with the form, uploaded here first through the same service as POST /media.
+    /// </summary>
+    public async Task<IActionResult> OnPostAsync(long? peerId, long? groupId, string? text, string? clientMessageId, string[]? attachmentIds,
+        IFormFile? file, long? replyToId, CancellationToken ct)
     {
         Me = Tokens.UserId(User)!.Value;
         if (peerId is null && groupId is null) return NotFound();
-        if (string.IsNullOrWhiteSpace(text)) return await RejectAsync(peerId, groupId, "Type a message first.", ct);
-        var command = new SendCommand(Me, peerId, peerId is null ? groupId : null, BrowserText.Encode(text), clientMessageId, ReplyToId: replyToId);
+        List<string> attachments = [.. attachmentIds ?? []];
+        if (file is { Length: > 0 })
+        {
+            await using var content = file.OpenReadStream();
+            switch (await uploads.UploadAsync(Me, file.FileName, file.ContentType, content, durationMs: null, ct))
+            {
+                case UploadResult.Stored stored: attachments.Add(stored.Attachment.Id); break;
+                case UploadResult.Refused refused: return await RejectAsync(peerId, groupId, refused.Error, ct);
+            }
+        }
+        if (string.IsNullOrWhiteSpace(text) && attachments.Count == 0) return await RejectAsync(peerId, groupId, "Type a message first.", ct);
+        var command = new SendCommand(Me, peerId, peerId is null ? groupId : null, BrowserText.Encode(string.IsNullOrWhiteSpace(text) ? "" : text), clientMessageId,
+            ReplyToId: replyToId, AttachmentIds: attachments);
         var result = await sender.SendAsync(command, ct);
         if (result is SendResult.Rejected rejected) return await RejectAsync(peerId, groupId, rejected.Error, ct);
         var message = ((SendResult.Sent)result).Message;

@@ -29,7 +29,7 @@ public sealed class InfoModel(MessageInfo info, ConversationMembers members, Cha
         var me = Tokens.UserId(User)!.Value;
         if (await info.ForSenderAsync(me, messageId, ct) is not { } view) return NotFound();
         View = view;
-        var message = await db.Messages.AsNoTracking().FirstAsync(m => m.Id == messageId, ct);
+        var message = await db.Messages.AsNoTracking().Include(m => m.Attachments).FirstAsync(m => m.Id == messageId, ct);
         Bubble = Bubble.From(message, me);
         var conversation = long.Parse(view.ConversationId);
         if (await members.GetAsync(conversation, ct) is { } list)

@@ -52,11 +52,12 @@ public sealed class Inbox(ChatDbContext db)
         // The last seq each sees: a candidate list of seqs, matched to its conversation afterwards.
         var lastSeqs = rows.ToDictionary(r => r.C.Id, r => Math.Min(r.C.LastSeq, r.M.LeftAtSeq ?? long.MaxValue));
         var seqs = lastSeqs.Values.Distinct().ToList();
-        var lasts = (await db.Messages.AsNoTracking().Where(m => ids.Contains(m.ConversationId) && seqs.Contains(m.Seq)).ToListAsync(ct))
+        var lasts = (await db.Messages.AsNoTracking().Include(m => m.Attachments).Where(m => ids.Contains(m.ConversationId) && seqs.Contains(m.Seq)).ToListAsync(ct))
             .Where(m => lastSeqs[m.ConversationId] == m.Seq && m.Kind != MessageKind.Change).ToDictionary(m => m.ConversationId);
         // Where the last seq is a change (an edit, a reaction), the message before it, one conversation at a time: rare.
         foreach (var id in ids.Where(id => !lasts.ContainsKey(id)))
-            if (await db.Messages.AsNoTracking().Where(m => m.ConversationId == id && m.Seq <= lastSeqs[id] && m.Kind != MessageKind.Change)
+            if (await db.Messages.AsNoTracking().Include(m => m.Attachments)
+                .Where(m => m.ConversationId == id && m.Seq <= lastSeqs[id] && m.Kind != MessageKind.Change)
                 .OrderByDescending(m => m.Seq).FirstOrDefaultAsync(ct) is { } before) lasts[id] = before;
         var unread = await (from msg in db.Messages.AsNoTracking()
                             join m in db.Members on msg.ConversationId equals m.ConversationId

@@ -18,7 +18,8 @@ public sealed class MessageHistory(ChatDbContext db, MessageViews views)
     public async Task<Page<MessageView>> PageAsync(long conversationId, long beforeSeq, int limit, CancellationToken ct, long fromSeq = 0,
         long? untilSeq = null, long viewerId = 0)
     {
-        var query = db.Messages.AsNoTracking().Where(m => m.ConversationId == conversationId && m.Seq > fromSeq && m.Kind != MessageKind.Change);
+        var query = db.Messages.AsNoTracking().Include(m => m.Attachments)
+            .Where(m => m.ConversationId == conversationId && m.Seq > fromSeq && m.Kind != MessageKind.Change);
         if (beforeSeq > 0) query = query.Where(m => m.Seq < beforeSeq);
         if (untilSeq is { } until) query = query.Where(m => m.Seq <= until);
         if (viewerId > 0) query = query.Where(m => !db.HiddenMessages.Any(h => h.UserId == viewerId && h.MessageId == m.Id));
@@ -48,7 +49,7 @@ public sealed class MessageHistory(ChatDbContext db, MessageViews views)
     /// </summary>
     public async Task<Page<MessageView>> AfterAsync(long conversationId, long afterSeq, int limit, CancellationToken ct, long? untilSeq = null, long fromSeq = 0)
     {
-        var query = db.Messages.AsNoTracking().Where(m => m.ConversationId == conversationId && m.Seq > afterSeq);
+        var query = db.Messages.AsNoTracking().Include(m => m.Attachments).Where(m => m.ConversationId == conversationId && m.Seq > afterSeq);
         if (untilSeq is { } until) query = query.Where(m => m.Seq <= until);
         var rows = await query.OrderBy(m => m.Seq).Take(limit + 1).ToListAsync(ct);
         var page = rows.Take(limit).ToList();
@@ -60,7 +61,7 @@ public sealed class MessageHistory(ChatDbContext db, MessageViews views)
     /// <summary>A text message of one of the user's conversations, from their membership (and not hidden from them), or null.</summary>
     public async Task<Message?> VisibleAsync(long userId, long messageId, CancellationToken ct)
     {
-        var m = await db.Messages.AsNoTracking().FirstOrDefaultAsync(x => x.Id == messageId && x.Kind == MessageKind.Text, ct);
+        var m = await db.Messages.AsNoTracking().Include(x => x.Attachments).FirstOrDefaultAsync(x => x.Id == messageId && x.Kind == MessageKind.Text, ct);
         if (m is null) return null;
         var member = await db.Members.AsNoTracking().FirstOrDefaultAsync(x => x.ConversationId == m.ConversationId && x.UserId == userId, ct);
         var sees = member is not null && m.Seq > member.JoinedAfterSeq && (member.LeftAtSeq is not { } left || m.Seq <= left);

@@ -15,6 +15,7 @@ public sealed class MessageSender(IServiceScopeFactory scopes, KnownConversation
 {
     public const int MaxCiphertextBytes = 64 * 1024;
     public const int MaxClientMessageIdLength = 100;
+    public const int MaxAttachments = 10;
 
     /// <summary>Checks and stores a send; returns once it is committed (or refused). For a form post.</summary>
     public async Task<SendResult> SendAsync(SendCommand cmd, CancellationToken ct)
@@ -49,8 +50,11 @@ public sealed class MessageSender(IServiceScopeFactory scopes, KnownConversation
     /// <summary>Either a send to queue, or the result decided without storing anything (a refusal, or a retry's earlier message).</summary>
     async Task<(SendResult? Decided, PendingSend? Pending)> AdmitAsync(SendCommand cmd, CancellationToken ct)
     {
-        if (cmd.Ciphertext.Length is 0 or > MaxCiphertextBytes)
-            return Refused("invalid_ciphertext", $"ciphertext must be base64 of 1 to {MaxCiphertextBytes} bytes.");
+        var attachmentIds = cmd.AttachmentIds ?? [];
+        if (cmd.Ciphertext.Length > MaxCiphertextBytes || (cmd.Ciphertext.Length == 0 && attachmentIds.Count == 0))
+            return Refused("invalid_ciphertext", $"ciphertext must be base64 of 1 to {MaxCiphertextBytes} bytes (it may be empty when the message has attachments).");
+        if (attachmentIds.Count > MaxAttachments || attachmentIds.Distinct().Count() != attachmentIds.Count)
+            return Refused("invalid_attachments", $"attachments must be at most {MaxAttachments} distinct upload ids.");
         if (cmd.ClientMessageId is { Length: 0 or > MaxClientMessageIdLength })
             return Refused("invalid_client_message_id", $"clientMessageId must be 1 to {MaxClientMessageIdLength} characters.");
 
@@ -67,6 +71,15 @@ public sealed class MessageSender(IServiceScopeFactory scopes, KnownConversation
         QuoteView? quote = null;
         if (cmd.ReplyToId is { } replyTo && (quote = await QuoteAsync(cmd.SenderId, conversationId, replyTo, ct)) is null)
             return Refused("invalid_reply", "replyToId is not a message of this conversation that you can see.");
+        List<Attachment> attachments = [];
+        if (attachmentIds.Count > 0)
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            (attachments, var unusable) = await scope.ServiceProvider.GetRequiredService<Attachable>().FindAsync(cmd.SenderId, attachmentIds, ct);
+            // An upload already sent: a retry of that message gets its ack; any other use of it is refused.
+            if (unusable is not null)
+                return (cmd.ClientMessageId is not null && await FindRetryAsync(cmd.SenderId, clientId, ct) is { } earlier ? Retried(earlier, cmd) : unusable, null);
+        }
 
         return (null, new PendingSend(new Message
         {
@@ -78,6 +91,7 @@ public sealed class MessageSender(IServiceScopeFactory scopes, KnownConversation
             CreatedAt = StoredTime.Now(clock), // a retried ack reads back identical
             ReplyToId = cmd.ReplyToId,
             Forwarded = cmd.Forwarded,
+            Attachments = attachments,
         }, cmd.Origin, quote));
     }
 
@@ -193,7 +207,7 @@ public sealed class MessageSender(IServiceScopeFactory scopes, KnownConversation
     async Task<Message?> FindRetryAsync(long senderId, string clientId, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<ChatDbContext>().Messages.AsNoTracking()
+        return await scope.ServiceProvider.GetRequiredService<ChatDbContext>().Messages.AsNoTracking().Include(m => m.Attachments)
             .FirstOrDefaultAsync(m => m.SenderId == senderId && m.ClientMessageId == clientId, ct);
     }
 }

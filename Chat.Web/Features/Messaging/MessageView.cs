@@ -11,7 +11,7 @@ namespace Chat.Web.Features.Messaging;
 public sealed record MessageView(
     string Id, string ConversationId, long Seq, string SenderId, string? ReceiverId,
     string Ciphertext, string ClientMessageId, DateTime CreatedAt, DateTime? DeliveredAt, DateTime? ReadAt,
-    string Kind = "text", SystemEvent? System = null)
+    string Kind = "text", SystemEvent? System = null, AttachmentList? Attachments = null)
 {
     /// <summary>The message this one replies to, as the reply shows it.</summary>
     public QuoteView? ReplyTo { get; init; }
@@ -27,7 +27,8 @@ public sealed record MessageView(
     public static MessageView From(Message m) => new(
         m.Id.ToString(), m.ConversationId.ToString(), m.Seq, m.SenderId.ToString(), m.ReceiverId?.ToString(),
         m.Kind == MessageKind.Text ? Convert.ToBase64String(m.Ciphertext) : "", m.ClientMessageId, m.CreatedAt, m.DeliveredAt, m.ReadAt,
-        m.Kind switch { MessageKind.System => "system", MessageKind.Change => "change", _ => "text" }, SystemEvent.Of(m))
+        m.Kind switch { MessageKind.System => "system", MessageKind.Change => "change", _ => "text" }, SystemEvent.Of(m),
+        new AttachmentList(m.Attachments.Select(AttachmentView.From)))
     {
         Forwarded = m.Forwarded,
         EditedAt = m.EditedAt,

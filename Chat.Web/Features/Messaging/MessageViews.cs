@@ -15,7 +15,7 @@ public sealed class MessageViews(ChatDbContext db)
         var changes = rows.Select(m => (Row: m, Change: MessageChange.Of(m))).ToList();
         var changedIds = changes.Where(c => c.Change is not null && long.TryParse(c.Change.MessageId, out _))
             .Select(c => long.Parse(c.Change!.MessageId)).Distinct().ToList();
-        var changed = changedIds.Count == 0 ? [] : await db.Messages.AsNoTracking().Where(m => changedIds.Contains(m.Id)).ToListAsync(ct);
+        var changed = changedIds.Count == 0 ? [] : await db.Messages.AsNoTracking().Include(m => m.Attachments).Where(m => changedIds.Contains(m.Id)).ToListAsync(ct);
         var shown = rows.Where(m => m.Kind == MessageKind.Text).Concat(changed).DistinctBy(m => m.Id).ToList();
         var ids = shown.ConvertAll(m => m.Id);
         var reactions = ids.Count == 0 ? [] : await db.Reactions.AsNoTracking().Where(r => ids.Contains(r.MessageId)).OrderBy(r => r.At).ToListAsync(ct);

@@ -16,6 +16,7 @@ public static class MessagingSetup
         builder.Services.AddScoped<MessageHistory>();
         builder.Services.AddScoped<MessageViews>();
         builder.Services.AddScoped<Receipts>();
+        builder.Services.AddScoped<Attachable>();
         builder.Services.AddSingleton<ConversationMembers>();
         builder.Services.AddScoped<ConversationChanges>();
         builder.Services.AddScoped<Inbox>();

@@ -24,7 +24,8 @@ public sealed class PostgresMessageStore(string connectionString, ILogger<Postgr
     // stored row's id and seq 0. Each conversation's counter moves once, by its count of new messages, which take the
     // numbers after it in batch order. A position with no row at all: its conversation is gone, or its sender is not
     // (or no longer) a member. A membership change holds the conversation's advisory lock until it is published
-    // (Groups), so this statement, which runs after the lock is taken, sees it.
+    // (Groups), so this statement, which runs after the lock is taken, sees it. "linked" gives each new message its
+    // uploads ($7 positions, $8 upload ids), only those still unsent (see Attachable).
     // The statement is prepared once, when the tables may still be empty; "earlier" is a LATERAL ... LIMIT 1 so that
     // its plan is an index lookup per message whatever the statistics said then (a plain join was planned as a hash
     // join over a sequential scan of messages, and that plan stayed cached while the table grew).
@@ -50,7 +51,13 @@ public sealed class PostgresMessageStore(string connectionString, ILogger<Postgr
         inserted AS (
             INSERT INTO {InsertColumns}
             SELECT conversation, seq, sender, receiver, client, ciphertext, created, 0, reply_to, forwarded FROM numbered ORDER BY position
-            RETURNING "Id", "ConversationId", "Seq")
+            RETURNING "Id", "ConversationId", "Seq"),
+        linked AS (
+            UPDATE attachments a SET "MessageId" = ins."Id", "ConversationId" = ins."ConversationId"
+            FROM unnest($9::bigint[], $10::text[]) AS l(position, attachment)
+            JOIN numbered n ON n.position = l.position
+            JOIN inserted ins ON ins."ConversationId" = n.conversation AND ins."Seq" = n.seq
+            WHERE a."Id" = l.attachment AND a."MessageId" IS NULL)
         SELECT n.position, i."Id", i."Seq" FROM numbered n JOIN inserted i ON i."ConversationId" = n.conversation AND i."Seq" = n.seq
         UNION ALL SELECT position, "Id", 0 FROM earlier
         """;
@@ -101,6 +108,8 @@ public sealed class PostgresMessageStore(string connectionString, ILogger<Postgr
                         new() { Value = batch.Select(m => m.CreatedAt).ToArray() },
                         new() { Value = batch.Select(m => m.ReplyToId).ToArray() },
                         new() { Value = batch.Select(m => m.Forwarded).ToArray() },
+                        new() { Value = batch.SelectMany((m, i) => m.Attachments.Select(_ => (long)i + 1)).ToArray() },
+                        new() { Value = batch.SelectMany(m => m.Attachments.Select(a => a.Id)).ToArray() },
                     },
                 },
             },

@@ -9,8 +9,9 @@ namespace Chat.Web.Features.Messaging;
 /// </param>
 /// <param name="ReplyToId">An earlier message of the same conversation, which this one quotes.</param>
 /// <param name="Forwarded">A copy of another message's text (<see cref="MessageForwarding"/>), marked so.</param>
+/// <param name="AttachmentIds">Uploads of the sender's (Media) that the message carries; with any, the ciphertext (a caption) may be empty.</param>
 public sealed record SendCommand(long SenderId, long? ToUserId, long? ConversationId, byte[] Ciphertext, string? ClientMessageId, string? Origin = null,
-    long? ReplyToId = null, bool Forwarded = false);
+    long? ReplyToId = null, bool Forwarded = false, IReadOnlyList<string>? AttachmentIds = null);
 
 public abstract record SendResult
 {

@@ -16,6 +16,8 @@ public sealed class SqliteMessageStore(string connectionString, WriteGate writes
         AND EXISTS (SELECT 1 FROM conversation_members WHERE "ConversationId" = $1 AND "UserId" = $2 AND "LeftAt" IS NULL)
         RETURNING "LastSeq"
         """;
+    // A message's uploads, linked in its transaction while still unsent (see Attachable).
+    const string LinkSql = """UPDATE attachments SET "MessageId" = $1, "ConversationId" = $2 WHERE "Id" = $3 AND "MessageId" IS NULL""";
     SqliteConnection? connection;
 
     public override async Task<StoreOutcome[]> StoreAsync(IReadOnlyList<Message> batch, CancellationToken ct)
@@ -30,6 +32,7 @@ public sealed class SqliteMessageStore(string connectionString, WriteGate writes
         await using var findEarlier = Command(FindEarlierSql, tx);
         await using var takeSeq = Command(TakeSeqSql, tx);
         await using var insert = Command($"""INSERT INTO {InsertColumns} VALUES ($1, $7, $2, $3, $4, $5, $6, 0, $8, $9) RETURNING "Id" """, tx);
+        await using var link = Command(LinkSql, tx);
         var outcomes = new StoreOutcome[batch.Count];
         for (var i = 0; i < batch.Count; i++)
         {
@@ -51,6 +54,14 @@ public sealed class SqliteMessageStore(string connectionString, WriteGate writes
                 insert.Parameters.AddWithValue("$9", m.Forwarded);
                 m.Seq = seq;
                 m.Id = (long)(await insert.ExecuteScalarAsync(ct))!;
+                foreach (var attachment in m.Attachments)
+                {
+                    link.Parameters.Clear();
+                    link.Parameters.AddWithValue("$1", m.Id);
+                    link.Parameters.AddWithValue("$2", m.ConversationId);
+                    link.Parameters.AddWithValue("$3", attachment.Id);
+                    await link.ExecuteNonQueryAsync(ct);
+                }
                 outcomes[i] = StoreOutcome.Stored;
             }
         }

@@ -77,7 +77,9 @@ public sealed class JsonProtocol(IServiceScopeFactory scopes, MessageSender send
 
         // Queued in frame order; the outcome comes to this session as an event (ack or error), and the session reads
         // its next frame meanwhile: a client may have many sends in flight, and they share the writer's batches.
-        if (await sender.QueueAsync(new SendCommand(session.UserId, to, conversationId, ciphertext, clientMessageId, Origin: session.Id, ReplyToId: replyTo), ct) is { } refused)
+        var command = new SendCommand(session.UserId, to, conversationId, ciphertext, clientMessageId, Origin: session.Id, ReplyToId: replyTo,
+            AttachmentIds: AttachmentIds(frame));
+        if (await sender.QueueAsync(command, ct) is { } refused)
             await session.SendAsync(new ErrorEvent(refused.Code, refused.Error, reference));
     }
 
@@ -86,10 +88,8 @@ public sealed class JsonProtocol(IServiceScopeFactory scopes, MessageSender send
         if (!frame.TryGetProperty("ciphertext", out var base64) || base64.ValueKind != JsonValueKind.String)
             throw new BadFrame("invalid_request", "\"ciphertext\" (base64) is required.");
         // Decoded from the frame's UTF-8 bytes, with no string in between. The frame's size limit bounds the work;
-        // MessageSender and MessageActions refuse what decodes to more than the limit.
+        // MessageSender and MessageActions check its size (a message with attachments may have no caption).
         if (!base64.TryGetBytesFromBase64(out var ciphertext)) throw new BadFrame("invalid_ciphertext", "ciphertext is not valid base64.");
-        if (ciphertext.Length is 0 or > MessageSender.MaxCiphertextBytes)
-            throw new BadFrame("invalid_ciphertext", $"ciphertext must be base64 of 1 to {MessageSender.MaxCiphertextBytes} bytes.");
         return ciphertext;
     }
 
@@ -181,6 +181,15 @@ public sealed class JsonProtocol(IServiceScopeFactory scopes, MessageSender send
             JsonValueKind.String => long.TryParse(value.GetString(), out number),
             _ => false,
         };
+    }
+
+    /// <summary>"attachments": the upload ids (POST /media) the message carries; their number is checked by the sender.</summary>
+    static List<string>? AttachmentIds(JsonElement frame)
+    {
+        if (!frame.TryGetProperty("attachments", out var list) || list.ValueKind == JsonValueKind.Null) return null;
+        if (list.ValueKind != JsonValueKind.Array || list.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.String || e.GetString()!.Length is 0 or > 32))
+            throw new BadFrame("invalid_attachments", "\"attachments\" must be an array of upload ids.");
+        return list.EnumerateArray().Select(e => e.GetString()!).ToList();
     }
 
     static string? OptionalString(JsonElement frame, string name) =>
