@@ -139,7 +139,7 @@ public sealed class BrowserProtocol(long me, OpenChat open, ViewerTime time, Fra
     /// </summary>
     async Task<string> AppendAsync(SocketSession session, MessageView m, CancellationToken ct)
     {
-        var bubble = Bubble.From(m, me, open.GroupId is null ? null : new(await NamesAsync(session, Bubble.People([m], me), ct)));
+        var bubble = Bubble.From(m, me, open.GroupId is null || open.Secret ? null : new(await NamesAsync(session, Bubble.People([m], me), ct)), open.Secret);
         var html = "<div hx-swap-oob=\"beforeend:#messages\">" + await fragments.RenderAsync(MessageList.Of([bubble], time)) + "</div>";
         if (m.System is not null && open.GroupId is { } group) html += await GroupChangedAsync(session, group, ct);
         return html;

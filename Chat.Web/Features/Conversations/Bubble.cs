@@ -6,19 +6,19 @@ namespace Chat.Web.Features.Conversations;
 /// <summary>
 /// What a bubble shows. DOM id message_&lt;ClientMessageId&gt;: the optimistic bubble and the server's copy share it.
 /// In a group, <see cref="SenderName"/> is set on other people's messages, and a system message is a timeline
-/// <see cref="Note"/> ("Ann added Bea") rather than a bubble.
+/// <see cref="Note"/> ("Ann added Bea") rather than a bubble. A secret conversation's bubble has no text, only its
+/// <see cref="Sealed"/> envelope (base64), which the browser's secret.js decrypts.
 /// </summary>
 public sealed record Bubble(long Id, long Seq, string ClientMessageId, string Text, DateTime CreatedAt, bool Own, TickState Delivery,
-    string? SenderName = null, long SenderId = 0, string? Note = null)
+    string? SenderName = null, long SenderId = 0, string? Note = null, string? Sealed = null)
 {
-    public static Bubble From(Message m, long viewerId, Names? names = null) =>
-        Make(m.Id, m.Seq, m.ClientMessageId, m.SenderId, m.CreatedAt, m.ReadAt, m.DeliveredAt, viewerId, names,
-            m.Kind == MessageKind.System ? SystemEvent.Of(m) : null, () => BrowserText.Decode(m.Ciphertext));
-
-    /// <summary>A message as the bus carries it (base64 ciphertext), for the browser socket.</summary>
-    public static Bubble From(MessageView m, long viewerId, Names? names = null) =>
-        Make(long.Parse(m.Id), m.Seq, m.ClientMessageId, long.Parse(m.SenderId), m.CreatedAt, m.ReadAt, m.DeliveredAt, viewerId, names,
-            m.System, () => BrowserText.Decode(Convert.FromBase64String(m.Ciphertext)));
+    /// <summary>A message as the bus carries it (base64 ciphertext), for the page and the browser socket.</summary>
+    public static Bubble From(MessageView m, long viewerId, Names? names = null, bool secret = false)
+    {
+        var bubble = Make(long.Parse(m.Id), m.Seq, m.ClientMessageId, long.Parse(m.SenderId), m.CreatedAt, m.ReadAt, m.DeliveredAt, viewerId, names,
+            m.System, secret ? () => "" : () => BrowserText.Decode(Convert.FromBase64String(m.Ciphertext)));
+        return secret && m.System is null ? bubble with { Sealed = m.Ciphertext } : bubble;
+    }
 
     /// <summary>The names a group's bubbles need; null for a pair (whose bubbles name nobody).</summary>
     public sealed record Names(IReadOnlyDictionary<long, string> ById);

@@ -23,7 +23,7 @@ public sealed class ConversationList(Inbox inbox, UserDirectory directory, Messa
     {
         var page = await inbox.PageAsync(me, null, ConversationsShown, ct);
         var rows = await RowsAsync(me, page.Items, ct);
-        var talkedTo = rows.Where(r => r.GroupId is null).Select(r => r.PeerId).ToList();
+        var talkedTo = rows.Where(r => r.GroupId is null && !r.Secret).Select(r => r.PeerId).ToList();
         var people = await directory.NewestAsync(me, talkedTo, NewPeopleShown, ct);
         return [.. rows, .. people.Select(DirectoryRow)];
     }
@@ -45,8 +45,9 @@ public sealed class ConversationList(Inbox inbox, UserDirectory directory, Messa
             if (e.Peer is { } peer)
             {
                 var peerId = long.Parse(peer.Id);
-                return new ConversationRow(peerId, peer.DisplayName, peer.Phone, Preview(last, me, null, noteNames), last.CreatedAt, e.Unread,
-                    Online: await presence.IsOnlineAsync(peerId));
+                var secret = e.Kind == "secret";
+                return new ConversationRow(peerId, peer.DisplayName, peer.Phone, secret ? SealedPreview : Preview(last, me, null, noteNames), last.CreatedAt,
+                    e.Unread, Online: await presence.IsOnlineAsync(peerId), Secret: secret);
             }
             var count = e.Left ? "You left" : $"{e.MemberCount} {(e.MemberCount == 1 ? "member" : "members")}";
             return new ConversationRow(0, e.Name ?? "", count, Preview(last, me, e.LastSenderName ?? DisplayNames.Unknown, noteNames), last.CreatedAt,
@@ -81,8 +82,12 @@ public sealed class ConversationList(Inbox inbox, UserDirectory directory, Messa
         var page = await history.PageAsync(conversationId, beforeSeq, PageSize, ct, period.JoinedAfterSeq, period.LeftAtSeq);
         var messages = page.Items.Reverse().ToList();
         Bubble.Names? byId = list.Kind == ConversationKind.Group ? new(await names.OfAsync(Bubble.People(messages, me), ct)) : null;
-        return (messages.ConvertAll(m => Bubble.From(m, me, byId)), page.NextCursor);
+        var secret = list.Kind == ConversationKind.Secret;
+        return (messages.ConvertAll(m => Bubble.From(m, me, byId, secret)), page.NextCursor);
     }
+
+    /// <summary>A secret conversation's row never shows its text: the server cannot read it, and does not pretend to.</summary>
+    public const string SealedPreview = "Encrypted message";
 
     /// <summary>"You: …" for my last message; in a group "Ann: …", or the system note itself.</summary>
     static string Preview(MessageView m, long me, string? groupSender, IReadOnlyDictionary<long, string> noteNames)

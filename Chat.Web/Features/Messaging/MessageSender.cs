@@ -90,7 +90,7 @@ public sealed class MessageSender(IServiceScopeFactory scopes, KnownConversation
         if (cmd.ConversationId is not { } id) return Refuse("invalid_request", "\"toUserId\" or \"conversationId\" is required.");
         // From this node's member list; the store checks again, in the transaction that takes the seq.
         if (await members.GetAsync(id, ct) is not { } list || !list.IsCurrentMember(cmd.SenderId)) return Refuse("not_member", NotMemberError);
-        return (id, list.Kind == ConversationKind.Direct ? list.Members.First(m => m.UserId != cmd.SenderId).UserId : null, null);
+        return (id, list.Kind != ConversationKind.Group ? list.Members.First(m => m.UserId != cmd.SenderId).UserId : null, null);
 
         static (long, long?, SendResult.Rejected) Refuse(string code, string error) => (0, null, new SendResult.Rejected(code, error));
     }
