@@ -304,28 +304,41 @@ async function oneTimeKeys(from, count) {
   return keys;
 }
 
-/** A device of its own for this browser and user: new keys, uploaded to the directory; its id picked at random. */
-async function createDevice(app, deviceId) {
+/** New device keys (nothing stored or uploaded): identity, signed identity DH key, signed pre-key, one-time pre-keys. */
+export async function newDevice(deviceId) {
   const ik = await signer();
   const ikDh = await generateDh();
   const spk = await generateDh();
   const opks = await oneTimeKeys(1, ONE_TIME_BATCH);
-  const device = {
+  return {
     deviceId: deviceId || 1 + (crypto.getRandomValues(new Uint32Array(1))[0] % 2147483646),
     ik, ikDh, ikDhSig: await sign(ik.priv, ikDh.pub), spk: { id: 1, pair: spk, sig: await sign(ik.priv, spk.pub) },
     opks: Object.fromEntries(opks.map((k) => [k.id, k.pair])), nextOpk: 1 + ONE_TIME_BATCH,
   };
-  const body = {
-    deviceId: device.deviceId, identityKey: b64(ik.pub), identityDhKey: b64(ikDh.pub), identityDhSignature: b64(device.ikDhSig),
-    signedPreKey: { keyId: 1, publicKey: b64(spk.pub), signature: b64(device.spk.sig) },
-    oneTimePreKeys: opks.map((k) => ({ keyId: k.id, publicKey: b64(k.pair.pub) })),
+}
+
+/** The device's public bundle as the directory takes it (all one-time pre-keys) or hands it out (`oneTime`: one of them). */
+export function bundleOf(device, oneTime) {
+  const bundle = {
+    deviceId: device.deviceId, identityKey: b64(device.ik.pub), identityDhKey: b64(device.ikDh.pub), identityDhSignature: b64(device.ikDhSig),
+    signedPreKey: { keyId: device.spk.id, publicKey: b64(device.spk.pair.pub), signature: b64(device.spk.sig) },
   };
-  await app.call('', 'POST', body);
+  if (oneTime === undefined) {
+    return { ...bundle, oneTimePreKeys: Object.entries(device.opks).map(([id, pair]) => ({ keyId: Number(id), publicKey: b64(pair.pub) })) };
+  }
+  return { ...bundle, oneTimePreKey: { keyId: oneTime, publicKey: b64(device.opks[oneTime].pub) } };
+}
+
+/** A device of its own for this browser and user: new keys, uploaded to the directory; its id picked at random. */
+async function createDevice(app, deviceId) {
+  const device = await newDevice(deviceId);
+  await app.call('', 'POST', bundleOf(device));
   await put(app.db, 'device', 'self', device);
   return device;
 }
 
-function me(device) { return { ik: device.ik.pub, ikDh: device.ikDh, ikDhSig: device.ikDhSig }; }
+/** What X3DH needs of a device: its identity key, identity DH pair and the signature binding them. */
+export function identityOf(device) { return { ik: device.ik.pub, ikDh: device.ikDh, ikDhSig: device.ikDhSig }; }
 
 /** One user's secret conversations in this browser. Every operation runs under a Web Lock: tabs take turns. */
 class SecretApp {
@@ -415,7 +428,7 @@ class SecretApp {
           await put(this.db, 'peers', peerId, { ...peer, changed: { deviceId: bundle.deviceId, identityKey: bundle.identityKey } });
           throw new SecretError('changed', 'Their security key changed: accept it first.');
         }
-        const x = await x3dhInitiate(me(device), bundle);
+        const x = await x3dhInitiate(identityOf(device), bundle);
         session = { peerDevice: bundle.deviceId, x3dh: x.header, state: await ratchetInitAlice(x.sk, x.spk, x.ad) };
         peer = peer || { ik: bundle.identityKey, deviceId: bundle.deviceId, verified: false };
       }
@@ -448,7 +461,7 @@ class SecretApp {
         const spk = device.spk.id === e.x3dh.spk ? device.spk.pair : null;
         const opk = e.x3dh.opk === null ? null : device.opks[e.x3dh.opk];
         if (!spk || (e.x3dh.opk !== null && !opk)) throw new SecretError('replayed', 'Its one-time key was used already.');
-        const x = await x3dhRespond(me(device), e.x3dh, spk, opk);
+        const x = await x3dhRespond(identityOf(device), e.x3dh, spk, opk);
         session = { peerDevice: e.from, theirEk: e.x3dh.ek, state: ratchetInitBob(x.sk, spk, x.ad) };
         if (peer && peer.ik !== e.x3dh.ik) peer = { ...peer, changed: { deviceId: e.from, identityKey: e.x3dh.ik, fromMessage: true } };
         else if (!peer || peer.deviceId !== e.from) peer = { ik: e.x3dh.ik, deviceId: e.from, verified: false };
