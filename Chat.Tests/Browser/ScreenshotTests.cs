@@ -150,7 +150,7 @@ public sealed class ScreenshotTests(BrowserApp app, BrowserFixture browser) : IC
             await page.ReloadAsync();
             var decrypted = page.Locator("#messages [data-decrypted]");
             foreach (var (who, text) in new[] { (page, "The door code is 4471, see you at 7."), (jonasPage, "Got it. I'll bring the documents."),
-                         (page, "Thanks! Delete this after reading 🙂") })
+                         (page, "Thanks! Delete this after reading.") })
             {
                 var box = who.GetByLabel("Secret message", new() { Exact = true });
                 await Assertions.Expect(box).ToBeEnabledAsync();
