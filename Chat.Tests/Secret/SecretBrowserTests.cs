@@ -25,13 +25,36 @@ public sealed class SecretBrowserTests(TestServers servers, BrowserFixture brows
     public async ValueTask InitializeAsync() => host = await ChatHost.StartAsync(servers, Storage.Postgres, s => s["LOG_LEVEL"] = "Verbose",
         services: s => s.AddSingleton<ILogEventSink>(log));
 
-    public ValueTask DisposeAsync() => host.DisposeAsync();
+    readonly List<IBrowserContext> contexts = [];
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var context in contexts) await context.DisposeAsync();
+        await host.DisposeAsync();
+    }
+
+    /// <summary>Two people, each in a browser of their own, and the secret conversation Ann starts with Bob, open on both.</summary>
+    async Task<(TestUser Ann, TestUser Bob, IPage AnnPage, IPage BobPage)> StartAsync(string annName, string bobName)
+    {
+        var ann = await host.RegisterAsync(annName);
+        var bob = await host.RegisterAsync(bobName);
+        var annPage = await OpenAsync(ann);
+        var bobPage = await OpenAsync(bob);
+        await annPage.GotoAsync($"/chat/secret/{bob.Id}");
+        await annPage.GetByRole(AriaRole.Button, new() { Name = "Start secret conversation" }).ClickAsync();
+        await Assertions.Expect(annPage.Locator("#secret-chat[data-ready='true']")).ToHaveCountAsync(1);
+        await GoAsync(bobPage, ann); // Bob's browser makes its device and uploads its keys
+        await GoAsync(annPage, bob); // now Ann's finds it
+        return (ann, bob, annPage, bobPage);
+    }
 
     static ILocator Texts(IPage page) => page.Locator("#messages [data-ciphertext]");
     static ILocator Box(IPage page) => page.GetByLabel("Secret message", new() { Exact = true });
 
-    async Task<IPage> OpenAsync(IBrowserContext context, TestUser me, TestUser peer)
+    async Task<IPage> OpenAsync(TestUser me)
     {
+        var context = await browser.ContextAsync(host);
+        contexts.Add(context);
         var page = await context.NewPageAsync();
         await PageLog.AttachAsync(page, me.DisplayName);
         page.Response += async (_, r) =>
@@ -60,18 +83,7 @@ public sealed class SecretBrowserTests(TestServers servers, BrowserFixture brows
     [Fact]
     public async Task Two_browsers_talk_in_secret_live_and_after_reload_and_the_server_never_holds_the_text()
     {
-        var ann = await host.RegisterAsync("Ann Secret");
-        var bob = await host.RegisterAsync("Bob Secret");
-        await using var annContext = await browser.ContextAsync(host);
-        await using var bobContext = await browser.ContextAsync(host);
-        var annPage = await OpenAsync(annContext, ann, bob);
-        var bobPage = await OpenAsync(bobContext, bob, ann);
-
-        await annPage.GotoAsync($"/chat/secret/{bob.Id}");
-        await annPage.GetByRole(AriaRole.Button, new() { Name = "Start secret conversation" }).ClickAsync();
-        await Assertions.Expect(annPage.Locator("#secret-chat[data-ready='true']")).ToHaveCountAsync(1);
-        await GoAsync(bobPage, ann); // Bob's browser makes its device and uploads its keys
-        await GoAsync(annPage, bob);
+        var (ann, bob, annPage, bobPage) = await StartAsync("Ann Secret", "Bob Secret");
 
         string[] said = ["Meet at the old mill at nine " + Guid.NewGuid().ToString("N")[..6], "I will bring the map, ünïcødé ✓", "<b hx-get=\"/admin\">not markup</b>"];
         await SendAsync(annPage, said[0]);
@@ -127,16 +139,7 @@ public sealed class SecretBrowserTests(TestServers servers, BrowserFixture brows
     [Fact]
     public async Task Tampered_and_replayed_messages_show_could_not_decrypt_and_a_changed_key_blocks_sending_until_accepted()
     {
-        var ann = await host.RegisterAsync("Ann Tamper");
-        var bob = await host.RegisterAsync("Bob Tamper");
-        await using var annContext = await browser.ContextAsync(host);
-        await using var bobContext = await browser.ContextAsync(host);
-        var annPage = await OpenAsync(annContext, ann, bob);
-        var bobPage = await OpenAsync(bobContext, bob, ann);
-        await annPage.GotoAsync($"/chat/secret/{bob.Id}");
-        await annPage.GetByRole(AriaRole.Button, new() { Name = "Start secret conversation" }).ClickAsync();
-        await GoAsync(bobPage, ann);
-        await GoAsync(annPage, bob);
+        var (ann, bob, annPage, bobPage) = await StartAsync("Ann Tamper", "Bob Tamper");
         await SendAsync(annPage, "first");
         await Assertions.Expect(Texts(bobPage)).ToHaveTextAsync(["first"]);
         await SendAsync(bobPage, "second");
