@@ -597,6 +597,8 @@ async function startPage(root) {
 
 const root = document.getElementById('secret-chat');
 if (root && root.dataset.conversation) startPage(root).catch((e) => {
-  const note = document.getElementById('secret-composer-note');
-  if (note) note.textContent = 'Secret conversations need a browser with X25519 and Ed25519 in WebCrypto: ' + e.message;
+  // Where the page says it needs JavaScript: the composer stays hidden, so nothing can be sent unencrypted.
+  const note = document.getElementById('secret-needs-js');
+  note.hidden = false;
+  note.textContent = 'This browser cannot take part in secret conversations (it needs X25519 and Ed25519 in WebCrypto, and IndexedDB): ' + e.message;
 });
