@@ -243,7 +243,7 @@ export async function fingerprint(identityKey, userId) {
 
 /** The 60 digits both people see: the two fingerprints, the smaller first. */
 export async function safetyNumber(myKey, myId, theirKey, theirId) {
-  const [a, b] = [await fingerprint(myKey, myId), await fingerprint(theirKey, theirId)];
+  const [a, b] = await Promise.all([fingerprint(myKey, myId), fingerprint(theirKey, theirId)]);
   return a < b ? a + b : b + a;
 }
 
@@ -342,7 +342,16 @@ export function identityOf(device) { return { ik: device.ik.pub, ikDh: device.ik
 
 /** One user's secret conversations in this browser. Every operation runs under a Web Lock: tabs take turns. */
 class SecretApp {
-  constructor(db, userId, devicePath, token) { this.db = db; this.userId = userId; this.devicePath = devicePath; this.token = token; }
+  constructor(db, userId, devicePath, token) {
+    this.db = db; this.userId = userId; this.devicePath = devicePath; this.token = token;
+    this.safetyNumbers = new Map(); // 10,400 SHA-512 rounds each (docs/performance.md): once per pair of keys
+  }
+
+  async safety(myKey, theirKey, peerId) {
+    const id = b64(myKey) + theirKey + peerId;
+    if (!this.safetyNumbers.has(id)) this.safetyNumbers.set(id, await safetyNumber(myKey, this.userId, unb64(theirKey, 32), peerId));
+    return this.safetyNumbers.get(id);
+  }
 
   async call(handler, method, body, query) {
     const url = this.devicePath + (handler ? '/' + handler : '') + (query ? '?' + new URLSearchParams(query) : '');
@@ -387,7 +396,7 @@ class SecretApp {
     return {
       myDevice: device.deviceId, peerDevice: peer ? peer.deviceId : devices[0] && devices[0].deviceId, peerHasDevice: devices.length > 0,
       verified: !!(peer && peer.verified && !changed), changed,
-      safety: key ? await safetyNumber(device.ik.pub, this.userId, unb64(key, 32), peerId) : null,
+      safety: key ? await this.safety(device.ik.pub, key, peerId) : null,
     };
   }
 
