@@ -100,6 +100,17 @@ public sealed class SecretBrowserTests(TestServers servers, BrowserFixture brows
         await Assertions.Expect(Texts(annPage)).ToHaveTextAsync(said);
         await Assertions.Expect(Texts(bobPage)).ToHaveTextAsync(said);
 
+        // Replenishing: a browser whose one-time pre-keys run low uploads a new batch (the directory held 20, one used).
+        var before = await OneTimeKeysAsync(bob);
+        await bobPage.EvaluateAsync("""
+            async ([me, token]) => {
+              const app = await (await import('/js/secret.js')).openApp(me, '/chat/secret/device', token);
+              const device = await app.device();
+              await app.replenish({ ...device, opks: {} }); // as if it held none
+            }
+            """, new[] { bob.Id, await bobPage.Locator("meta[name='request-verification-token']").GetAttributeAsync("content") });
+        Assert.Equal(before + 20, await OneTimeKeysAsync(bob));
+
         // The lock on the list row, and a preview that says nothing.
         await Assertions.Expect(annPage.Locator($"#conversation_secret_{bob.Id}")).ToContainTextAsync("Encrypted message");
         await Assertions.Expect(annPage.Locator($"#conversation_secret_{bob.Id} [data-lock]")).ToHaveCountAsync(1);
@@ -222,6 +233,13 @@ public sealed class SecretBrowserTests(TestServers servers, BrowserFixture brows
         await GoAsync(bobPage, ann);
         await Assertions.Expect(bobPage.Locator("#messages [data-decrypted]").Last).ToHaveTextAsync("after the reset");
         Assert.Equal(await annPage.Locator("#safety-number").TextContentAsync(), await bobPage.Locator("#safety-number").TextContentAsync());
+    }
+
+    async Task<int> OneTimeKeysAsync(TestUser user)
+    {
+        await using var scope = host.Services.CreateAsyncScope();
+        var devices = await scope.ServiceProvider.GetRequiredService<Chat.Web.Features.Keys.KeyDirectory>().ListAsync(long.Parse(user.Id), TestContext.Current.CancellationToken);
+        return Assert.Single(devices).OneTimePreKeys;
     }
 
     static Dictionary<string, object> With(Dictionary<string, JsonElement> envelope, string key, object value) =>
