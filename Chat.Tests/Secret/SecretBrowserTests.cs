@@ -233,6 +233,14 @@ public sealed class SecretBrowserTests(TestServers servers, BrowserFixture brows
         await GoAsync(bobPage, ann);
         await Assertions.Expect(bobPage.Locator("#messages [data-decrypted]").Last).ToHaveTextAsync("after the reset");
         Assert.Equal(await annPage.Locator("#safety-number").TextContentAsync(), await bobPage.Locator("#safety-number").TextContentAsync());
+
+        // A new browser of Bob's is a new device: the conversation is bound to the ones that set it up, old messages included.
+        var newBrowser = await OpenAsync(bob);
+        await GoAsync(newBrowser, ann);
+        await Assertions.Expect(newBrowser.Locator("#messages [data-decrypted]")).ToHaveCountAsync(0);
+        await Assertions.Expect(newBrowser.Locator("#messages [data-decrypt-error='other-device']").First).ToHaveTextAsync(
+            "Could not decrypt this message: it was encrypted for another device.");
+        await Assertions.Expect(newBrowser.Locator("#secret-binding")).ToContainTextAsync("Bound to this browser");
     }
 
     async Task<int> OneTimeKeysAsync(TestUser user)
