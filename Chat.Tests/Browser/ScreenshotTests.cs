@@ -7,7 +7,7 @@ using static Chat.Tests.Browser.ChatPages;
 
 namespace Chat.Tests.Browser;
 
-/// <summary>Landing, chat, group and admin screens — desktop and mobile, light and dark — under test-artifacts/screenshots/.</summary>
+/// <summary>Landing, chat, group, secret conversation and admin screens — desktop and mobile, light and dark — under test-artifacts/screenshots/.</summary>
 public sealed class ScreenshotTests(BrowserApp app, BrowserFixture browser) : IClassFixture<BrowserApp>
 {
     [Fact]
@@ -185,6 +185,46 @@ public sealed class ScreenshotTests(BrowserApp app, BrowserFixture browser) : IC
             await page.Locator("#messages a[data-lightbox]").ClickAsync();
             await page.WaitForFunctionAsync("() => { const i = document.querySelector('[data-lightbox-image]'); return i.complete && i.naturalWidth > 0; }");
             await shoot("media-lightbox");
+        });
+    }
+
+    [Fact]
+    public async Task Secret_conversation_and_changed_key_warning_are_captured_on_desktop_and_mobile_in_light_and_dark()
+    {
+        var host = app.Host;
+        await CaptureAsync(host, 8, async (page, _, shoot) =>
+        {
+            // A pair of its own for each context: a secret conversation is bound to the browsers that set it up.
+            var maya = await host.RegisterAsync("Maya Okafor");
+            var jonas = await host.RegisterAsync("Jonas Berg");
+            await using var peer = await browser.ContextAsync(host);
+            var jonasPage = await peer.NewPageAsync();
+            await LogInAsync(page, maya.Phone, maya.Password);
+            await page.GotoAsync($"/chat/secret/{jonas.Id}");
+            await page.GetByRole(AriaRole.Button, new() { Name = "Start secret conversation" }).ClickAsync();
+            await LogInAsync(jonasPage, jonas.Phone, jonas.Password);
+            await jonasPage.GotoAsync($"/chat/secret/{maya.Id}");
+            await Assertions.Expect(jonasPage.Locator("#secret-chat[data-ready='true']")).ToHaveCountAsync(1);
+            await page.ReloadAsync();
+            var decrypted = page.Locator("#messages [data-decrypted]");
+            foreach (var (who, text) in new[] { (page, "The door code is 4471, see you at 7."), (jonasPage, "Got it. I'll bring the documents."),
+                         (page, "Thanks! Delete this after reading.") })
+            {
+                var box = who.GetByLabel("Secret message", new() { Exact = true });
+                await Assertions.Expect(box).ToBeEnabledAsync();
+                await box.FillAsync(text);
+                await box.PressAsync("Enter");
+                await Assertions.Expect(decrypted.Filter(new() { HasText = text })).ToHaveCountAsync(1);
+            }
+            await page.Locator("#secret-chat summary").ClickAsync();
+            await shoot("secret");
+
+            await jonasPage.EvaluateAsync("""
+                async ([me, token]) => (await (await import('/js/secret.js')).openApp(me, '/chat/secret/device', token)).resetDevice()
+                """, new[] { jonas.Id, await jonasPage.Locator("meta[name='request-verification-token']").GetAttributeAsync("content") });
+            await page.ReloadAsync();
+            await Assertions.Expect(page.Locator("#secret-warning")).ToBeVisibleAsync();
+            await shoot("secret-key-changed");
         });
     }
 

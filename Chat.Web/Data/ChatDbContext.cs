@@ -73,7 +73,7 @@ sealed class ConversationConfiguration : IEntityTypeConfiguration<Conversation>
     public void Configure(EntityTypeBuilder<Conversation> e)
     {
         e.ToTable("conversations");
-        e.HasIndex(c => new { c.AId, c.BId }).IsUnique();
+        e.HasIndex(c => new { c.AId, c.BId, c.Kind }).IsUnique(); // a pair has one direct and one secret conversation
         e.HasIndex(c => c.BId);
         e.HasOne<User>().WithMany().HasForeignKey(c => c.AId).OnDelete(DeleteBehavior.Cascade);
         e.HasOne<User>().WithMany().HasForeignKey(c => c.BId).OnDelete(DeleteBehavior.Cascade);

@@ -45,7 +45,11 @@ public sealed class OneTimePreKey
     public required byte[] PublicKey { get; set; }
 }
 
-public enum ConversationKind { Direct = 0, Group = 1 }
+/// <summary>
+/// A secret conversation is a pair's end-to-end encrypted one, beside (not instead of) their direct conversation: its
+/// messages are Double Ratchet envelopes the server cannot read (docs/security.md).
+/// </summary>
+public enum ConversationKind { Direct = 0, Group = 1, Secret = 2 }
 
 /// <summary>A direct conversation (its two members, also as the unique pair AId, BId) or a group (members and a name).</summary>
 public sealed class Conversation
@@ -54,7 +58,7 @@ public sealed class Conversation
     public ConversationKind Kind { get; set; }
     /// <summary>A group's name; null for a direct conversation.</summary>
     public string? Name { get; set; }
-    /// <summary>A direct conversation's pair, the smaller user id first; (AId, BId) is unique. Null for a group.</summary>
+    /// <summary>A direct or secret conversation's pair, the smaller user id first; (AId, BId, Kind) is unique. Null for a group.</summary>
     public long? AId { get; set; }
     public long? BId { get; set; }
     /// <summary>The last seq handed out; the next message gets LastSeq + 1 in the same transaction.</summary>

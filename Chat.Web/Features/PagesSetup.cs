@@ -17,8 +17,10 @@ public static class PagesSetup
             o.Conventions.AuthorizeFolder("/Groups");
             o.Conventions.AuthorizeFolder("/Push");
             o.Conventions.AuthorizeFolder("/Actions");
+            o.Conventions.AuthorizeFolder("/Secret");
             // A group's conversation is the chat screen too, at its own address.
             o.Conventions.AddPageRoute("/Conversations/Index", Conversations.IndexModel.GroupRoute);
+            o.Conventions.AddPageRoute("/Conversations/Index", Conversations.IndexModel.SecretRoute);
             o.Conventions.AuthorizeFolder("/Admin", AuthSetup.AdminPagePolicy);
         });
         builder.Services.AddAntiforgery(o =>

@@ -78,11 +78,11 @@ public sealed class MessageModel(MessageHistory history, ConversationMembers mem
         var view = await views.OfAsync(m, ct);
         var group = list.Kind == ConversationKind.Group;
         var known = await names.OfAsync(Bubble.People([view], Me), ct);
-        Bubble = Bubble.From(view, Me, new(known, InGroup: group));
+        Bubble = Bubble.From(view, Me, new(known, InGroup: group), secret: list.Kind == ConversationKind.Secret);
         SenderName = m.SenderId == Me ? "You" : known.GetValueOrDefault(m.SenderId, DisplayNames.Unknown);
         BackTo = group ? $"/chat/groups/{m.ConversationId}" : $"/chat/{list.Members.First(x => x.UserId != Me).UserId}";
         var now = clock.GetUtcNow().UtcDateTime;
-        CanAct = period.IsCurrent && m.DeletedAt is null;
+        CanAct = period.IsCurrent && m.DeletedAt is null && list.Kind != ConversationKind.Secret;
         CanEdit = CanAct && m.SenderId == Me && now - m.CreatedAt <= settings.EditWindow;
         CanDeleteForEveryone = CanAct && ((m.SenderId == Me && now - m.CreatedAt <= settings.DeleteWindow) || (group && period.Role == MemberRole.Admin));
         EditText = Bubble.Text;

@@ -16,11 +16,16 @@ namespace Chat.Web.Features.Actions;
 public sealed class MessageActions(ChatDbContext db, ConversationChanges changes, IFanout fanout, MessageActionSettings settings, MediaRemoval media)
 {
     public static ChangeRefused NotFound => new(404, "not_found", "No such message in your conversations.");
+    /// <summary>The server cannot read a secret conversation's messages, so it does not edit or react to them (delete still works).</summary>
+    public static ChangeRefused InSecret => new(400, "secret_conversation", "Editing and reactions are not available in a secret conversation.");
+
+    bool IsSecret(Message m) => db.Conversations.Any(c => c.Id == m.ConversationId && c.Kind == ConversationKind.Secret);
 
     public Task<ChangeRefused?> EditAsync(long me, long messageId, byte[] text, CancellationToken ct) => text.Length is 0 or > MessageSender.MaxCiphertextBytes
         ? Task.FromResult<ChangeRefused?>(new(400, "invalid_ciphertext", $"ciphertext must be base64 of 1 to {MessageSender.MaxCiphertextBytes} bytes."))
         : ChangeAsync(me, messageId, (m, member, now) =>
         {
+            if (IsSecret(m)) return InSecret;
             if (m.SenderId != me) return new ChangeRefused(403, "not_author", "Only its author may edit a message.");
             if (m.DeletedAt is not null) return new ChangeRefused(409, "deleted", "The message was deleted.");
             if (now - m.CreatedAt > settings.EditWindow)
@@ -61,6 +66,7 @@ public sealed class MessageActions(ChatDbContext db, ConversationChanges changes
         return ChangeAsync(me, messageId, async (m, member, now) =>
         {
             if (m.DeletedAt is not null) return new ChangeRefused(409, "deleted", "The message was deleted.");
+            if (IsSecret(m)) return InSecret;
             var mine = await db.Reactions.FirstOrDefaultAsync(r => r.MessageId == m.Id && r.UserId == me, ct);
             var wanted = toggle && mine?.Emoji == emoji ? null : emoji;
             if (mine?.Emoji == wanted) return MessageChangeOutcome.Unchanged;

@@ -21,6 +21,7 @@ public sealed class MessageForwarding(ChatDbContext db, ConversationMembers memb
         if (original is null || await members.GetAsync(original.ConversationId, ct) is not { } from || from.Find(me) is not { } period || !period.Sees(original.Seq))
             return (null, MessageActions.NotFound);
         if (original.DeletedAt is not null) return (null, new(409, "deleted", "The message was deleted."));
+        if (from.Kind == ConversationKind.Secret) return (null, new(400, "secret_conversation", "A secret conversation's message cannot be forwarded: the server cannot read it."));
         foreach (var id in conversationIds)
             if (await members.GetAsync(id, ct) is not { } list || !list.IsCurrentMember(me) || list.Kind is not (ConversationKind.Direct or ConversationKind.Group))
                 return (null, new(403, "not_member", $"You are not a member of conversation {id}."));

@@ -50,7 +50,7 @@ public sealed class AdminUsers(ChatDbContext db, AuditLog audit, WriteGate write
         // that holds it (its seq UPDATE) to commit, and a batch after that finds no conversation and stores nothing;
         // so the last statement, which sees everything committed before it, finds every message of those conversations.
         var theirs = db.Members.Where(m => m.UserId == userId).Select(m => m.ConversationId);
-        var conversationIds = await db.Conversations.Where(c => c.Kind == ConversationKind.Direct && theirs.Contains(c.Id)).Select(c => c.Id).ToListAsync(ct);
+        var conversationIds = await db.Conversations.Where(c => c.Kind != ConversationKind.Group && theirs.Contains(c.Id)).Select(c => c.Id).ToListAsync(ct);
         var conversations = await db.Conversations.Where(c => conversationIds.Contains(c.Id)).ExecuteDeleteAsync(ct);
         // Their groups stay (with their messages, from a deleted sender); one they were the only admin of gets one, as when an admin leaves.
         var adminOf = await db.Members.Where(m => m.UserId == userId && m.Role == MemberRole.Admin && m.LeftAt == null).Select(m => m.ConversationId).ToListAsync(ct);

@@ -142,7 +142,7 @@ public sealed class BrowserProtocol(long me, OpenChat open, ViewerTime time, Fra
     /// </summary>
     async Task<string> AppendAsync(SocketSession session, MessageView m, CancellationToken ct)
     {
-        var bubble = Bubble.From(m, me, new(await NamesAsync(session, Bubble.People([m], me), ct), InGroup: open.GroupId is not null));
+        var bubble = Bubble.From(m, me, new(await NamesAsync(session, Bubble.People([m], me), ct), InGroup: open.GroupId is not null), open.Secret);
         var html = "<div hx-swap-oob=\"beforeend:#messages\">" + await fragments.RenderAsync(MessageList.Of([bubble], time)) + "</div>";
         if (m.System is not null && open.GroupId is { } group) html += await GroupChangedAsync(session, group, ct);
         return html;

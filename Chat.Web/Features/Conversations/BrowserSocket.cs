@@ -51,7 +51,7 @@ public sealed class BrowserSocket(SocketSessions sessions, FragmentRenderer frag
         await sessions.Open(socket, me, protocol).RunAsync(tokenVersion);
     }
 
-    /// <summary>The conversation the tab names, if the user may have it open: a real peer, or a group they are or were in.</summary>
+    /// <summary>The conversation the tab names, if the user may have it open: a real peer, a group they are or were in, or their secret conversation.</summary>
     async Task<OpenChat> CheckedAsync(OpenChat open, long me, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
@@ -59,8 +59,14 @@ public sealed class BrowserSocket(SocketSessions sessions, FragmentRenderer frag
         if (open.PeerId is { } peerId)
             return peerId != me && await services.GetRequiredService<Accounts>().FindAsync(peerId, ct) is not null ? open : OpenChat.None;
         if (open.GroupId is { } groupId)
-            return await services.GetRequiredService<ConversationMembers>().GetAsync(groupId, ct) is { Kind: ConversationKind.Group } list
-                && list.Find(me) is not null ? open : OpenChat.None;
+            return await services.GetRequiredService<ConversationMembers>().GetAsync(groupId, ct) is { } list && list.Find(me) is not null
+                ? list.Kind switch
+                {
+                    ConversationKind.Group => open,
+                    ConversationKind.Secret => OpenChat.SecretOf(groupId) with { SecretPeer = list.Members.First(m => m.UserId != me).UserId },
+                    _ => OpenChat.None,
+                }
+                : OpenChat.None;
         return OpenChat.None;
     }
 }

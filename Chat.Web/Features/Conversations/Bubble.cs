@@ -8,10 +8,11 @@ namespace Chat.Web.Features.Conversations;
 /// In a group, <see cref="SenderName"/> is set on other people's messages, and a system message is a timeline
 /// <see cref="Note"/> ("Ann added Bea") rather than a bubble. A message may quote the one it replies to, be marked
 /// forwarded or edited, be a tombstone (deleted for everyone), and carry reactions. <see cref="ChangedSeq"/> is set when
-/// the bubble is the result of a change (an edit, a reaction) delivered live: the page counts that seq as seen.
+/// the bubble is the result of a change (an edit, a reaction) delivered live: the page counts that seq as seen. A secret
+/// conversation's bubble has no text, only its <see cref="Sealed"/> envelope (base64), which the browser's secret.js decrypts.
 /// </summary>
 public sealed record Bubble(long Id, long Seq, string ClientMessageId, string Text, DateTime CreatedAt, bool Own, TickState Delivery,
-    string? SenderName = null, long SenderId = 0, string? Note = null, IReadOnlyList<AttachmentView>? Attachments = null)
+    string? SenderName = null, long SenderId = 0, string? Note = null, IReadOnlyList<AttachmentView>? Attachments = null, string? Sealed = null)
 {
     public const string DeletedText = "This message was deleted";
 
@@ -26,12 +27,15 @@ public sealed record Bubble(long Id, long Seq, string ClientMessageId, string Te
     /// <summary>One emoji under a bubble: how many chose it, who (for hover and tap), and whether the viewer did.</summary>
     public sealed record ReactionChip(string Emoji, int Count, string People, bool Mine);
 
-    public static Bubble From(Message m, long viewerId, Names? names = null) => From(MessageView.From(m), viewerId, names);
+    public static Bubble From(Message m, long viewerId, Names? names = null, bool secret = false) => From(MessageView.From(m), viewerId, names, secret);
 
-    /// <summary>A message as the bus carries it (base64 ciphertext); a change as the message it changed, as it is now.</summary>
-    public static Bubble From(MessageView m, long viewerId, Names? names = null)
+    /// <summary>
+    /// A message as the bus carries it (base64 ciphertext); a change as the message it changed, as it is now. In a
+    /// secret conversation the server has no text to show: the bubble carries the envelope.
+    /// </summary>
+    public static Bubble From(MessageView m, long viewerId, Names? names = null, bool secret = false)
     {
-        if (m.Changed is { } changed) return From(changed, viewerId, names) with { ChangedSeq = m.Seq };
+        if (m.Changed is { } changed) return From(changed, viewerId, names, secret) with { ChangedSeq = m.Seq };
         var senderId = long.Parse(m.SenderId);
         var own = senderId == viewerId;
         var delivery = m.ReadAt is not null ? TickState.Read : m.DeliveredAt is not null ? TickState.Delivered : TickState.Sent;
@@ -40,8 +44,9 @@ public sealed record Bubble(long Id, long Seq, string ClientMessageId, string Te
             return new(long.Parse(m.Id), m.Seq, m.ClientMessageId, "", m.CreatedAt, own, delivery, SenderId: senderId, Note: TimelineNotes.Text(system, viewerId, known));
         var sender = own || names is not { InGroup: true } ? null : known.GetValueOrDefault(senderId, DisplayNames.Unknown);
         var deleted = m.DeletedAt is not null;
-        return new(long.Parse(m.Id), m.Seq, m.ClientMessageId, deleted ? DeletedText : BrowserText.Decode(Convert.FromBase64String(m.Ciphertext)),
-            m.CreatedAt, own, delivery, sender, senderId, Attachments: deleted ? null : m.Attachments)
+        var text = deleted ? DeletedText : secret ? "" : BrowserText.Decode(Convert.FromBase64String(m.Ciphertext));
+        return new(long.Parse(m.Id), m.Seq, m.ClientMessageId, text, m.CreatedAt, own, delivery, sender, senderId,
+            Attachments: deleted ? null : m.Attachments, Sealed: secret && !deleted ? m.Ciphertext : null)
         {
             ReplyTo = m.ReplyTo is { } q ? new Quote(long.Parse(q.MessageId), NameOf(long.Parse(q.SenderId), viewerId, known), q.Snippet, q.Deleted) : null,
             Forwarded = m.Forwarded,

@@ -23,7 +23,7 @@ public sealed class ConversationList(Inbox inbox, UserDirectory directory, Messa
     {
         var page = await inbox.PageAsync(me, null, ConversationsShown, ct);
         var rows = await RowsAsync(me, page.Items, ct);
-        var talkedTo = rows.Where(r => r.GroupId is null).Select(r => r.PeerId).ToList();
+        var talkedTo = rows.Where(r => r.GroupId is null && !r.Secret).Select(r => r.PeerId).ToList();
         var people = await directory.NewestAsync(me, talkedTo, NewPeopleShown, ct);
         return [.. rows, .. people.Select(DirectoryRow)];
     }
@@ -45,8 +45,9 @@ public sealed class ConversationList(Inbox inbox, UserDirectory directory, Messa
             if (e.Peer is { } peer)
             {
                 var peerId = long.Parse(peer.Id);
-                return new ConversationRow(peerId, peer.DisplayName, peer.Phone, Preview(last, me, null, noteNames), last.CreatedAt, e.Unread,
-                    Online: await presence.IsOnlineAsync(peerId));
+                var secret = e.Kind == "secret";
+                return new ConversationRow(peerId, peer.DisplayName, peer.Phone, secret ? SealedPreview : Preview(last, me, null, noteNames), last.CreatedAt,
+                    e.Unread, Online: await presence.IsOnlineAsync(peerId), Secret: secret);
             }
             var count = e.Left ? "You left" : $"{e.MemberCount} {(e.MemberCount == 1 ? "member" : "members")}";
             return new ConversationRow(0, e.Name ?? "", count, Preview(last, me, e.LastSenderName ?? DisplayNames.Unknown, noteNames), last.CreatedAt,
@@ -81,8 +82,12 @@ public sealed class ConversationList(Inbox inbox, UserDirectory directory, Messa
         var page = await history.PageAsync(conversationId, beforeSeq, PageSize, ct, period.JoinedAfterSeq, period.LeftAtSeq, me);
         var messages = page.Items.Reverse().ToList();
         var byId = new Bubble.Names(await names.OfAsync(Bubble.People(messages, me), ct), InGroup: list.Kind == ConversationKind.Group);
-        return (messages.ConvertAll(m => Bubble.From(m, me, byId)), page.NextCursor);
+        var secret = list.Kind == ConversationKind.Secret;
+        return (messages.ConvertAll(m => Bubble.From(m, me, byId, secret)), page.NextCursor);
     }
+
+    /// <summary>A secret conversation's row never shows its text: the server cannot read it, and does not pretend to.</summary>
+    public const string SealedPreview = "Encrypted message";
 
     /// <summary>A message the reader may reply to (a text message of their membership), as its bubble: the composer quotes it.</summary>
     public async Task<Bubble?> QuotableAsync(long me, long messageId, CancellationToken ct)
@@ -91,12 +96,13 @@ public sealed class ConversationList(Inbox inbox, UserDirectory directory, Messa
         return await BubbleAsync(me, m, ct);
     }
 
-    /// <summary>One message's bubble as the reader sees it, names and all.</summary>
+    /// <summary>One message's bubble as the reader sees it, names and all (a secret conversation's sealed).</summary>
     public async Task<Bubble> BubbleAsync(long me, Message message, CancellationToken ct)
     {
         var view = await views.OfAsync(message, ct);
-        var group = (await members.GetAsync(message.ConversationId, ct))?.Kind == ConversationKind.Group;
-        return Bubble.From(view, me, new(await names.OfAsync(Bubble.People([view], me), ct), InGroup: group));
+        var kind = (await members.GetAsync(message.ConversationId, ct))?.Kind;
+        return Bubble.From(view, me, new(await names.OfAsync(Bubble.People([view], me), ct), InGroup: kind == ConversationKind.Group),
+            secret: kind == ConversationKind.Secret);
     }
 
     /// <summary>"You: …" for my last message; in a group "Ann: …", or the system note itself.</summary>

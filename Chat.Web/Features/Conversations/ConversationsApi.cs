@@ -1,3 +1,4 @@
+using Chat.Web.Data;
 using Chat.Web.Features.Auth;
 using Chat.Web.Features.Messaging;
 using Chat.Web.Infrastructure;
@@ -15,6 +16,9 @@ public static class ConversationsApi
         group.MapGet("/", List).Answers<Page<InboxEntry>>(200, 400, 401);
         group.MapGet("/{peerId}", Ensure).Answers<ConversationIdResponse>(200, 400, 401, 404);
         group.MapGet("/{peerId}/messages", Messages).Answers<Page<MessageView>>(200, 400, 401, 404);
+        // The pair's secret conversation (docs/api.md, "Secret conversations"): its messages are envelopes only its devices read.
+        group.MapPost("/{peerId}/secret", EnsureSecret).Answers<ConversationIdResponse>(200, 400, 401, 404);
+        group.MapGet("/{peerId}/secret/messages", SecretMessages).Answers<Page<MessageView>>(200, 400, 401, 404);
         app.MapGet("/messages/{id}/info", Info).WithTags("Conversations").RequireAuthorization(AuthSetup.ApiPolicy)
             .Throttled(p => p.ApiPerUser, perUser: true).Answers<MessageInfoView>(200, 401, 404);
     }
@@ -33,10 +37,16 @@ public static class ConversationsApi
             ? TypedResults.Ok(view)
             : ApiErrors.NotFound("No such message of yours.");
 
-    static async Task<IResult> Ensure(string peerId, CurrentUser me, PairConversations conversations, CancellationToken ct)
+    static Task<IResult> Ensure(string peerId, CurrentUser me, PairConversations conversations, CancellationToken ct) =>
+        EnsureAsync(peerId, me, conversations, ConversationKind.Direct, ct);
+
+    static Task<IResult> EnsureSecret(string peerId, CurrentUser me, PairConversations conversations, CancellationToken ct) =>
+        EnsureAsync(peerId, me, conversations, ConversationKind.Secret, ct);
+
+    static async Task<IResult> EnsureAsync(string peerId, CurrentUser me, PairConversations conversations, ConversationKind kind, CancellationToken ct)
     {
         if (!Ids.TryParse(peerId, out var peer)) return ApiErrors.NotFound("User not found.");
-        return await conversations.EnsureAsync(me.Id, peer, ct) switch
+        return await conversations.EnsureAsync(me.Id, peer, ct, kind) switch
         {
             PairResult.Found(var c) => TypedResults.Ok(new ConversationIdResponse(c.Id.ToString())),
             PairResult.WithSelf => ApiErrors.BadRequest("You cannot start a conversation with yourself."),
@@ -45,8 +55,16 @@ public static class ConversationsApi
     }
 
     /// <summary>Newest first with ?cursor=&amp;limit=, or oldest first after a seq with ?afterSeq= (catch-up).</summary>
-    static async Task<IResult> Messages(string peerId, CurrentUser me, PairConversations conversations, MessageHistory history,
-        string? cursor, string? limit, string? afterSeq, CancellationToken ct)
+    static Task<IResult> Messages(string peerId, CurrentUser me, PairConversations conversations, MessageHistory history,
+        string? cursor, string? limit, string? afterSeq, CancellationToken ct) =>
+        MessagesAsync(peerId, me, conversations, history, cursor, limit, afterSeq, ConversationKind.Direct, ct);
+
+    static Task<IResult> SecretMessages(string peerId, CurrentUser me, PairConversations conversations, MessageHistory history,
+        string? cursor, string? limit, string? afterSeq, CancellationToken ct) =>
+        MessagesAsync(peerId, me, conversations, history, cursor, limit, afterSeq, ConversationKind.Secret, ct);
+
+    static async Task<IResult> MessagesAsync(string peerId, CurrentUser me, PairConversations conversations, MessageHistory history,
+        string? cursor, string? limit, string? afterSeq, ConversationKind kind, CancellationToken ct)
     {
         if (!Ids.TryParse(peerId, out var peer)) return ApiErrors.NotFound("User not found.");
         if (!Cursor.TryLimit(limit, 20, 100, out var take)) return ApiErrors.BadRequest("limit must be a number from 1 to 100.");
@@ -54,7 +72,7 @@ public static class ConversationsApi
         if (afterSeq is not null && (!long.TryParse(afterSeq, out after) || after < 0))
             return ApiErrors.BadRequest("afterSeq must be a number of 0 or more.");
         if (!Cursor.TryDecode(cursor, out var before)) return ApiErrors.BadRequest("Invalid cursor.");
-        var pair = await conversations.FindAsync(me.Id, peer, ct);
+        var pair = await conversations.FindAsync(me.Id, peer, ct, kind);
         return pair switch
         {
             PairResult.Found(var c) when afterSeq is not null => TypedResults.Ok(await history.AfterAsync(c.Id, after, take, ct)),

@@ -30,11 +30,13 @@ public sealed class InfoModel(MessageInfo info, ConversationMembers members, Cha
         if (await info.ForSenderAsync(me, messageId, ct) is not { } view) return NotFound();
         View = view;
         var message = await db.Messages.AsNoTracking().Include(m => m.Attachments).FirstAsync(m => m.Id == messageId, ct);
-        Bubble = Bubble.From(message, me);
         var conversation = long.Parse(view.ConversationId);
-        if (await members.GetAsync(conversation, ct) is { } list)
+        var list = await members.GetAsync(conversation, ct);
+        Bubble = Bubble.From(MessageView.From(message), me, secret: list?.Kind == ConversationKind.Secret);
+        if (list is not null)
             BackTo = list.Kind == ConversationKind.Group ? $"/chat/groups/{conversation}"
-                : list.Members.FirstOrDefault(m => m.UserId != me) is { } peer ? $"/chat/{peer.UserId}" : "/chat";
+                : list.Members.FirstOrDefault(m => m.UserId != me) is { } peer
+                    ? (list.Kind == ConversationKind.Secret ? $"/chat/secret/{peer.UserId}" : $"/chat/{peer.UserId}") : "/chat";
         return Page();
     }
 }

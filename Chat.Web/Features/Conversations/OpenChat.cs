@@ -2,13 +2,15 @@ namespace Chat.Web.Features.Conversations;
 
 /// <summary>
 /// The conversation a chat tab has open: a pair by its peer (<c>?peer=&lt;user id&gt;</c> on the live channels), a group by
-/// its id (<c>?c=&lt;conversation id&gt;</c>), or none (the list alone).
+/// its id (<c>?c=&lt;conversation id&gt;</c>), a pair's secret conversation by its id too (<see cref="Secret"/>, which
+/// the socket sets once it has checked the conversation's kind), or none (the list alone).
 /// </summary>
-public readonly record struct OpenChat(long? PeerId, long? GroupId)
+public readonly record struct OpenChat(long? PeerId, long? GroupId, bool Secret = false)
 {
     public static readonly OpenChat None = default;
     public static OpenChat Peer(long userId) => new(userId, null);
     public static OpenChat Group(long conversationId) => new(null, conversationId);
+    public static OpenChat SecretOf(long conversationId) => new(null, conversationId, Secret: true);
 
     public bool IsNone => PeerId is null && GroupId is null;
 
@@ -22,5 +24,10 @@ public readonly record struct OpenChat(long? PeerId, long? GroupId)
         : None;
 
     /// <summary>Whether a list row is this conversation (its row is highlighted, and shows no unread badge).</summary>
-    public bool Shows(ConversationRow row) => row.GroupId is { } g ? g == GroupId : PeerId is { } p && p == row.PeerId;
+    public bool Shows(ConversationRow row) => row.GroupId is { } g ? g == GroupId
+        : row.Secret ? Secret && GroupId is not null && row.PeerId == SecretPeer
+        : PeerId is { } p && p == row.PeerId;
+
+    /// <summary>The peer of an open secret conversation, for its list row (set by the page and the socket).</summary>
+    public long? SecretPeer { get; init; }
 }

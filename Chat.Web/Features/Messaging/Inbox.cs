@@ -7,7 +7,8 @@ namespace Chat.Web.Features.Messaging;
 /// <summary>
 /// One of a user's conversations as a list shows it. <see cref="Peer"/> is a pair's other user; <see cref="Name"/> and
 /// <see cref="MemberCount"/> are a group's. <see cref="LastMessage"/> is the last one the user sees (a member who left
-/// sees up to their leaving), <see cref="LastSenderName"/> its sender's name.
+/// sees up to their leaving), <see cref="LastSenderName"/> its sender's name. <see cref="Kind"/> is "direct", "group" or
+/// "secret" (a pair's end-to-end encrypted conversation, whose ciphertext only its two devices can read).
 /// </summary>
 public sealed record InboxEntry(string Id, string Kind, string? Name, PublicUser? Peer, int MemberCount, MessageView LastMessage,
     string? LastSenderName, int Unread, bool Left);
@@ -69,18 +70,20 @@ public sealed class Inbox(ChatDbContext db)
                             select new { g.Key, Count = g.Count() }).ToDictionaryAsync(x => x.Key, x => x.Count, ct);
         var counts = await db.Members.AsNoTracking().Where(m => ids.Contains(m.ConversationId) && m.LeftAt == null)
             .GroupBy(m => m.ConversationId).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(x => x.Key, x => x.Count, ct);
-        var peerIds = rows.Where(r => r.C.Kind == ConversationKind.Direct).Select(r => r.C.AId == me ? r.C.BId!.Value : r.C.AId!.Value);
+        var peerIds = rows.Where(r => r.C.Kind != ConversationKind.Group).Select(r => r.C.AId == me ? r.C.BId!.Value : r.C.AId!.Value);
         var userIds = peerIds.Concat(lasts.Values.Select(m => m.SenderId)).Distinct().ToList();
         var users = await db.Users.AsNoTracking().Where(u => userIds.Contains(u.Id)).ToDictionaryAsync(u => u.Id, ct);
         var entries = new List<InboxEntry>(rows.Count);
         foreach (var (c, m) in rows)
         {
             if (!lasts.TryGetValue(c.Id, out var last)) continue;
-            var peer = c.Kind == ConversationKind.Direct && users.TryGetValue(c.AId == me ? c.BId!.Value : c.AId!.Value, out var p) ? PublicUser.From(p) : null;
-            if (c.Kind == ConversationKind.Direct && peer is null) continue;
-            entries.Add(new InboxEntry(c.Id.ToString(), c.Kind == ConversationKind.Group ? "group" : "direct", c.Name, peer, counts.GetValueOrDefault(c.Id),
+            var peer = c.Kind != ConversationKind.Group && users.TryGetValue(c.AId == me ? c.BId!.Value : c.AId!.Value, out var p) ? PublicUser.From(p) : null;
+            if (c.Kind != ConversationKind.Group && peer is null) continue;
+            entries.Add(new InboxEntry(c.Id.ToString(), KindName(c.Kind), c.Name, peer, counts.GetValueOrDefault(c.Id),
                 MessageView.From(last), users.GetValueOrDefault(last.SenderId)?.DisplayName, unread.GetValueOrDefault(c.Id), m.LeftAt is not null));
         }
         return entries;
     }
+
+    public static string KindName(ConversationKind kind) => kind switch { ConversationKind.Group => "group", ConversationKind.Secret => "secret", _ => "direct" };
 }

@@ -98,7 +98,8 @@ public sealed class MessageSender(IServiceScopeFactory scopes, KnownConversation
     /// <summary>The quote of a message the sender may reply to: a text message of the same conversation, of their membership.</summary>
     async Task<QuoteView?> QuoteAsync(long senderId, long conversationId, long messageId, CancellationToken ct)
     {
-        if (await members.GetAsync(conversationId, ct) is not { } list || list.Find(senderId) is not { } period) return null;
+        // A secret conversation's text is the devices' alone: the server has no snippet to quote.
+        if (await members.GetAsync(conversationId, ct) is not { Kind: not ConversationKind.Secret } list || list.Find(senderId) is not { } period) return null;
         await using var scope = scopes.CreateAsyncScope();
         var original = await scope.ServiceProvider.GetRequiredService<ChatDbContext>().Messages.AsNoTracking()
             .FirstOrDefaultAsync(m => m.Id == messageId && m.ConversationId == conversationId && m.Kind == MessageKind.Text, ct);
@@ -119,7 +120,7 @@ public sealed class MessageSender(IServiceScopeFactory scopes, KnownConversation
         if (cmd.ConversationId is not { } id) return Refuse("invalid_request", "\"toUserId\" or \"conversationId\" is required.");
         // From this node's member list; the store checks again, in the transaction that takes the seq.
         if (await members.GetAsync(id, ct) is not { } list || !list.IsCurrentMember(cmd.SenderId)) return Refuse("not_member", NotMemberError);
-        return (id, list.Kind == ConversationKind.Direct ? list.Members.First(m => m.UserId != cmd.SenderId).UserId : null, null);
+        return (id, list.Kind != ConversationKind.Group ? list.Members.First(m => m.UserId != cmd.SenderId).UserId : null, null);
 
         static (long, long?, SendResult.Rejected) Refuse(string code, string error) => (0, null, new SendResult.Rejected(code, error));
     }

@@ -11,22 +11,24 @@ public abstract record PairResult
     public sealed record UnknownPeer : PairResult;
 }
 
-/// <summary>Finds (or starts) a pair's conversation: one per pair of users, stored with the smaller id first.</summary>
+/// <summary>
+/// Finds (or starts) a pair's conversation: one direct and one secret per pair of users, stored with the smaller id first.
+/// </summary>
 public sealed class PairConversations(ChatDbContext db, WriteGate writes, TimeProvider clock)
 {
     /// <summary>
     /// The pair's conversation, created on first use. Race-free: concurrent callers all try the
     /// insert, the unique (AId, BId) index lets one win, and the others read the winner's row.
     /// </summary>
-    public async Task<PairResult> EnsureAsync(long me, long peer, CancellationToken ct)
+    public async Task<PairResult> EnsureAsync(long me, long peer, CancellationToken ct, ConversationKind kind = ConversationKind.Direct)
     {
-        var found = await FindAsync(me, peer, ct);
+        var found = await FindAsync(me, peer, ct, kind);
         if (found is not PairResult.NotStarted) return found;
         var (a, b) = me < peer ? (me, peer) : (peer, me);
         using (await writes.EnterAsync(ct))
         {
             var now = clock.GetUtcNow().UtcDateTime;
-            var conversation = new Conversation { Kind = ConversationKind.Direct, AId = a, BId = b, CreatedAt = now };
+            var conversation = new Conversation { Kind = kind, AId = a, BId = b, CreatedAt = now };
             db.Conversations.Add(conversation);
             try
             {
@@ -42,18 +44,18 @@ public sealed class PairConversations(ChatDbContext db, WriteGate writes, TimePr
                 db.ChangeTracker.Clear();
             }
         }
-        return await FindAsync(me, peer, ct);
+        return await FindAsync(me, peer, ct, kind);
     }
 
     static ConversationMember Member(long conversationId, long userId, DateTime at) =>
         new() { ConversationId = conversationId, UserId = userId, Role = MemberRole.Member, JoinedAt = at };
 
     /// <summary>The pair's conversation if it exists; never creates one.</summary>
-    public async Task<PairResult> FindAsync(long me, long peer, CancellationToken ct)
+    public async Task<PairResult> FindAsync(long me, long peer, CancellationToken ct, ConversationKind kind = ConversationKind.Direct)
     {
         if (me == peer) return new PairResult.WithSelf();
         var (a, b) = me < peer ? (me, peer) : (peer, me);
-        var conversation = await db.Conversations.AsNoTracking().FirstOrDefaultAsync(c => c.AId == a && c.BId == b, ct);
+        var conversation = await db.Conversations.AsNoTracking().FirstOrDefaultAsync(c => c.AId == a && c.BId == b && c.Kind == kind, ct);
         if (conversation is not null) return new PairResult.Found(conversation);
         return await db.Users.AnyAsync(u => u.Id == peer, ct) ? new PairResult.NotStarted() : new PairResult.UnknownPeer();
     }

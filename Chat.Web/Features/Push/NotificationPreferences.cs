@@ -29,7 +29,7 @@ public sealed class NotificationPreferences(ChatDbContext db, WriteGate writes)
         if (peerId is { } peer)
         {
             var (a, b) = userId < peer ? (userId, peer) : (peer, userId);
-            conversationId = await db.Conversations.AsNoTracking().Where(c => c.AId == a && c.BId == b).Select(c => (long?)c.Id).FirstOrDefaultAsync(ct);
+            conversationId = await db.Conversations.AsNoTracking().Where(c => c.AId == a && c.BId == b && c.Kind == ConversationKind.Direct).Select(c => (long?)c.Id).FirstOrDefaultAsync(ct);
         }
         return conversationId is { } id && await LevelAsync(userId, id, ct) is { } level ? new MuteControl(id, level, returnUrl) : null;
     }

@@ -14,7 +14,7 @@ public sealed record PushPayload(string Title, string Body, string ConversationI
 
     public static PushPayload For(InboxEntry entry, long recipientId, bool showPreviews)
     {
-        var url = entry.Kind == "group" ? $"/chat/groups/{entry.Id}" : $"/chat/{entry.Peer!.Id}";
+        var url = entry.Kind switch { "group" => $"/chat/groups/{entry.Id}", "secret" => $"/chat/secret/{entry.Peer!.Id}", _ => $"/chat/{entry.Peer!.Id}" };
         var (title, body) = showPreviews ? WithPreview(entry, recipientId) : (AppName, entry.Unread == 1 ? "New message" : $"{entry.Unread} new messages");
         return new(title, body, entry.Id, url, $"conversation-{entry.Id}", entry.Unread);
     }
@@ -26,6 +26,8 @@ public sealed record PushPayload(string Title, string Body, string ConversationI
         var sender = fromOther ? entry.LastSenderName ?? "Someone" : "Someone";
         var title = entry.Kind == "group" ? $"{sender} in {entry.Name}" : sender;
         if (entry.Unread > 1) return (title, $"{entry.Unread} new messages from {sender}");
+        // A secret message is ciphertext only its recipient's device can read: never a preview, whatever its bytes look like.
+        if (entry.Kind == "secret") return (title, "New secret message");
         return (title, fromOther && Text(entry.LastMessage) is { } text ? text : "New message");
     }
 

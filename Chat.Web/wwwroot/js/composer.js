@@ -22,6 +22,8 @@
     var form = e.detail.elt;
     if (!form.matches || !form.matches('[data-composer]')) return;
     var text = e.detail.parameters.get ? e.detail.parameters.get('text') : e.detail.parameters.text;
+    // A secret conversation's box has no name (its text is never posted, secret.js posts the envelope): read it here.
+    if (form.hasAttribute('data-secret')) text = form.querySelector('textarea').value;
     var clientId = form.querySelector('[name="clientMessageId"]').value;
     var attached = form.querySelectorAll('[name="attachmentIds"]').length;
     if (form.querySelector('[data-upload]:not([data-ready]):not([data-failed])')) { e.preventDefault(); return; } // still uploading

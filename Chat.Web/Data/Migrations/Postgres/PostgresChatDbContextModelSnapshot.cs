@@ -172,7 +172,7 @@ namespace Chat.Web.Data.Migrations.Postgres
 
                     b.HasIndex("BId");
 
-                    b.HasIndex("AId", "BId")
+                    b.HasIndex("AId", "BId", "Kind")
                         .IsUnique();
 
                     b.ToTable("conversations", (string)null);

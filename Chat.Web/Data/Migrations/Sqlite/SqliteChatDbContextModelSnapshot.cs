@@ -163,7 +163,7 @@ namespace Chat.Web.Data.Migrations.Sqlite
 
                     b.HasIndex("BId");
 
-                    b.HasIndex("AId", "BId")
+                    b.HasIndex("AId", "BId", "Kind")
                         .IsUnique();
 
                     b.ToTable("conversations", (string)null);
