@@ -10,6 +10,7 @@ using Chat.Web.Features.Keys;
 using Chat.Web.Features.Messaging;
 using Chat.Web.Features.Push;
 using Chat.Web.Features.Realtime;
+using Chat.Web.Features.Search;
 using Chat.Web.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -27,6 +28,7 @@ builder.AddChatLogging()
     .AddAdmin()
     .AddRealtime()
     .AddConversations()
+    .AddSearch()
     .AddPush()
     .AddPages()
     .AddTelemetry()
@@ -58,6 +60,7 @@ var api = app.MapGroup("").RequireCors(HttpSetup.ApiCors);
 api.MapAuthApi();
 api.MapDirectoryApi();
 api.MapConversationsApi();
+api.MapSearchApi();
 api.MapGroupsApi();
 api.MapKeysApi();
 api.MapPushApi();

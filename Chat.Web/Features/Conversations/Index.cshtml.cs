@@ -16,7 +16,7 @@ namespace Chat.Web.Features.Conversations;
 /// Reads go through ConversationList, sends through MessageSender — the same services as the JSON API and the socket.
 /// A group is shown only to its members, and to former members up to their leaving (404 for anyone else).
 /// </summary>
-public sealed class IndexModel(ConversationList list, PairConversations conversations, Accounts accounts, Groups.Groups groups, MessageSender sender,
+public sealed class IndexModel(ConversationList list, MessageInContext inContext, PairConversations conversations, Accounts accounts, Groups.Groups groups, MessageSender sender,
     PresenceTracker presence) : PageModel
 {
     /// <summary>The group conversation's address (a second route of this page, added in PagesSetup).</summary>
@@ -37,18 +37,21 @@ public sealed class IndexModel(ConversationList list, PairConversations conversa
     /// <summary>The open conversation's peer is online; null where presence is not shared (no conversation yet).</summary>
     public bool? PeerOnline { get; private set; }
     public string? OlderCursor { get; private set; }
+    /// <summary>Opened at a message (?at=): its seq, highlighted and scrolled to, and whether newer messages follow the page.</summary>
+    public long? FocusSeq { get; private set; }
+    public bool HasNewer { get; private set; }
     public string? SendError { get; private set; }
     /// <summary>A fresh id for the next message; a double-submitted form re-uses it and stores nothing twice.</summary>
     public string NextClientMessageId { get; } = Guid.NewGuid().ToString("N");
 
-    public async Task<IActionResult> OnGetAsync(long? peerId, long? groupId, string? q, string? before, CancellationToken ct)
+    public async Task<IActionResult> OnGetAsync(long? peerId, long? groupId, string? q, string? before, long? at, CancellationToken ct)
     {
         Me = Tokens.UserId(User)!.Value;
         Search = string.IsNullOrWhiteSpace(q) ? null : q.Trim();
         if (peerId is not null || groupId is not null)
         {
             if (!Cursor.TryDecode(before, out var beforeSeq)) return BadRequest();
-            if (await OpenAsync(peerId, groupId, beforeSeq, ct) is { } nothingToShow) return nothingToShow;
+            if (await OpenAsync(peerId, groupId, beforeSeq, ct, at) is { } nothingToShow) return nothingToShow;
         }
         // After opening, which marks the conversation read: its row shows no unread badge.
         Rows = Search is null ? await list.ForUserAsync(Me, ct) : await list.SearchAsync(Me, Search, ct);
@@ -99,7 +102,7 @@ public sealed class IndexModel(ConversationList list, PairConversations conversa
     }
 
     /// <summary>Loads the conversation into the model; a result only when there is nothing to show.</summary>
-    async Task<IActionResult?> OpenAsync(long? peerId, long? groupId, long beforeSeq, CancellationToken ct)
+    async Task<IActionResult?> OpenAsync(long? peerId, long? groupId, long beforeSeq, CancellationToken ct, long? at = null)
     {
         long conversationId;
         if (groupId is { } g)
@@ -117,7 +120,10 @@ public sealed class IndexModel(ConversationList list, PairConversations conversa
             PeerOnline = await presence.IsOnlineAsync(Peer.Id);
             conversationId = conversation.Id;
         }
-        if (beforeSeq > 0) (Bubbles, OlderCursor) = await list.OlderAsync(Me, conversationId, beforeSeq, ct);
+        // ?at=: around that message (a message that is not theirs to see opens the conversation as usual).
+        if (at is { } messageId && await inContext.AroundAsync(Me, conversationId, messageId, ct) is { } context)
+            (Bubbles, OlderCursor, FocusSeq, HasNewer) = (context.Bubbles, context.OlderCursor, context.FocusSeq, context.HasNewer);
+        else if (beforeSeq > 0) (Bubbles, OlderCursor) = await list.OlderAsync(Me, conversationId, beforeSeq, ct);
         else (Bubbles, OlderCursor) = await list.OpenAsync(Me, conversationId, ct);
         return null;
     }
