@@ -10,6 +10,7 @@ using Chat.Web.Features.Keys;
 using Chat.Web.Features.Messaging;
 using Chat.Web.Features.Push;
 using Chat.Web.Features.Realtime;
+using Chat.Web.Features.Safety;
 using Chat.Web.Features.Search;
 using Chat.Web.Infrastructure;
 
@@ -29,6 +30,7 @@ builder.AddChatLogging()
     .AddRealtime()
     .AddConversations()
     .AddSearch()
+    .AddSafety()
     .AddPush()
     .AddPages()
     .AddTelemetry()
@@ -61,6 +63,7 @@ api.MapAuthApi();
 api.MapDirectoryApi();
 api.MapConversationsApi();
 api.MapSearchApi();
+api.MapSafetyApi();
 api.MapGroupsApi();
 api.MapKeysApi();
 api.MapPushApi();

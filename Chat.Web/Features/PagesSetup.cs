@@ -17,6 +17,7 @@ public static class PagesSetup
             o.Conventions.AuthorizeFolder("/Groups");
             o.Conventions.AuthorizeFolder("/Push");
             o.Conventions.AuthorizeFolder("/Search");
+            o.Conventions.AuthorizeFolder("/Safety");
             // A group's conversation is the chat screen too, at its own address.
             o.Conventions.AddPageRoute("/Conversations/Index", Conversations.IndexModel.GroupRoute);
             o.Conventions.AuthorizeFolder("/Admin", AuthSetup.AdminPagePolicy);

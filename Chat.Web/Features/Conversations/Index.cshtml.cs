@@ -17,7 +17,7 @@ namespace Chat.Web.Features.Conversations;
 /// A group is shown only to its members, and to former members up to their leaving (404 for anyone else).
 /// </summary>
 public sealed class IndexModel(ConversationList list, MessageInContext inContext, PairConversations conversations, Accounts accounts, Groups.Groups groups, MessageSender sender,
-    PresenceTracker presence) : PageModel
+    PresenceTracker presence, Safety.Blocks blocks) : PageModel
 {
     /// <summary>The group conversation's address (a second route of this page, added in PagesSetup).</summary>
     public const string GroupRoute = "/chat/groups/{groupId:long}";
@@ -40,6 +40,8 @@ public sealed class IndexModel(ConversationList list, MessageInContext inContext
     /// <summary>Opened at a message (?at=): its seq, highlighted and scrolled to, and whether newer messages follow the page.</summary>
     public long? FocusSeq { get; private set; }
     public bool HasNewer { get; private set; }
+    /// <summary>A block between me and the open pair's peer: true when I blocked them, false when they blocked me (no presence shown).</summary>
+    public bool? Block { get; private set; }
     public string? SendError { get; private set; }
     /// <summary>A fresh id for the next message; a double-submitted form re-uses it and stores nothing twice.</summary>
     public string NextClientMessageId { get; } = Guid.NewGuid().ToString("N");
@@ -116,8 +118,9 @@ public sealed class IndexModel(ConversationList list, MessageInContext inContext
             if (peerId == Me) return Redirect("/chat");
             Peer = await accounts.FindAsync(peerId!.Value, ct);
             if (Peer is null) return NotFound();
+            Block = await blocks.BetweenAsync(Me, Peer.Id, ct);
             if (await conversations.FindAsync(Me, Peer.Id, ct) is not PairResult.Found(var conversation)) return null;
-            PeerOnline = await presence.IsOnlineAsync(Peer.Id);
+            if (Block is not false) PeerOnline = await presence.IsOnlineAsync(Peer.Id);
             conversationId = conversation.Id;
         }
         // ?at=: around that message (a message that is not theirs to see opens the conversation as usual).
