@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace Chat.Web.Features.Admin;
 
-/// <summary>/admin/reports: the open reports with the reported message; delete it for everyone, delete its sender, or dismiss (Safety/Reports, audited).</summary>
+/// <summary>/admin/reported-messages: the open reports with the reported message; delete it for everyone, delete its sender, or dismiss (Safety/Reports, audited).</summary>
 public sealed class ReportsModel(Reports reports) : PageModel
 {
     public const int PageSize = 20;

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace Chat.Web.Features.Search;
 
-/// <summary>/search?q=: my messages with every word, newest first, a page at a time; a hit opens its conversation around it.</summary>
+/// <summary>/chat/search?q=: my messages with every word, newest first, a page at a time; a hit opens its conversation around it.</summary>
 public sealed class IndexModel(MessageSearch search) : PageModel
 {
     public const int PageSize = 20;
