@@ -37,9 +37,8 @@ public sealed class IndexModel(ConversationList list, MessageInContext inContext
     /// <summary>The open conversation's peer is online; null where presence is not shared (no conversation yet).</summary>
     public bool? PeerOnline { get; private set; }
     public string? OlderCursor { get; private set; }
-    /// <summary>Opened at a message (?at=): its seq, highlighted and scrolled to, and whether newer messages follow the page.</summary>
+    /// <summary>Opened at a message (?at=): its seq, highlighted and scrolled to.</summary>
     public long? FocusSeq { get; private set; }
-    public bool HasNewer { get; private set; }
     /// <summary>A block between me and the open pair's peer: true when I blocked them, false when they blocked me (no presence shown).</summary>
     public bool? Block { get; private set; }
     public string? SendError { get; private set; }
@@ -125,7 +124,7 @@ public sealed class IndexModel(ConversationList list, MessageInContext inContext
         }
         // ?at=: around that message (a message that is not theirs to see opens the conversation as usual).
         if (at is { } messageId && await inContext.AroundAsync(Me, conversationId, messageId, ct) is { } context)
-            (Bubbles, OlderCursor, FocusSeq, HasNewer) = (context.Bubbles, context.OlderCursor, context.FocusSeq, context.HasNewer);
+            (Bubbles, OlderCursor, FocusSeq) = (context.Bubbles, context.OlderCursor, context.FocusSeq);
         else if (beforeSeq > 0) (Bubbles, OlderCursor) = await list.OlderAsync(Me, conversationId, beforeSeq, ct);
         else (Bubbles, OlderCursor) = await list.OpenAsync(Me, conversationId, ct);
         return null;

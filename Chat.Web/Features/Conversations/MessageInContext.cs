@@ -4,12 +4,13 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Chat.Web.Features.Conversations;
 
-/// <summary>A page of a conversation around one message: the bubbles (oldest first), where older ones continue, and whether newer ones follow.</summary>
-public sealed record Context(IReadOnlyList<Bubble> Bubbles, string? OlderCursor, long FocusSeq, bool HasNewer);
+/// <summary>A page of a conversation around one message: the bubbles (oldest first), where older ones continue, and the message's seq.</summary>
+public sealed record Context(IReadOnlyList<Bubble> Bubbles, string? OlderCursor, long FocusSeq);
 
 /// <summary>
 /// Opens a conversation at one of its messages (<see cref="ChatLink.At"/>): the page that ends a few messages after
-/// it, so it shows with what led to it and what answered it; older pages load above as usual.
+/// it, so it shows with what led to it and what answered it. Older pages load above as usual, and the newer ones come
+/// below through the page's usual catch-up (its socket syncs after the last seq shown): one way in, no second path.
 /// </summary>
 public sealed class MessageInContext(ChatDbContext db, ConversationMembers members, ConversationList list)
 {
@@ -25,8 +26,6 @@ public sealed class MessageInContext(ChatDbContext db, ConversationMembers membe
         if (seq is not { } focus || !period.Sees(focus)) return null;
         var end = focus + NewerShown;
         var (bubbles, older) = await list.OlderAsync(me, conversationId, end + 1, ct);
-        var hasNewer = await db.Messages.AnyAsync(m => m.ConversationId == conversationId && m.Seq > end
-            && (period.LeftAtSeq == null || m.Seq <= period.LeftAtSeq), ct);
-        return new Context(bubbles, older, focus, hasNewer);
+        return new Context(bubbles, older, focus);
     }
 }
