@@ -27,8 +27,18 @@ public static class SearchBench
                 ? await PostgresBenchDatabase.CreateAsync(options["postgres"], options.GetValueOrDefault("redis") ?? "")
                 : new SqliteBenchDatabase(work);
             Console.Error.WriteLine($"== search on {database.Storage}: seeding {messages:N0} messages in {conversations} conversations");
-            await using var app = await AppTarget.StartAsync(appDll, cpus, database, Path.Combine(work, $"app-search-{storage}.log"));
-            results.Add(await SearchLatency.MeasureAsync(app, conversations, messages / conversations, queries));
+            var log = Path.Combine(work, $"app-search-{storage}.log");
+            await using var app = await AppTarget.StartAsync(appDll, cpus, database, log);
+            try
+            {
+                results.Add(await SearchLatency.MeasureAsync(app, conversations, messages / conversations, queries));
+            }
+            catch (InvalidOperationException)
+            {
+                // The server's side of a failed request: its log goes with the work directory.
+                foreach (var line in File.ReadLines(log).TakeLast(40)) Console.Error.WriteLine("app: " + line);
+                throw;
+            }
         }
         Console.WriteLine("| storage | messages | seeded in | index size | per message | queries | p50 | p99 | max | hits per query | p99 < 50 ms |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
