@@ -148,7 +148,11 @@ public abstract class SafetyTests(RealtimeApp app)
         Assert.DoesNotContain((await asBoss.GetOkAsync("/admin/reports?limit=100")).GetProperty("items").EnumerateArray(), r => r.Str("messageId") == message);
         var all = (await asBoss.GetOkAsync("/admin/reports?all=true&limit=100")).GetProperty("items").EnumerateArray().Single(r => r.Str("messageId") == message);
         Assert.Equal(("message-deleted", (string?)null), (all.Str("resolution"), all.Str("text")));
-        var audit = await WithDbAsync(db => db.AuditEvents.AsNoTracking().Where(e => e.TargetId == long.Parse(message) || e.TargetId == long.Parse(report.Str("id")!)).ToListAsync(Ct));
+        // Targets are ids of different tables (users, messages, reports): the actions say which.
+        var (messageId, reportId) = (long.Parse(message), long.Parse(report.Str("id")!));
+        var audit = await WithDbAsync(db => db.AuditEvents.AsNoTracking().Where(e =>
+            e.TargetId == messageId && (e.Action == "message.reported" || e.Action == "message.deleted")
+            || e.TargetId == reportId && e.Action == "report.resolved").ToListAsync(Ct));
         Assert.Equal(["message.deleted", "message.reported", "report.resolved"], audit.Select(e => e.Action).Order());
         Assert.All(audit, e => Assert.DoesNotContain("pills", e.Details ?? ""));
     }
