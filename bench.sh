@@ -4,6 +4,7 @@
 # Group fan-out only (groups of 10, 100 and 1,000 members, the relay then the app on PostgreSQL + Redis): ./bench.sh --groups
 # Sync of 1,000 missed events (messages, edits, reactions) against one of 1,000 plain messages, on each storage: ./bench.sh --sync
 # Media (issue 28: a 2 MB photo uploaded and sent, preview throughput, a 1 MB file to a member vs static): ./bench.sh --media
+# Message search only (1,000,000 messages of one user's conversations, p99 and index size, PostgreSQL then SQLite): ./bench.sh --search
 # Starts a throwaway PostgreSQL and Redis on free loopback ports, builds Release, and runs Chat.Bench,
 # which starts the relay and the app itself. The server side (app or relay, PostgreSQL, Redis) is pinned
 # to one core and the load generator to another, so neither steals the other's CPU.
@@ -13,9 +14,11 @@ cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 profile_args=()
+mode=run
 for arg in "$@"; do
   case "$arg" in
     --full) profile_args+=(--full) ;;
+    --search) mode=search ;;
     *) profile_args+=("$arg") ;;  # passed through: --storage sqlite, --rate 800, ...
   esac
 done
@@ -68,7 +71,7 @@ taskset -c "$server_cpus" redis-server --port "$redis_port" --bind 127.0.0.1 --s
 
 step "benchmark: generator on CPU $generator_cpus"
 mkdir -p bench-results
-taskset -c "$generator_cpus" dotnet Chat.Bench/bin/Release/net10.0/Chat.Bench.dll run "${profile_args[@]}" \
+taskset -c "$generator_cpus" dotnet Chat.Bench/bin/Release/net10.0/Chat.Bench.dll "$mode" "${profile_args[@]}" \
   --app "${CHAT_BENCH_APP:-Chat.Web/bin/Release/net10.0/Chat.Web.dll}" \
   --postgres "Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=postgres" \
   --redis "127.0.0.1:$redis_port,abortConnect=false" \

@@ -5,6 +5,7 @@ using Chat.Bench.Reporting;
 
 // Chat.Bench relay --urls http://127.0.0.1:PORT      the relay target (started by "run", pinned to the server core)
 // Chat.Bench run [--full] --app Chat.Web.dll ...      the whole benchmark (bench.sh is the usual way in)
+// Chat.Bench search --app Chat.Web.dll --postgres ... message search over 1,000,000 messages (bench.sh --search)
 var options = ParseOptions(args.Skip(1));
 switch (args.FirstOrDefault())
 {
@@ -68,8 +69,11 @@ switch (args.FirstOrDefault())
         await File.WriteAllTextAsync(stem + ".md", markdown);
         Console.WriteLine($"Written: {stem}.json and {stem}.md");
         return results.Passed ? 0 : 1;
+    case "search":
+        return await SearchBench.RunAsync(options);
     default:
         Console.Error.WriteLine("usage: Chat.Bench run [--full | --groups [--group-sizes 10,100,1000] | --sync | --media] [--idle-only [--idle 1000] [--idle-hold SECONDS]] [--app DLL] [--postgres CONN] [--redis HOST:PORT] [--server-cpus 0] [--generator-cpus 1] [--out DIR]\n" +
+            "       Chat.Bench search [--messages 1000000] [--conversations 50] [--queries 300] [--storage postgres,sqlite] [--app DLL] [--postgres CONN] [--redis HOST:PORT]\n" +
             "       Chat.Bench relay --urls http://127.0.0.1:PORT");
         return 2;
 }

@@ -12,6 +12,8 @@ using Chat.Web.Features.Media;
 using Chat.Web.Features.Messaging;
 using Chat.Web.Features.Push;
 using Chat.Web.Features.Realtime;
+using Chat.Web.Features.Safety;
+using Chat.Web.Features.Search;
 using Chat.Web.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -31,6 +33,8 @@ builder.AddChatLogging()
     .AddAdmin()
     .AddRealtime()
     .AddConversations()
+    .AddSearch()
+    .AddSafety()
     .AddPush()
     .AddPages()
     .AddTelemetry()
@@ -62,6 +66,8 @@ var api = app.MapGroup("").RequireCors(HttpSetup.ApiCors);
 api.MapAuthApi();
 api.MapDirectoryApi();
 api.MapConversationsApi();
+api.MapSearchApi();
+api.MapSafetyApi();
 api.MapGroupsApi();
 api.MapActionsApi();
 api.MapKeysApi();

@@ -17,9 +17,13 @@ public abstract class BenchDatabase : IAsyncDisposable
 
     /// <summary>
     /// Writes <paramref name="count"/> messages with seqs 1..count into an empty conversation, alternating
-    /// senders, and sets the conversation's LastSeq, as if they had been sent one by one.
+    /// senders, and sets the conversation's LastSeq, as if they had been sent one by one. Each message's ciphertext is
+    /// <paramref name="ciphertextOf"/>(seq), or <paramref name="messageBytes"/> bytes of filler.
     /// </summary>
-    public abstract Task SeedConversationAsync(long conversationId, long userA, long userB, int count, int messageBytes);
+    public abstract Task SeedConversationAsync(long conversationId, long userA, long userB, int count, int messageBytes, Func<long, byte[]>? ciphertextOf = null);
+
+    /// <summary>The size of the full-text search index (Chat.Web's Data/SearchIndex) on disk.</summary>
+    public abstract Task<long> SearchIndexBytesAsync();
 
     /// <summary>CPU time the database servers behind the app have used so far; null for what runs inside the app or cannot be read from here.</summary>
     public virtual Task<(TimeSpan? Postgres, TimeSpan? Redis)> CpuAsync() => Task.FromResult<(TimeSpan?, TimeSpan?)>((null, null));
@@ -105,9 +109,10 @@ public sealed class PostgresBenchDatabase : BenchDatabase
     }
 
     /// <summary>Binary COPY: the fastest way into PostgreSQL, about a second per 100,000 rows here.</summary>
-    public override async Task SeedConversationAsync(long conversationId, long userA, long userB, int count, int messageBytes)
+    public override async Task SeedConversationAsync(long conversationId, long userA, long userB, int count, int messageBytes, Func<long, byte[]>? ciphertextOf = null)
     {
-        var ciphertext = SeedCiphertext(messageBytes);
+        var filler = SeedCiphertext(messageBytes);
+        ciphertextOf ??= _ => filler;
         var start = DateTime.UtcNow.AddSeconds(-count);
         await using var conn = new NpgsqlConnection(connectionString);
         await conn.OpenAsync();
@@ -122,8 +127,8 @@ public sealed class PostgresBenchDatabase : BenchDatabase
                 await copy.WriteAsync(seq, NpgsqlDbType.Bigint);
                 await copy.WriteAsync(from, NpgsqlDbType.Bigint);
                 await copy.WriteAsync(to, NpgsqlDbType.Bigint);
-                await copy.WriteAsync($"seed-{seq}", NpgsqlDbType.Varchar);
-                await copy.WriteAsync(ciphertext, NpgsqlDbType.Bytea);
+                await copy.WriteAsync($"seed-{conversationId}-{seq}", NpgsqlDbType.Varchar);
+                await copy.WriteAsync(ciphertextOf(seq), NpgsqlDbType.Bytea);
                 await copy.WriteAsync(start.AddSeconds(seq), NpgsqlDbType.TimestampTz);
                 await copy.WriteAsync(TextKind, NpgsqlDbType.Integer);
             }
@@ -134,6 +139,14 @@ public sealed class PostgresBenchDatabase : BenchDatabase
         cmd.Parameters.AddWithValue("count", (long)count);
         cmd.Parameters.AddWithValue("id", conversationId);
         await cmd.ExecuteNonQueryAsync();
+    }
+
+    public override async Task<long> SearchIndexBytesAsync()
+    {
+        await using var conn = new NpgsqlConnection(connectionString);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand("""SELECT pg_relation_size('"IX_messages_search"')""", conn);
+        return (long)(await cmd.ExecuteScalarAsync())!;
     }
 
     public override async ValueTask DisposeAsync()
@@ -170,9 +183,10 @@ public sealed class SqliteBenchDatabase(string directory) : BenchDatabase
     }
 
     /// <summary>One transaction and one prepared insert: SQLite's bulk path.</summary>
-    public override async Task SeedConversationAsync(long conversationId, long userA, long userB, int count, int messageBytes)
+    public override async Task SeedConversationAsync(long conversationId, long userA, long userB, int count, int messageBytes, Func<long, byte[]>? ciphertextOf = null)
     {
-        var ciphertext = SeedCiphertext(messageBytes);
+        var filler = SeedCiphertext(messageBytes);
+        ciphertextOf ??= _ => filler;
         var start = DateTime.UtcNow.AddSeconds(-count);
         await using var conn = Open();
         await using var tx = conn.BeginTransaction();
@@ -187,14 +201,14 @@ public sealed class SqliteBenchDatabase(string directory) : BenchDatabase
         insert.Parameters.AddWithValue("$kind", TextKind);
         insert.Prepare();
         p[0].Value = conversationId;
-        p[5].Value = ciphertext;
         for (var seq = 1L; seq <= count; seq++)
         {
             var (from, to) = seq % 2 == 0 ? (userA, userB) : (userB, userA);
             p[1].Value = seq;
             p[2].Value = from;
             p[3].Value = to;
-            p[4].Value = $"seed-{seq}";
+            p[4].Value = $"seed-{conversationId}-{seq}";
+            p[5].Value = ciphertextOf(seq);
             // EF Core's SQLite text format for DateTime.
             p[6].Value = start.AddSeconds(seq).ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", System.Globalization.CultureInfo.InvariantCulture);
             insert.ExecuteNonQuery();
@@ -206,6 +220,22 @@ public sealed class SqliteBenchDatabase(string directory) : BenchDatabase
         update.Parameters.AddWithValue("$id", conversationId);
         update.ExecuteNonQuery();
         tx.Commit();
+    }
+
+    /// <summary>
+    /// The FTS5 table's shadow tables by their payload: the index's blocks, its segment directory and the per-row sizes
+    /// (the bundled SQLite has no dbstat to count pages), so a little under what they take on disk.
+    /// </summary>
+    public override async Task<long> SearchIndexBytesAsync()
+    {
+        await using var conn = Open();
+        await using var cmd = conn.CreateCommand();
+        cmd.CommandText = """
+            SELECT (SELECT coalesce(sum(length(block)), 0) + count(*) * 8 FROM message_search_data)
+                 + (SELECT coalesce(sum(length(term)), 0) + count(*) * 16 FROM message_search_idx)
+                 + (SELECT coalesce(sum(length(sz)), 0) + count(*) * 16 FROM message_search_docsize)
+            """;
+        return (long)(await cmd.ExecuteScalarAsync())!;
     }
 
     public override ValueTask DisposeAsync()

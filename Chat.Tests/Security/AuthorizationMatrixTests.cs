@@ -61,6 +61,14 @@ public sealed class AuthorizationMatrixTests(TestServers servers)
         ("GET", "/admin/users", false, [401, 403, 403, 403, 200], null),
         ("GET", "/admin/audit", false, [401, 403, 403, 403, 200], null),
         ("DELETE", "/admin/users/987654", false, [401, 403, 403, 403, 404], null),
+        ("GET", "/search?q={secretWord}", false, [401, 200, 200, 200, 200], null),
+        ("GET", "/search?q={groupWord}", false, [401, 200, 200, 200, 200], null),
+        ("GET", "/blocks", false, [401, 200, 200, 200, 200], null),
+        ("PUT", "/blocks/{dan}", false, [401, 200, 200, 200, 200], null),
+        ("DELETE", "/blocks/{dan}", false, [401, 200, 200, 200, 200], null),
+        ("POST", "/messages/{catOther}/report", false, [401, 404, 200, 400, 404], "{}"),
+        ("GET", "/admin/reports", false, [401, 403, 403, 403, 200], null),
+        ("POST", "/admin/reports/987654/resolve", false, [401, 403, 403, 403, 404], """{"action":"dismiss"}"""),
         ("GET", "/notifications/vapid-public-key", false, [401, 200, 200, 200, 200], null),
         ("GET", "/notifications/subscriptions", false, [401, 200, 200, 200, 200], null),
         // 203.0.113.0/24 is a public documentation range: the endpoint check needs no DNS. Each role takes the endpoint over in turn.
@@ -94,10 +102,16 @@ public sealed class AuthorizationMatrixTests(TestServers servers)
         ("GET", "/chat/info/{message}", true, [302, 404, 200, 404, 404], null),
         ("GET", "/chat/messages/{catMessage}", true, [302, 404, 200, 200, 404], null),
         ("GET", "/chat/messages/{message}", true, [302, 404, 200, 404, 404], null),
+        ("GET", "/chat/{bob}?at={message}", true, [302, 200, 200, 200, 200], null),
+        ("GET", "/chat/groups/{group}?at={catMessage}", true, [302, 404, 200, 200, 404], null),
+        ("GET", "/chat/search?q={secretWord}", true, [302, 200, 200, 200, 200], null),
+        ("GET", "/chat/search?q={groupWord}", true, [302, 200, 200, 200, 200], null),
+        ("GET", "/chat/report/{catOther}", true, [302, 200, 200, 200, 200], null),
         ("GET", "/settings/notifications", true, [302, 200, 200, 200, 200], null),
         ("GET", "/settings/notifications?handler=key", true, [302, 200, 200, 200, 200], null),
         ("GET", "/admin", true, [302, 403, 403, 403, 200], null),
         ("GET", "/admin/audit-log", true, [302, 403, 403, 403, 200], null),
+        ("GET", "/admin/reported-messages", true, [302, 403, 403, 403, 200], null),
     ];
 
     [Fact]
@@ -120,11 +134,12 @@ public sealed class AuthorizationMatrixTests(TestServers servers)
         var groupSecret = "group-secret-" + Guid.NewGuid().ToString("N");
         var group = await Groups.GroupApi.CreateAsync(host, cat, "Cat's", ann);
         var team = await Groups.GroupApi.CreateAsync(host, bob, "Team", ann, cat);
-        string catMessage, spare;
+        string catMessage, spare, catOther;
         await using (var socket = await SocketClient.ConnectAsync(host, cat))
         {
             catMessage = (await socket.SendAndAckAsync(null, "g1", groupSecret, conversationId: group)).Message().Str("id")!;
             spare = (await socket.SendAndAckAsync(null, "g2", "to edit and delete", conversationId: group)).Message().Str("id")!;
+            catOther = (await socket.SendAndAckAsync(null, "g3", "a message to report", conversationId: group)).Message().Str("id")!;
         }
         var groupCipher = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(groupSecret));
         var catFile = await Media.MediaUpload.SendAsync(host, cat, null, group, "photo.jpg", Media.TestMedia.Jpeg(64, 48));
@@ -150,7 +165,8 @@ public sealed class AuthorizationMatrixTests(TestServers servers)
         var failures = new List<string>();
         string Fill(string raw) => raw.Replace("{bobPhone}", Uri.EscapeDataString(bob.Phone)).Replace("{bob}", bob.Id).Replace("{group}", group)
             .Replace("{dan}", dan.Id).Replace("{catMessage}", catMessage).Replace("{spare}", spare).Replace("{message}", message).Replace("{team}", team)
-            .Replace("{catFile}", catFile).Replace("{annFile}", annFile).Replace("{draft}", draft);
+            .Replace("{catFile}", catFile).Replace("{annFile}", annFile).Replace("{draft}", draft)
+            .Replace("{catOther}", catOther).Replace("{secretWord}", secret["secret-".Length..]).Replace("{groupWord}", groupSecret["group-secret-".Length..]);
         foreach (var (method, rawPath, page, expected, rawBody) in Matrix)
         {
             var path = Fill(rawPath);
@@ -186,6 +202,9 @@ public sealed class AuthorizationMatrixTests(TestServers servers)
         Assert.Contains(secret, await pages[Role.Participant].GetStringAsync($"/chat/{bob.Id}", Ct));
         using (var annClient = host.Client(ann.Token))
             Assert.Contains(groupCipher, await annClient.GetStringAsync($"/groups/{group}/messages", Ct));
+        // And search finds it for her alone, so the search rows above are checked against a real hit.
+        using (var annClient = host.Client(ann.Token))
+            Assert.Contains(message, await annClient.GetStringAsync($"/search?q={secret["secret-".Length..]}", Ct));
 
         // The socket: anonymous is closed with 4401, every signed-in role gets "ready".
         await using (var anonymousSocket = await SocketClient.OpenAsync(host.Address, null)) 

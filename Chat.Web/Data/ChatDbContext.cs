@@ -19,6 +19,8 @@ public abstract class ChatDbContext(DbContextOptions options) : DbContext(option
     public DbSet<Reaction> Reactions => Set<Reaction>();
     public DbSet<HiddenMessage> HiddenMessages => Set<HiddenMessage>();
     public DbSet<PushSubscription> PushSubscriptions => Set<PushSubscription>();
+    public DbSet<Block> Blocks => Set<Block>();
+    public DbSet<Report> Reports => Set<Report>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<AppState> AppState => Set<AppState>();
     public DbSet<Device> Devices => Set<Device>();
@@ -174,6 +176,33 @@ sealed class PushSubscriptionConfiguration : IEntityTypeConfiguration<PushSubscr
         e.Property(p => p.P256dh).HasMaxLength(100);
         e.Property(p => p.Auth).HasMaxLength(50);
         e.Property(p => p.Device).HasMaxLength(100);
+    }
+}
+
+sealed class BlockConfiguration : IEntityTypeConfiguration<Block>
+{
+    public void Configure(EntityTypeBuilder<Block> e)
+    {
+        e.ToTable("blocks");
+        // The send path asks "did the recipient block the sender?": the key answers it.
+        e.HasKey(b => new { b.BlockerId, b.BlockedId });
+        e.HasIndex(b => b.BlockedId);
+        e.HasOne<User>().WithMany().HasForeignKey(b => b.BlockerId).OnDelete(DeleteBehavior.Cascade);
+        e.HasOne<User>().WithMany().HasForeignKey(b => b.BlockedId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+sealed class ReportConfiguration : IEntityTypeConfiguration<Report>
+{
+    public void Configure(EntityTypeBuilder<Report> e)
+    {
+        e.ToTable("reports");
+        e.HasIndex(r => new { r.MessageId, r.ReporterId }).IsUnique();
+        e.HasIndex(r => new { r.ResolvedAt, r.Id });
+        e.HasOne<Message>().WithMany().HasForeignKey(r => r.MessageId).OnDelete(DeleteBehavior.Cascade);
+        e.HasOne<User>().WithMany().HasForeignKey(r => r.ReporterId).OnDelete(DeleteBehavior.Cascade);
+        e.Property(r => r.Reason).HasMaxLength(500);
+        e.Property(r => r.Resolution).HasMaxLength(32);
     }
 }
 

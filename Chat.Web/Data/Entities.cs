@@ -204,6 +204,32 @@ public sealed class Attachment
     public DateTime CreatedAt { get; set; }
 }
 
+/// <summary>
+/// <see cref="BlockerId"/> blocked <see cref="BlockedId"/>: the blocked person can no longer start a conversation with
+/// them or send them direct messages, and sees no presence or typing from them. Groups are not affected.
+/// </summary>
+public sealed class Block
+{
+    public long BlockerId { get; set; }
+    public long BlockedId { get; set; }
+    public DateTime At { get; set; }
+}
+
+/// <summary>A message reported to the site admins by a member who could read it; open until an admin resolves it.</summary>
+public sealed class Report
+{
+    public long Id { get; set; }
+    public long MessageId { get; set; }
+    public long ReporterId { get; set; }
+    /// <summary>The reporter's words, optional.</summary>
+    public string? Reason { get; set; }
+    public DateTime At { get; set; }
+    /// <summary>When an admin dealt with it (deleted the message or its sender, or dismissed it), and how.</summary>
+    public DateTime? ResolvedAt { get; set; }
+    public long? ResolvedById { get; set; }
+    public string? Resolution { get; set; }
+}
+
 public sealed class AuditEvent
 {
     public long Id { get; set; }

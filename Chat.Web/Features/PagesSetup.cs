@@ -18,6 +18,8 @@ public static class PagesSetup
             o.Conventions.AuthorizeFolder("/Push");
             o.Conventions.AuthorizeFolder("/Actions");
             o.Conventions.AuthorizeFolder("/Secret");
+            o.Conventions.AuthorizeFolder("/Search");
+            o.Conventions.AuthorizeFolder("/Safety");
             // A group's conversation is the chat screen too, at its own address.
             o.Conventions.AddPageRoute("/Conversations/Index", Conversations.IndexModel.GroupRoute);
             o.Conventions.AddPageRoute("/Conversations/Index", Conversations.IndexModel.SecretRoute);

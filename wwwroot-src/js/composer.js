@@ -112,7 +112,7 @@
   });
 
   // The original on the page: scroll to it and flash it. Not yet: load the page above (the older sentinel's request)
-  // and look again, a bounded number of pages; past that, its own page.
+  // and look again, a bounded number of pages; past that, the conversation opened around it (?at=).
   function jumpTo(id, pagesLeft) {
     var target = document.querySelector('#messages [data-id="' + CSS.escape(id) + '"]');
     if (target) {
@@ -122,7 +122,7 @@
       return;
     }
     var older = document.querySelector('#messages [data-older]');
-    if (!older || pagesLeft <= 0) { window.location.href = '/chat/messages/' + encodeURIComponent(id); return; }
+    if (!older || pagesLeft <= 0) { window.location.href = window.location.pathname + '?at=' + encodeURIComponent(id); return; }
     htmx.ajax('GET', older.getAttribute('hx-get'), { source: older, target: older, swap: 'outerHTML' }).then(function () {
       jumpTo(id, pagesLeft - 1);
     });

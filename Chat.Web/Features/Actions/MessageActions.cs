@@ -54,10 +54,33 @@ public sealed class MessageActions(ChatDbContext db, ConversationChanges changes
             if (m.SenderId != me && !groupAdmin) return new ChangeRefused(403, "not_author", "Only its author (or a group admin) may delete a message for everyone.");
             if (!groupAdmin && now - m.CreatedAt > settings.DeleteWindow)
                 return new ChangeRefused(403, "delete_window_passed", $"A message can be deleted for everyone for {settings.DeleteWindowHours} hours after sending.");
-            (m.Ciphertext, m.DeletedAt) = ([], now);
-            await db.Reactions.Where(r => r.MessageId == m.Id).ExecuteDeleteAsync(ct);
-            return new MessageChange(MessageChange.Deleted, m.Id.ToString(), me.ToString());
+            return await TombstoneAsync(m, me, now, ct);
         }, ct);
+
+    /// <summary>
+    /// A site admin's delete of a reported message, in a conversation they are not in: the same tombstone, told to its
+    /// members the same way. False when there is no such text message.
+    /// </summary>
+    public async Task<bool> DeleteAsSiteAdminAsync(long adminId, long messageId, CancellationToken ct)
+    {
+        var conversationId = await db.Messages.AsNoTracking().Where(m => m.Id == messageId && m.Kind == MessageKind.Text)
+            .Select(m => (long?)m.ConversationId).FirstOrDefaultAsync(ct);
+        if (conversationId is null) return false;
+        var refused = await changes.ChangeMessageAsync(conversationId.Value, adminId, async now =>
+            await db.Messages.FirstOrDefaultAsync(m => m.Id == messageId, ct) is { } m ? await TombstoneAsync(m, adminId, now, ct) : NotFound, ct);
+        if (refused is not null) return false;
+        await media.RemoveMessageBlobsAsync(messageId, ct);
+        return true;
+    }
+
+    /// <summary>The text goes (an empty ciphertext, which also takes it out of the search index), and its reactions with it.</summary>
+    async Task<MessageChangeOutcome> TombstoneAsync(Message m, long actorId, DateTime now, CancellationToken ct)
+    {
+        if (m.DeletedAt is not null) return MessageChangeOutcome.Unchanged;
+        (m.Ciphertext, m.DeletedAt) = ([], now);
+        await db.Reactions.Where(r => r.MessageId == m.Id).ExecuteDeleteAsync(ct);
+        return new MessageChange(MessageChange.Deleted, m.Id.ToString(), actorId.ToString());
+    }
 
     /// <summary>Sets the user's one reaction to <paramref name="emoji"/>, or takes it back (null); with <paramref name="toggle"/>, choosing the same again takes it back.</summary>
     public Task<ChangeRefused?> ReactAsync(long me, long messageId, string? emoji, CancellationToken ct, bool toggle = false)

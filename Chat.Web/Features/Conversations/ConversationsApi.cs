@@ -14,7 +14,7 @@ public static class ConversationsApi
         var group = app.MapGroup("/conversations").WithTags("Conversations").RequireAuthorization(AuthSetup.ApiPolicy)
             .Throttled(p => p.ApiPerUser, perUser: true);
         group.MapGet("/", List).Answers<Page<InboxEntry>>(200, 400, 401);
-        group.MapGet("/{peerId}", Ensure).Answers<ConversationIdResponse>(200, 400, 401, 404);
+        group.MapGet("/{peerId}", Ensure).Answers<ConversationIdResponse>(200, 400, 401, 403, 404);
         group.MapGet("/{peerId}/messages", Messages).Answers<Page<MessageView>>(200, 400, 401, 404);
         // The pair's secret conversation (docs/api.md, "Secret conversations"): its messages are envelopes only its devices read.
         group.MapPost("/{peerId}/secret", EnsureSecret).Answers<ConversationIdResponse>(200, 400, 401, 404);
@@ -50,6 +50,8 @@ public static class ConversationsApi
         {
             PairResult.Found(var c) => TypedResults.Ok(new ConversationIdResponse(c.Id.ToString())),
             PairResult.WithSelf => ApiErrors.BadRequest("You cannot start a conversation with yourself."),
+            PairResult.Blocked(var byMe) => ApiErrors.Result(StatusCodes.Status403Forbidden,
+                byMe ? "You blocked this person: unblock them to start a conversation." : "You cannot start a conversation with this person."),
             _ => ApiErrors.NotFound("User not found."),
         };
     }

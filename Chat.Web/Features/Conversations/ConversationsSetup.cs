@@ -7,6 +7,7 @@ public static class ConversationsSetup
     {
         builder.Services.AddScoped<ConversationList>();
         builder.Services.AddScoped<DisplayNames>();
+        builder.Services.AddScoped<MessageInContext>();
         builder.Services.AddSingleton<ListUpdates>();
         builder.Services.AddSingleton<BrowserSocket>();
         return builder;

@@ -20,8 +20,8 @@ namespace Chat.Web.Features.Conversations;
 /// /chat/secret/{peerId} is the pair's secret conversation: its bubbles are envelopes, and a send is one (secret.js
 /// encrypts in the browser; a plain-text post is refused).
 /// </summary>
-public sealed class IndexModel(ConversationList list, PairConversations conversations, Accounts accounts, Groups.Groups groups, MessageSender sender,
-    PresenceTracker presence, MediaUploads uploads) : PageModel
+public sealed class IndexModel(ConversationList list, MessageInContext inContext, PairConversations conversations, Accounts accounts, Groups.Groups groups,
+    MessageSender sender, PresenceTracker presence, MediaUploads uploads, Safety.Blocks blocks) : PageModel
 {
     /// <summary>The group conversation's address (a second route of this page, added in PagesSetup).</summary>
     public const string GroupRoute = "/chat/groups/{groupId:long}";
@@ -48,20 +48,24 @@ public sealed class IndexModel(ConversationList list, PairConversations conversa
     /// <summary>The open conversation's peer is online; null where presence is not shared (no conversation yet).</summary>
     public bool? PeerOnline { get; private set; }
     public string? OlderCursor { get; private set; }
+    /// <summary>Opened at a message (?at=): its seq, highlighted and scrolled to.</summary>
+    public long? FocusSeq { get; private set; }
+    /// <summary>A block between me and the open pair's peer: true when I blocked them, false when they blocked me (no presence shown).</summary>
+    public bool? Block { get; private set; }
     public string? SendError { get; private set; }
     /// <summary>A fresh id for the next message; a double-submitted form re-uses it and stores nothing twice.</summary>
     public string NextClientMessageId { get; } = Guid.NewGuid().ToString("N");
     /// <summary>The message the composer replies to (?replyTo=, the action sheet's link without JavaScript).</summary>
     public Bubble? ReplyTo { get; private set; }
 
-    public async Task<IActionResult> OnGetAsync(long? peerId, long? groupId, long? secretWith, string? q, string? before, long? replyTo, CancellationToken ct)
+    public async Task<IActionResult> OnGetAsync(long? peerId, long? groupId, long? secretWith, string? q, string? before, long? replyTo, long? at, CancellationToken ct)
     {
         Me = Tokens.UserId(User)!.Value;
         Search = string.IsNullOrWhiteSpace(q) ? null : q.Trim();
         if (peerId is not null || groupId is not null || secretWith is not null)
         {
             if (!Cursor.TryDecode(before, out var beforeSeq)) return BadRequest();
-            if (await OpenAsync(peerId, groupId, secretWith, beforeSeq, ct) is { } nothingToShow) return nothingToShow;
+            if (await OpenAsync(peerId, groupId, secretWith, beforeSeq, ct, at) is { } nothingToShow) return nothingToShow;
             if (replyTo is { } r && secretWith is null) ReplyTo = await list.QuotableAsync(Me, r, ct);
         }
         // After opening, which marks the conversation read: its row shows no unread badge.
@@ -152,7 +156,7 @@ public sealed class IndexModel(ConversationList list, PairConversations conversa
     }
 
     /// <summary>Loads the conversation into the model; a result only when there is nothing to show.</summary>
-    async Task<IActionResult?> OpenAsync(long? peerId, long? groupId, long? secretWith, long beforeSeq, CancellationToken ct)
+    async Task<IActionResult?> OpenAsync(long? peerId, long? groupId, long? secretWith, long beforeSeq, CancellationToken ct, long? at = null)
     {
         long conversationId;
         if (secretWith is { } with)
@@ -176,11 +180,15 @@ public sealed class IndexModel(ConversationList list, PairConversations conversa
             if (peerId == Me) return Redirect("/chat");
             Peer = await accounts.FindAsync(peerId!.Value, ct);
             if (Peer is null) return NotFound();
+            Block = await blocks.BetweenAsync(Me, Peer.Id, ct);
             if (await conversations.FindAsync(Me, Peer.Id, ct) is not PairResult.Found(var conversation)) return null;
-            PeerOnline = await presence.IsOnlineAsync(Peer.Id);
+            if (Block is not false) PeerOnline = await presence.IsOnlineAsync(Peer.Id);
             conversationId = conversation.Id;
         }
-        if (beforeSeq > 0) (Bubbles, OlderCursor) = await list.OlderAsync(Me, conversationId, beforeSeq, ct);
+        // ?at=: around that message (a message that is not theirs to see opens the conversation as usual).
+        if (at is { } messageId && await inContext.AroundAsync(Me, conversationId, messageId, ct) is { } context)
+            (Bubbles, OlderCursor, FocusSeq) = (context.Bubbles, context.OlderCursor, context.FocusSeq);
+        else if (beforeSeq > 0) (Bubbles, OlderCursor) = await list.OlderAsync(Me, conversationId, beforeSeq, ct);
         else (Bubbles, OlderCursor) = await list.OpenAsync(Me, conversationId, ct);
         return null;
     }

@@ -112,7 +112,9 @@ public sealed class MessageSender(IServiceScopeFactory scopes, KnownConversation
         if (cmd.ToUserId is { } to)
         {
             if (cmd.SenderId == to) return Refuse("invalid_recipient", "You cannot send a message to yourself.");
-            if (await ConversationIdAsync(cmd.SenderId, to, ct) is not { } pair) return Refuse("unknown_recipient", "The recipient does not exist.");
+            var (pair, blocked) = await ConversationIdAsync(cmd.SenderId, to, ct);
+            if (blocked is { } refusal) return (0, null, refusal);
+            if (pair == 0) return Refuse("unknown_recipient", "The recipient does not exist.");
             if (cmd.ConversationId is { } given && given != pair)
                 return Refuse("conversation_mismatch", "conversationId is not the conversation between you and the recipient.");
             return (pair, to, null);
@@ -129,7 +131,11 @@ public sealed class MessageSender(IServiceScopeFactory scopes, KnownConversation
 
     async Task<SendResult> OutcomeAsync(PendingSend pending, SendCommand cmd, CancellationToken ct)
     {
-        switch (await pending.Stored)
+        var outcome = await pending.Stored;
+        // Not stored in a pair: a block, if either blocked the other (read only now, off the common path), else gone.
+        if (outcome == StoreOutcome.NotMember && pending.Message.ReceiverId is { } receiver && await BlockedAsync(cmd.SenderId, receiver, ct) is { } blocked)
+            return blocked;
+        switch (outcome)
         {
             case StoreOutcome.Stored:
                 return new SendResult.Sent(pending.Message, IsNew: true);
@@ -194,16 +200,36 @@ public sealed class MessageSender(IServiceScopeFactory scopes, KnownConversation
         ? new SendResult.Sent(stored, IsNew: false)
         : new SendResult.Rejected("duplicate_client_message_id", "This clientMessageId was already used for another recipient.");
 
-    /// <summary>The pair's conversation id; remembered, since a pair's conversation only goes away with one of its users.</summary>
-    async ValueTask<long?> ConversationIdAsync(long sender, long recipient, CancellationToken ct)
+    /// <summary>
+    /// The pair's conversation id (0: no such recipient), or the refusal of a block that keeps it from starting;
+    /// remembered, since a pair's conversation only goes away with one of its users.
+    /// </summary>
+    async ValueTask<(long Id, SendResult.Rejected? Blocked)> ConversationIdAsync(long sender, long recipient, CancellationToken ct)
     {
-        if (knownConversations.TryGet(sender, recipient, out var id)) return id;
+        if (knownConversations.TryGet(sender, recipient, out var id)) return (id, null);
         await using var scope = scopes.CreateAsyncScope();
-        if (await scope.ServiceProvider.GetRequiredService<PairConversations>().EnsureAsync(sender, recipient, ct) is not PairResult.Found(var conversation))
-            return null;
-        knownConversations.Remember(sender, recipient, conversation.Id);
-        return conversation.Id;
+        switch (await scope.ServiceProvider.GetRequiredService<PairConversations>().EnsureAsync(sender, recipient, ct))
+        {
+            case PairResult.Found(var conversation):
+                knownConversations.Remember(sender, recipient, conversation.Id);
+                return (conversation.Id, null);
+            case PairResult.Blocked(var byMe):
+                return (0, Blocked(byMe));
+            default:
+                return (0, null);
+        }
     }
+
+    /// <summary>The refusal of a direct message that a block stops, if one of the pair blocked the other.</summary>
+    async Task<SendResult.Rejected?> BlockedAsync(long sender, long receiver, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<ChatDbContext>().BlockBetweenAsync(sender, receiver, ct) is { } byMe ? Blocked(byMe) : null;
+    }
+
+    static SendResult.Rejected Blocked(bool byMe) => byMe
+        ? new("blocked", "You blocked this person: unblock them to send a message.")
+        : new("blocked", "You cannot send messages to this person.");
 
     async Task<Message?> FindRetryAsync(long senderId, string clientId, CancellationToken ct)
     {

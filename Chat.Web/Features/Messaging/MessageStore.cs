@@ -11,7 +11,7 @@ public enum StoreOutcome
     StoredBefore,
     /// <summary>
     /// The sender is not a current member: they left the group or were removed meanwhile, or the conversation is gone
-    /// (an admin deleted one of a pair's users).
+    /// (an admin deleted one of a pair's users); or, for a direct message, one of the pair blocked the other.
     /// </summary>
     NotMember,
 }

@@ -9,6 +9,8 @@ public abstract record PairResult
     public sealed record NotStarted : PairResult;
     public sealed record WithSelf : PairResult;
     public sealed record UnknownPeer : PairResult;
+    /// <summary>No conversation yet, and one of the two blocked the other (<paramref name="ByMe"/>: the asker did): none may start.</summary>
+    public sealed record Blocked(bool ByMe) : PairResult;
 }
 
 /// <summary>
@@ -24,6 +26,7 @@ public sealed class PairConversations(ChatDbContext db, WriteGate writes, TimePr
     {
         var found = await FindAsync(me, peer, ct, kind);
         if (found is not PairResult.NotStarted) return found;
+        if (await db.BlockBetweenAsync(me, peer, ct) is { } byMe) return new PairResult.Blocked(byMe);
         var (a, b) = me < peer ? (me, peer) : (peer, me);
         using (await writes.EnterAsync(ct))
         {

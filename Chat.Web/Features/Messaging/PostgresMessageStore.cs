@@ -23,9 +23,11 @@ public sealed class PostgresMessageStore(string connectionString, ILogger<Postgr
     // the table as it was before the statement, so a retried client message id takes no seq and comes back with its
     // stored row's id and seq 0. Each conversation's counter moves once, by its count of new messages, which take the
     // numbers after it in batch order. A position with no row at all: its conversation is gone, or its sender is not
-    // (or no longer) a member. A membership change holds the conversation's advisory lock until it is published
-    // (Groups), so this statement, which runs after the lock is taken, sees it. "linked" gives each new message its
-    // uploads ($7 positions, $8 upload ids), only those still unsent (see Attachable).
+    // (or no longer) a member, or one of a direct message's pair blocked the other (checked here, where the batch reads
+    // anyway, so a block costs the send no round trip of its own; a group message has no receiver and no block applies).
+    // A membership change holds the conversation's advisory lock until it is published (Groups), so this statement, which
+    // runs after the lock is taken, sees it. "linked" gives each new message its uploads ($9 positions, $10 upload ids),
+    // only those still unsent (see Attachable).
     // The statement is prepared once, when the tables may still be empty; "earlier" is a LATERAL ... LIMIT 1 so that
     // its plan is an index lookup per message whatever the statistics said then (a plain join was planned as a hash
     // join over a sequential scan of messages, and that plan stayed cached while the table grew).
@@ -40,7 +42,9 @@ public sealed class PostgresMessageStore(string connectionString, ILogger<Postgr
             SELECT i.*, row_number() OVER (PARTITION BY i.conversation ORDER BY i.position) AS nth
             FROM input i WHERE i.position NOT IN (SELECT position FROM earlier)
             AND EXISTS (SELECT 1 FROM conversation_members cm
-                WHERE cm."ConversationId" = i.conversation AND cm."UserId" = i.sender AND cm."LeftAt" IS NULL)),
+                WHERE cm."ConversationId" = i.conversation AND cm."UserId" = i.sender AND cm."LeftAt" IS NULL)
+            AND NOT EXISTS (SELECT 1 FROM blocks b
+                WHERE b."BlockerId" = i.receiver AND b."BlockedId" = i.sender OR b."BlockerId" = i.sender AND b."BlockedId" = i.receiver)),
         taken AS (
             UPDATE conversations c SET "LastSeq" = c."LastSeq" + f.count, "LastMessageAt" = f.last
             FROM (SELECT conversation, count(*) AS count, max(created) AS last FROM fresh GROUP BY conversation) f

@@ -10,10 +10,12 @@ namespace Chat.Web.Features.Messaging;
 public sealed class SqliteMessageStore(string connectionString, WriteGate writes) : MessageStore
 {
     const string FindEarlierSql = """SELECT "Id" FROM messages WHERE "SenderId" = $2 AND "ClientMessageId" = $4""";
-    // Only a current member takes a seq: no row back means the conversation is gone or the sender left it.
+    // Only a current member takes a seq: no row back means the conversation is gone or the sender left it, or one of a
+    // direct message's pair blocked the other ($3, the receiver, is null in a group, where no block applies).
     const string TakeSeqSql = """
         UPDATE conversations SET "LastSeq" = "LastSeq" + 1, "LastMessageAt" = $6 WHERE "Id" = $1
         AND EXISTS (SELECT 1 FROM conversation_members WHERE "ConversationId" = $1 AND "UserId" = $2 AND "LeftAt" IS NULL)
+        AND NOT EXISTS (SELECT 1 FROM blocks WHERE "BlockerId" = $3 AND "BlockedId" = $2 OR "BlockerId" = $2 AND "BlockedId" = $3)
         RETURNING "LastSeq"
         """;
     // A message's uploads, linked in its transaction while still unsent (see Attachable).

@@ -39,7 +39,10 @@ public sealed class PresenceTracker(IPresenceStore store, IFanout fanout, IServi
     /// <summary>Whether the user has a connection on any node now (for pages that show a dot).</summary>
     public Task<bool> IsOnlineAsync(long userId) => store.IsOnlineAsync(userId);
 
-    /// <summary>Everyone <paramref name="userId"/> has a direct conversation with: presence is shared per contact.</summary>
+    /// <summary>
+    /// Everyone <paramref name="userId"/> has a direct conversation with: presence is shared per contact, but not with
+    /// someone they blocked.
+    /// </summary>
     public async Task<long[]> PeersOfAsync(long userId, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
@@ -48,6 +51,7 @@ public sealed class PresenceTracker(IPresenceStore store, IFanout fanout, IServi
                       join c in db.Conversations on mine.ConversationId equals c.Id
                       join other in db.Members on mine.ConversationId equals other.ConversationId
                       where mine.UserId == userId && c.Kind == ConversationKind.Direct && other.UserId != userId
+                          && !db.Blocks.Any(b => b.BlockerId == userId && b.BlockedId == other.UserId)
                       select other.UserId).ToArrayAsync(ct);
     }
 }

@@ -14,14 +14,17 @@ public readonly record struct TypingTarget(long? UserId, long? ConversationId)
     public static TypingTarget Group(long conversationId) => new(null, conversationId);
 }
 
-public sealed class TypingSignals(IFanout fanout, RealtimeSettings settings, TimeProvider clock, ILogger<TypingSignals> log) : IDisposable
+public sealed class TypingSignals(IFanout fanout, RealtimeSettings settings, TimeProvider clock, IServiceScopeFactory scopes, ILogger<TypingSignals> log) : IDisposable
 {
     readonly TimeSpan expiry = TimeSpan.FromSeconds(settings.TypingExpirySeconds);
     readonly Dictionary<(long From, TypingTarget To), ITimer> active = [];
 
-    public Task StartAsync(long from, TypingTarget to, CancellationToken ct = default)
+    public async Task StartAsync(long from, TypingTarget to, CancellationToken ct = default)
     {
         bool isNew;
+        lock (active) isNew = !active.ContainsKey((from, to));
+        // Between a pair where one blocked the other nobody sees the other type; asked once per indicator, not per keystroke.
+        if (isNew && to.UserId is { } peer && await BlockedAsync(from, peer, ct)) return;
         lock (active)
         {
             isNew = !active.TryGetValue((from, to), out var timer);
@@ -32,7 +35,13 @@ public sealed class TypingSignals(IFanout fanout, RealtimeSettings settings, Tim
             }
             timer!.Change(expiry, Timeout.InfiniteTimeSpan);
         }
-        return isNew ? PublishAsync(from, to, "start", ct) : Task.CompletedTask;
+        if (isNew) await PublishAsync(from, to, "start", ct);
+    }
+
+    async Task<bool> BlockedAsync(long from, long peer, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<Data.ChatDbContext>().BlockBetweenAsync(from, peer, ct) is not null;
     }
 
     public Task StopAsync(long from, TypingTarget to, CancellationToken ct = default) =>

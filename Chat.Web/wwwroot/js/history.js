@@ -4,8 +4,16 @@
 (function () {
   function list() { return document.getElementById('messages'); }
   function toBottom() { var l = list(); if (l) l.scrollTop = l.scrollHeight; }
+  // Opened at a message (/chat/...?at=<id>): that bubble is centred and highlighted instead.
+  function toFocus() {
+    var l = list(), seq = l && l.getAttribute('data-focus-seq');
+    var bubble = seq && l.querySelector('[data-seq="' + seq.replace(/\D/g, '') + '"]');
+    if (!bubble) return toBottom();
+    bubble.setAttribute('data-focus', '');
+    bubble.scrollIntoView({ block: 'center' });
+  }
 
-  document.addEventListener('DOMContentLoaded', toBottom);
+  document.addEventListener('DOMContentLoaded', toFocus);
   document.addEventListener('htmx:afterSettle', function (e) {
     if (e.detail.elt && e.detail.elt.id === 'messages') toBottom();
   });

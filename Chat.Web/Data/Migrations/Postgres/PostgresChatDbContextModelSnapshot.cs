@@ -135,6 +135,24 @@ namespace Chat.Web.Data.Migrations.Postgres
                     b.ToTable("audit_events", (string)null);
                 });
 
+            modelBuilder.Entity("Chat.Web.Data.Block", b =>
+                {
+                    b.Property<long>("BlockerId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("BlockedId")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("BlockerId", "BlockedId");
+
+                    b.HasIndex("BlockedId");
+
+                    b.ToTable("blocks", (string)null);
+                });
+
             modelBuilder.Entity("Chat.Web.Data.Conversation", b =>
                 {
                     b.Property<long>("Id")
@@ -444,6 +462,49 @@ namespace Chat.Web.Data.Migrations.Postgres
                     b.ToTable("read_marks", (string)null);
                 });
 
+            modelBuilder.Entity("Chat.Web.Data.Report", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("MessageId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<long>("ReporterId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Resolution")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<DateTime?>("ResolvedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long?>("ResolvedById")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ReporterId");
+
+                    b.HasIndex("MessageId", "ReporterId")
+                        .IsUnique();
+
+                    b.HasIndex("ResolvedAt", "Id");
+
+                    b.ToTable("reports", (string)null);
+                });
+
             modelBuilder.Entity("Chat.Web.Data.User", b =>
                 {
                     b.Property<long>("Id")
@@ -522,6 +583,21 @@ namespace Chat.Web.Data.Migrations.Postgres
                         .WithMany("Attachments")
                         .HasForeignKey("MessageId")
                         .OnDelete(DeleteBehavior.SetNull);
+                });
+
+            modelBuilder.Entity("Chat.Web.Data.Block", b =>
+                {
+                    b.HasOne("Chat.Web.Data.User", null)
+                        .WithMany()
+                        .HasForeignKey("BlockedId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Chat.Web.Data.User", null)
+                        .WithMany()
+                        .HasForeignKey("BlockerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Chat.Web.Data.Conversation", b =>
@@ -614,6 +690,21 @@ namespace Chat.Web.Data.Migrations.Postgres
                     b.HasOne("Chat.Web.Data.ConversationMember", null)
                         .WithMany()
                         .HasForeignKey("ConversationId", "UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Chat.Web.Data.Report", b =>
+                {
+                    b.HasOne("Chat.Web.Data.Message", null)
+                        .WithMany()
+                        .HasForeignKey("MessageId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Chat.Web.Data.User", null)
+                        .WithMany()
+                        .HasForeignKey("ReporterId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

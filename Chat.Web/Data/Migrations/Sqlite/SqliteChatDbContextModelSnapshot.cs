@@ -128,6 +128,24 @@ namespace Chat.Web.Data.Migrations.Sqlite
                     b.ToTable("audit_events", (string)null);
                 });
 
+            modelBuilder.Entity("Chat.Web.Data.Block", b =>
+                {
+                    b.Property<long>("BlockerId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("BlockedId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("BlockerId", "BlockedId");
+
+                    b.HasIndex("BlockedId");
+
+                    b.ToTable("blocks", (string)null);
+                });
+
             modelBuilder.Entity("Chat.Web.Data.Conversation", b =>
                 {
                     b.Property<long>("Id")
@@ -431,6 +449,47 @@ namespace Chat.Web.Data.Migrations.Sqlite
                     b.ToTable("read_marks", (string)null);
                 });
 
+            modelBuilder.Entity("Chat.Web.Data.Report", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("MessageId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ReporterId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Resolution")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("ResolvedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ResolvedById")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ReporterId");
+
+                    b.HasIndex("MessageId", "ReporterId")
+                        .IsUnique();
+
+                    b.HasIndex("ResolvedAt", "Id");
+
+                    b.ToTable("reports", (string)null);
+                });
+
             modelBuilder.Entity("Chat.Web.Data.User", b =>
                 {
                     b.Property<long>("Id")
@@ -505,6 +564,21 @@ namespace Chat.Web.Data.Migrations.Sqlite
                         .WithMany("Attachments")
                         .HasForeignKey("MessageId")
                         .OnDelete(DeleteBehavior.SetNull);
+                });
+
+            modelBuilder.Entity("Chat.Web.Data.Block", b =>
+                {
+                    b.HasOne("Chat.Web.Data.User", null)
+                        .WithMany()
+                        .HasForeignKey("BlockedId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Chat.Web.Data.User", null)
+                        .WithMany()
+                        .HasForeignKey("BlockerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Chat.Web.Data.Conversation", b =>
@@ -597,6 +671,21 @@ namespace Chat.Web.Data.Migrations.Sqlite
                     b.HasOne("Chat.Web.Data.ConversationMember", null)
                         .WithMany()
                         .HasForeignKey("ConversationId", "UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Chat.Web.Data.Report", b =>
+                {
+                    b.HasOne("Chat.Web.Data.Message", null)
+                        .WithMany()
+                        .HasForeignKey("MessageId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Chat.Web.Data.User", null)
+                        .WithMany()
+                        .HasForeignKey("ReporterId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

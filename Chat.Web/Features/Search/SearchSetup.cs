@@ -1,0 +1,10 @@
+namespace Chat.Web.Features.Search;
+
+public static class SearchSetup
+{
+    public static WebApplicationBuilder AddSearch(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddScoped<MessageSearch>();
+        return builder;
+    }
+}
