@@ -140,7 +140,15 @@ public abstract class SafetyTests(RealtimeApp app)
         Assert.Equal(("buy my pills", "Ann", "Bea", "spam"), (report.Str("text"), report.Str("senderName"), report.Str("reporterName"), report.Str("reason")));
         await ApiAssert.ErrorAsync(await asBea.PostAsJsonAsync($"/admin/reports/{report.Str("id")}/resolve", new { action = "delete-message" }, Ct), HttpStatusCode.Forbidden);
         await ApiAssert.ErrorAsync(await asBoss.PostAsJsonAsync($"/admin/reports/{report.Str("id")}/resolve", new { action = "explode" }, Ct), HttpStatusCode.BadRequest);
+        await using var beaSocket = await SocketClient.ConnectAsync(host, bea);
         await ApiAssert.OkAsync(await asBoss.PostAsJsonAsync($"/admin/reports/{report.Str("id")}/resolve", new { action = "delete-message" }, Ct));
+        // A delete for everyone like any other: both sides get the tombstone live, as a change with its own seq.
+        foreach (var socket in new[] { annSocket, beaSocket })
+        {
+            var change = await socket.TakeAsync(f => f.IsMessage() && f.Message().Str("kind") == "change" && f.Message().GetProperty("change").Str("messageId") == message);
+            Assert.Equal(("deleted", boss.Id, ""), (change.Message().GetProperty("change").Str("action"), change.Message().GetProperty("change").Str("actorId"),
+                change.Message().GetProperty("changed").Str("ciphertext")));
+        }
 
         var stored = await WithDbAsync(db => db.Messages.AsNoTracking().SingleAsync(m => m.Id == long.Parse(message), Ct));
         Assert.NotNull(stored.DeletedAt);
