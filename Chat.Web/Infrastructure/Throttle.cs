@@ -80,7 +80,9 @@ public sealed class Throttle(IServiceProvider services, ChatSettings settings, T
             var result = (RedisResult[])(await db.ScriptEvaluateAsync(HitScript, [key], [(long)policy.Window.TotalMilliseconds, hits]))!;
             return ((long)result[0], TimeSpan.FromMilliseconds(Math.Max(0, (long)result[1])));
         }
-        catch (RedisException e)
+        // A timeout is not a RedisException (RedisTimeoutException derives from TimeoutException): under load, during a
+        // failover, it was one, and it failed the send with server_error instead of counting here.
+        catch (Exception e) when (e is RedisException or TimeoutException)
         {
             log.LogWarning("Redis unavailable for rate limits, using this node's counters: {Message}", e.Message);
             return null;
