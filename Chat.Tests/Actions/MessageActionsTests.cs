@@ -231,7 +231,7 @@ public abstract class MessageActionsTests(RealtimeApp app)
         Assert.Equal(HttpStatusCode.OK, (await ReactAsync(host, ann, old, "🔥")).StatusCode);
         await back.TakeAsync(f => f.IsChange("reacted", old));
         Assert.Equal(0, await catSocket.CountAfterAsync(f => f.IsChange("reacted", old), TimeSpan.FromMilliseconds(300)));
-        Assert.Equal(1, await catSocket.CountAfterAsync(f => f.IsChange("reacted", second) && f.Message().GetProperty("change").Str("emoji") == "🔥", TimeSpan.Zero));
+        await catSocket.TakeAsync(f => f.IsChange("reacted", second) && f.Message().GetProperty("change").Str("emoji") == "🔥");
         var catHistory = await HistoryAsync(host, cat, $"/groups/{group}/messages?afterSeq=0");
         Assert.DoesNotContain(catHistory, m => m.Str("kind") == "change" && m.GetProperty("change").Str("messageId") == id);
     }

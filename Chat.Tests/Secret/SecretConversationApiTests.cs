@@ -84,6 +84,42 @@ public abstract class SecretConversationApiTests(AppFixture app)
     [Fact]
     public void An_envelope_is_taken_as_its_bytes() =>
         Assert.Equal(Convert.FromBase64String(Envelope("eA==")), SecretEnvelope.Decode(Envelope("eA==")));
+
+    [Fact]
+    public async Task A_secret_message_can_be_deleted_but_not_edited_reacted_to_forwarded_or_quoted_and_a_stranger_learns_nothing()
+    {
+        var (ann, bob, eve) = (await host.RegisterAsync("Ann"), await host.RegisterAsync("Bob"), await host.RegisterAsync("Eve"));
+        using var annApi = host.Client(ann.Token);
+        using var bobApi = host.Client(bob.Token);
+        using var eveApi = host.Client(eve.Token);
+        var secret = JsonDocument.Parse(await (await annApi.PostAsync($"/conversations/{bob.Id}/secret", null, Ct)).Content.ReadAsStringAsync(Ct))
+            .RootElement.GetProperty("conversationId").GetString()!;
+        var direct = (await annApi.GetOkAsync($"/conversations/{bob.Id}")).GetProperty("conversationId").GetString()!;
+        string id;
+        await using (var socket = await SocketClient.ConnectAsync(host, ann))
+        {
+            await socket.SendAsync(new { type = "send-message", conversationId = secret, ciphertext = Envelope("c2VhbGVk"), clientMessageId = "x1" });
+            id = (await socket.TakeAsync(f => f.Type() == "ack" && f.Str("clientMessageId") == "x1")).Message().Str("id")!;
+            await socket.SendAsync(new { type = "send-message", conversationId = secret, ciphertext = Envelope("cmVwbHk="), clientMessageId = "x2", replyToId = id });
+            Assert.Equal("invalid_reply", (await socket.TakeAsync(f => f.Type() == "error" && f.Str("ref") == "x2")).Str("code"));
+        }
+
+        var edit = await annApi.PatchAsync($"/messages/{id}", JsonContent(new { ciphertext = Envelope("ZWRpdA==") }), Ct);
+        await ApiAssert.ErrorAsync(edit, HttpStatusCode.BadRequest);
+        await ApiAssert.ErrorAsync(await bobApi.PutAsync($"/messages/{id}/reaction", JsonContent(new { emoji = "👍" }), Ct), HttpStatusCode.BadRequest);
+        await ApiAssert.ErrorAsync(await bobApi.PostAsync($"/messages/{id}/forward", JsonContent(new { conversationIds = new[] { direct } }), Ct), HttpStatusCode.BadRequest);
+        // To someone outside it, the message does not exist, whatever they try.
+        await ApiAssert.ErrorAsync(await eveApi.PatchAsync($"/messages/{id}", JsonContent(new { ciphertext = Envelope("ZXZl") }), Ct), HttpStatusCode.NotFound);
+        await ApiAssert.ErrorAsync(await eveApi.PutAsync($"/messages/{id}/reaction", JsonContent(new { emoji = "👍" }), Ct), HttpStatusCode.NotFound);
+        var kept = (await bobApi.GetOkAsync($"/conversations/{ann.Id}/secret/messages")).GetProperty("items").EnumerateArray().Single();
+        Assert.Equal((Envelope("c2VhbGVk"), 0), (kept.Str("ciphertext"), kept.GetProperty("reactions").GetArrayLength()));
+
+        await ApiAssert.OkAsync(await annApi.DeleteAsync($"/messages/{id}", Ct));
+        var tombstone = (await bobApi.GetOkAsync($"/conversations/{ann.Id}/secret/messages")).GetProperty("items").EnumerateArray().Single();
+        Assert.Equal("", tombstone.Str("ciphertext"));
+    }
+
+    static StringContent JsonContent(object body) => new(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json");
 }
 
 public sealed class SecretConversationApiOnPostgres(PostgresApp app) : SecretConversationApiTests(app), IClassFixture<PostgresApp>;

@@ -19,13 +19,11 @@ public sealed class MessageActions(ChatDbContext db, ConversationChanges changes
     /// <summary>The server cannot read a secret conversation's messages, so it does not edit or react to them (delete still works).</summary>
     public static ChangeRefused InSecret => new(400, "secret_conversation", "Editing and reactions are not available in a secret conversation.");
 
-    bool IsSecret(Message m) => db.Conversations.Any(c => c.Id == m.ConversationId && c.Kind == ConversationKind.Secret);
 
     public Task<ChangeRefused?> EditAsync(long me, long messageId, byte[] text, CancellationToken ct) => text.Length is 0 or > MessageSender.MaxCiphertextBytes
         ? Task.FromResult<ChangeRefused?>(new(400, "invalid_ciphertext", $"ciphertext must be base64 of 1 to {MessageSender.MaxCiphertextBytes} bytes."))
-        : ChangeAsync(me, messageId, (m, member, now) =>
+        : ChangeAsync(me, messageId, readsText: true, (m, member, now) =>
         {
-            if (IsSecret(m)) return InSecret;
             if (m.SenderId != me) return new ChangeRefused(403, "not_author", "Only its author may edit a message.");
             if (m.DeletedAt is not null) return new ChangeRefused(409, "deleted", "The message was deleted.");
             if (now - m.CreatedAt > settings.EditWindow)
@@ -47,7 +45,7 @@ public sealed class MessageActions(ChatDbContext db, ConversationChanges changes
     }
 
     Task<ChangeRefused?> DeleteAsync(long me, long messageId, CancellationToken ct) =>
-        ChangeAsync(me, messageId, async (m, member, now) =>
+        ChangeAsync(me, messageId, readsText: false, async (m, member, now) =>
         {
             if (m.DeletedAt is not null) return MessageChangeOutcome.Unchanged;
             var groupAdmin = m.ReceiverId is null && member.Role == MemberRole.Admin;
@@ -86,10 +84,9 @@ public sealed class MessageActions(ChatDbContext db, ConversationChanges changes
     public Task<ChangeRefused?> ReactAsync(long me, long messageId, string? emoji, CancellationToken ct, bool toggle = false)
     {
         if (emoji is not null && !Emoji.IsOne(emoji)) return Task.FromResult<ChangeRefused?>(new(400, "invalid_emoji", "A reaction is a single emoji."));
-        return ChangeAsync(me, messageId, async (m, member, now) =>
+        return ChangeAsync(me, messageId, readsText: true, async (m, member, now) =>
         {
             if (m.DeletedAt is not null) return new ChangeRefused(409, "deleted", "The message was deleted.");
-            if (IsSecret(m)) return InSecret;
             var mine = await db.Reactions.FirstOrDefaultAsync(r => r.MessageId == m.Id && r.UserId == me, ct);
             var wanted = toggle && mine?.Emoji == emoji ? null : emoji;
             if (mine?.Emoji == wanted) return MessageChangeOutcome.Unchanged;
@@ -130,16 +127,27 @@ public sealed class MessageActions(ChatDbContext db, ConversationChanges changes
         return member is not null && m.Seq > member.JoinedAfterSeq && (member.LeftAtSeq is not { } left || m.Seq <= left) ? (m, member) : null;
     }
 
-    Task<ChangeRefused?> ChangeAsync(long me, long messageId, Func<Message, ConversationMember, DateTime, MessageChangeOutcome> change, CancellationToken ct) =>
-        ChangeAsync(me, messageId, (m, member, now) => Task.FromResult(change(m, member, now)), ct);
+    Task<ChangeRefused?> ChangeAsync(long me, long messageId, bool readsText, Func<Message, ConversationMember, DateTime, MessageChangeOutcome> change,
+        CancellationToken ct) =>
+        ChangeAsync(me, messageId, readsText, (m, member, now) => Task.FromResult(change(m, member, now)), ct);
 
-    async Task<ChangeRefused?> ChangeAsync(long me, long messageId, Func<Message, ConversationMember, DateTime, Task<MessageChangeOutcome>> change, CancellationToken ct)
+    /// <summary>
+    /// Runs <paramref name="change"/> on the message under its conversation's lock, after checking again that the user may
+    /// act on it. A change that <paramref name="readsText"/> (an edit, a reaction) is refused in a secret conversation.
+    /// </summary>
+    async Task<ChangeRefused?> ChangeAsync(long me, long messageId, bool readsText, Func<Message, ConversationMember, DateTime, Task<MessageChangeOutcome>> change,
+        CancellationToken ct)
     {
-        var conversationId = await db.Messages.AsNoTracking().Where(m => m.Id == messageId).Select(m => (long?)m.ConversationId).FirstOrDefaultAsync(ct);
-        if (conversationId is null) return NotFound;
-        return await changes.ChangeMessageAsync(conversationId.Value, me, async now =>
+        // A conversation's kind never changes: read with its id, before the lock.
+        var conversation = await (from m in db.Messages.AsNoTracking()
+                                  join c in db.Conversations on m.ConversationId equals c.Id
+                                  where m.Id == messageId
+                                  select new { c.Id, c.Kind }).FirstOrDefaultAsync(ct);
+        if (conversation is null) return NotFound;
+        return await changes.ChangeMessageAsync(conversation.Id, me, async now =>
         {
             if (await VisibleAsync(me, messageId, ct, tracked: true) is not var (m, member) || member.LeftAt is not null) return NotFound;
+            if (readsText && conversation.Kind == ConversationKind.Secret) return InSecret; // only to a member: others learn nothing
             return await change(m, member, now);
         }, ct);
     }

@@ -133,7 +133,8 @@ public sealed class MessageWriter(MessageStore store, IFanout fanout, IEnumerabl
     /// <summary>A direct message to its two users; a group message to its conversation, whose members each node finds.</summary>
     static Delivery Addressed(PendingSend s, Dictionary<long, long>? membersChanged)
     {
-        var e = new MessageEvent(MessageView.From(s.Message) with { ReplyTo = s.Quote });
+        var view = MessageView.From(s.Message);
+        var e = new MessageEvent(s.Quote is null ? view : view with { ReplyTo = s.Quote }); // no copy for the usual message
         return (s.Message.ReceiverId is { } receiver
             ? new Delivery(e, [receiver, s.Message.SenderId], Origin: s.Origin)
             : Delivery.ToMembers(e, s.Message.ConversationId, origin: s.Origin) with
