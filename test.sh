@@ -31,6 +31,10 @@ set +e
 dotnet test Chat.sln -c Release --no-build --nologo --logger "console;verbosity=normal" 2>&1 | tee test-artifacts/test-output.txt
 status=${PIPESTATUS[0]}
 set -e
+# The failures again at the end, so that a log cut to its last lines still names them and says why.
+awk '/^ +Failed [A-Za-z]/ { shown = 0; keep = 1; print "FAILED:" substr($0, index($0, "Failed ") + 6); next }
+     keep && /Stack Trace:/ { keep = 0; next }
+     keep && shown < 6 && NF { print "   " $0; shown++ }' test-artifacts/test-output.txt
 # A closing line in the plain "N passed, N failed" form, summed over the test assemblies.
 awk '/^ +(Passed|Failed|Skipped): [0-9]+$/ { n[$1] += $2 }
      END { printf "Tests: %d passed, %d failed, %d skipped\n", n["Passed:"], n["Failed:"], n["Skipped:"] }' test-artifacts/test-output.txt

@@ -142,6 +142,37 @@ public abstract class GroupTests(RealtimeApp app)
     }
 
     [Fact]
+    public async Task A_read_by_the_last_member_to_get_a_message_completes_its_delivered_mark_too()
+    {
+        // Cat's device reports the message delivered first; Bea, whose conversation is open, reports it read straight away.
+        var (ann, bea, cat) = (await host.RegisterAsync("Ann"), await host.RegisterAsync("Bea"), await host.RegisterAsync("Cat"));
+        var group = await GroupApi.CreateAsync(host, ann, "Last to get it", bea, cat);
+        await using var annSocket = await SocketClient.ConnectAsync(host, ann);
+        await using var beaSocket = await SocketClient.ConnectAsync(host, bea);
+        await using var catSocket = await SocketClient.ConnectAsync(host, cat);
+        var id = (await annSocket.SendAndAckAsync(null, "delivered-by-a-read", conversationId: group)).Message().Str("id");
+
+        await catSocket.SendAsync(new { type = "receipt", messageId = id, kind = "delivered" });
+        var delivered = false;
+        for (var tries = 0; tries < 100 && !delivered; tries++)
+        {
+            if (tries > 0) await Task.Delay(50, Ct);
+            var info = await GroupApi.GetAsync(host, ann, $"/messages/{id}/info");
+            delivered = info.GetProperty("recipients").EnumerateArray().Single(r => r.Str("displayName") == "Cat").GetProperty("delivered").GetBoolean();
+        }
+        Assert.True(delivered);
+        Assert.Equal(0, await annSocket.CountAfterAsync(f => f.Type() == "receipt", TimeSpan.FromMilliseconds(300)));
+
+        await beaSocket.SendAsync(new { type = "receipt", messageId = id, kind = "read" });
+        var receipt = await annSocket.TakeAsync("receipt");
+        Assert.Equal((id, "delivered", bea.Id), (receipt.Str("messageId"), receipt.Str("kind"), receipt.Str("readerId")));
+        await catSocket.SendAsync(new { type = "receipt", messageId = id, kind = "read" });
+        receipt = await annSocket.TakeAsync("receipt");
+        Assert.Equal((id, "read", cat.Id), (receipt.Str("messageId"), receipt.Str("kind"), receipt.Str("readerId")));
+        Assert.Equal(2, await annSocket.CountAfterAsync(f => f.Type() == "receipt", TimeSpan.FromMilliseconds(300)));
+    }
+
+    [Fact]
     public async Task Typing_in_a_group_reaches_the_other_members_with_the_typist_named()
     {
         var (ann, bea, eve) = (await host.RegisterAsync("Ann"), await host.RegisterAsync("Bea"), await host.RegisterAsync("Eve"));

@@ -11,7 +11,7 @@ namespace Chat.Web.Features.Messaging;
 /// A second send of the same sender and client message id within one batch waits for the next batch, where the store
 /// finds the first one stored: duplicates never fail the other messages of a batch.
 /// </summary>
-public sealed class MessageWriter(MessageStore store, IFanout fanout, IEnumerable<IStoredMessageListener> listeners, ILogger<MessageWriter> log) : BackgroundService
+public sealed class MessageWriter(MessageStore store, IFanout fanout, IEnumerable<IStoredMessageListener> listeners, ILogger<MessageWriter> log) : BackgroundService, IAsyncDisposable
 {
     /// <summary>At most this many messages per transaction, so one commit stays short.</summary>
     const int MaxBatch = 256;
@@ -152,4 +152,19 @@ public sealed class MessageWriter(MessageStore store, IFanout fanout, IEnumerabl
         queue.Writer.TryComplete();
         await base.StopAsync(cancellationToken);
     }
+
+    /// <summary>
+    /// A stop that ran out of time leaves the loop running. The store was created before the writer, so it is disposed
+    /// after this (services go in reverse order): the loop must be done with the store's one connection by then, or
+    /// the two would use it at once (a dispose hung for good on such a race).
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        queue.Writer.TryComplete();
+        if (ExecuteTask is { } loop) await loop.WaitAsync(StoreDrainBound).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        Dispose();
+    }
+
+    /// <summary>Past the database's command timeout: a batch still running by then has failed.</summary>
+    static readonly TimeSpan StoreDrainBound = TimeSpan.FromSeconds(60);
 }

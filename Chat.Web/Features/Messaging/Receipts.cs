@@ -90,10 +90,11 @@ public sealed class Receipts(ChatDbContext db, WriteGate writes, IFanout fanout,
             return ReceiptResult.NotFound;
         var now = StoredTime.Now(clock);
         var row = db.Members.Where(m => m.ConversationId == conversationId && m.UserId == readerId && m.LeftAt == null);
-        List<MarkedMessage> marked;
+        var marked = new List<(MarkedMessage Message, ReceiptKind Kind)>();
         using (await writes.EnterAsync(ct))
         {
-            var last = await db.Conversations.Where(c => c.Id == conversationId).Select(c => c.LastSeq).FirstAsync(ct);
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            var last = await LockConversationAsync(conversationId, ct);
             seq = Math.Min(seq, last);
             var before = await row.Select(m => kind == ReceiptKind.Read ? m.ReadUpToSeq : m.DeliveredUpToSeq).FirstOrDefaultAsync(ct);
             var moved = kind == ReceiptKind.Read
@@ -108,24 +109,39 @@ public sealed class Receipts(ChatDbContext db, WriteGate writes, IFanout fanout,
                 await db.SaveChangesAsync(ct);
                 db.ChangeTracker.Clear();
             }
-            // The messages passed that no other current member who sees them still lacks.
+            // The messages passed that no other current member who sees them still lacks. A read is a delivery too:
+            // when the last member to get a message reads it at once, that read also completes its "delivered to all".
             var passed = db.Messages.Where(m => m.ConversationId == conversationId && m.Seq > Math.Max(before, seq - MaxBatch) && m.Seq <= seq
                 && m.Kind == MessageKind.Text && m.SenderId != readerId);
-            var complete = kind == ReceiptKind.Read
-                ? passed.Where(m => m.ReadAt == null && !db.Members.Any(o => o.ConversationId == conversationId && o.LeftAt == null
-                    && o.UserId != m.SenderId && o.JoinedAfterSeq < m.Seq && o.ReadUpToSeq < m.Seq))
-                : passed.Where(m => m.DeliveredAt == null && !db.Members.Any(o => o.ConversationId == conversationId && o.LeftAt == null
-                    && o.UserId != m.SenderId && o.JoinedAfterSeq < m.Seq && o.DeliveredUpToSeq < m.Seq));
-            var changed = kind == ReceiptKind.Read
-                ? await complete.ExecuteUpdateAsync(s => s.SetProperty(m => m.ReadAt, now).SetProperty(m => m.DeliveredAt, m => m.DeliveredAt ?? now), ct)
-                : await complete.ExecuteUpdateAsync(s => s.SetProperty(m => m.DeliveredAt, now), ct);
-            marked = changed == 0 ? [] : await passed.Where(m => kind == ReceiptKind.Read ? m.ReadAt == now : m.DeliveredAt == now)
-                .OrderBy(m => m.Seq).Select(m => new MarkedMessage(m.Id, m.ConversationId, m.Seq, m.SenderId)).ToListAsync(ct);
+            if (kind == ReceiptKind.Read)
+            {
+                var read = passed.Where(m => m.ReadAt == null && !db.Members.Any(o => o.ConversationId == conversationId && o.LeftAt == null
+                    && o.UserId != m.SenderId && o.JoinedAfterSeq < m.Seq && o.ReadUpToSeq < m.Seq));
+                if (await read.ExecuteUpdateAsync(s => s.SetProperty(m => m.ReadAt, now).SetProperty(m => m.DeliveredAt, m => m.DeliveredAt ?? now), ct) > 0)
+                    marked.AddRange(await MarkedAsync(passed.Where(m => m.ReadAt == now), ReceiptKind.Read, ct));
+            }
+            var delivered = passed.Where(m => m.DeliveredAt == null && !db.Members.Any(o => o.ConversationId == conversationId && o.LeftAt == null
+                && o.UserId != m.SenderId && o.JoinedAfterSeq < m.Seq && o.DeliveredUpToSeq < m.Seq));
+            if (await delivered.ExecuteUpdateAsync(s => s.SetProperty(m => m.DeliveredAt, now), ct) > 0)
+                marked.AddRange(await MarkedAsync(passed.Where(m => m.DeliveredAt == now && m.ReadAt == null), ReceiptKind.Delivered, ct));
+            await tx.CommitAsync(ct);
         }
         if (marked.Count > 0)
-            await fanout.PublishAllAsync(marked.ConvertAll(m => Delivery.To(Receipt(m, readerId, kind, now), m.SenderId)));
+            await fanout.PublishAllAsync(marked.ConvertAll(m => Delivery.To(Receipt(m.Message, readerId, m.Kind, now), m.Message.SenderId)));
         return ReceiptResult.Marked;
     }
+
+    /// <summary>
+    /// The conversation's last seq, its row locked until the commit. Two members' receipts at once would otherwise each
+    /// see the other's watermark still behind, and neither would mark the message (write skew). SQLite's writes take
+    /// turns already. The row comes first, as in the message writer and in a change, so no two of them deadlock.
+    /// </summary>
+    async Task<long> LockConversationAsync(long conversationId, CancellationToken ct) => db.Database.IsNpgsql()
+        ? (await db.Database.SqlQuery<long>($"""SELECT "LastSeq" AS "Value" FROM conversations WHERE "Id" = {conversationId} FOR UPDATE""").ToListAsync(ct)).First()
+        : await db.Conversations.Where(c => c.Id == conversationId).Select(c => c.LastSeq).FirstAsync(ct);
+
+    async Task<IEnumerable<(MarkedMessage, ReceiptKind)>> MarkedAsync(IQueryable<Message> messages, ReceiptKind kind, CancellationToken ct) =>
+        (await messages.OrderBy(m => m.Seq).Select(m => new MarkedMessage(m.Id, m.ConversationId, m.Seq, m.SenderId)).ToListAsync(ct)).Select(m => (m, kind));
 
     /// <summary>What a receipt tells of a message.</summary>
     sealed record MarkedMessage(long Id, long ConversationId, long Seq, long SenderId);
