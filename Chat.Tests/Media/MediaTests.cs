@@ -66,6 +66,12 @@ public abstract class MediaTests(MediaApp app)
         using var bobClient = host.Client(bob.Token);
         var page = await bobClient.GetOkAsync($"/conversations/{ann.Id}/messages");
         Assert.Equal(photo.Str("id"), page.GetProperty("items")[0].GetProperty("attachments")[0].Str("id"));
+
+        // The file's own query checks the session: a token from before "log out everywhere" fetches nothing more.
+        Assert.Equal(HttpStatusCode.OK, (await bobClient.PostAsync("/auth/logout-all", null, Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await GetAsync(bob, url)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await GetAsync(bob, preview.Str("url")!)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await GetAsync(ann, url)).StatusCode);
     }
 
     [Fact]

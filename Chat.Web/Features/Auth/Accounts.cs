@@ -113,9 +113,12 @@ public sealed class Accounts(ChatDbContext db, Passwords passwords, WriteGate wr
     public Task<User?> FindAsync(long id, CancellationToken ct) => db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == id, ct);
 
     /// <summary>Whether the user is an admin, while the user exists and the token's version is current; null otherwise.</summary>
-    public async Task<bool?> SessionAsync(long userId, int tokenVersion, CancellationToken ct) =>
-        await db.Users.Where(u => u.Id == userId && u.TokenVersion == tokenVersion)
-            .Select(u => (bool?)u.IsAdmin).FirstOrDefaultAsync(ct);
+    public Task<bool?> SessionAsync(long userId, int tokenVersion, CancellationToken ct) => Session.For(db)(db, userId, tokenVersion, ct);
+
+    /// <summary>Compiled: it runs on every authenticated request.</summary>
+    static readonly CompiledQuery<Func<ChatDbContext, long, int, CancellationToken, Task<bool?>>> Session = new(() => EF.CompileAsyncQuery(
+        (ChatDbContext db, long userId, int tokenVersion, CancellationToken _) =>
+            db.Users.Where(u => u.Id == userId && u.TokenVersion == tokenVersion).Select(u => (bool?)u.IsAdmin).FirstOrDefault()));
 
     /// <summary>
     /// Without a bootstrap admin the first user becomes admin: on by default outside Production,

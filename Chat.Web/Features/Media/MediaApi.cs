@@ -24,10 +24,10 @@ public static class MediaApi
         var group = app.MapGroup("/media").WithTags("Media").RequireAuthorization(MediaSetup.Policy);
         group.MapPost("/", Upload).Throttled(p => p.ApiPerUser, perUser: true).DisableAntiforgery()
             .Accepts<IFormFile>("multipart/form-data").Answers<Messaging.AttachmentView>(201, 400, 401, 413, 415, 422);
-        group.MapGet("/{id}", (string id, CurrentUser me, MediaFiles files, HttpContext http, CancellationToken ct) => ServeAsync(id, preview: false, me, files, http, ct))
-            .Produces(200).Produces<ApiError>(404);
-        group.MapGet("/{id}/preview", (string id, CurrentUser me, MediaFiles files, HttpContext http, CancellationToken ct) => ServeAsync(id, preview: true, me, files, http, ct))
-            .Produces(200).Produces<ApiError>(404);
+        SessionCheckedByEndpoint.On(group.MapGet("/{id}", (string id, CurrentUser me, MediaFiles files, HttpContext http, CancellationToken ct) => ServeAsync(id, preview: false, me, files, http, ct)))
+            .Produces(200).Produces<ApiError>(401).Produces<ApiError>(404);
+        SessionCheckedByEndpoint.On(group.MapGet("/{id}/preview", (string id, CurrentUser me, MediaFiles files, HttpContext http, CancellationToken ct) => ServeAsync(id, preview: true, me, files, http, ct)))
+            .Produces(200).Produces<ApiError>(401).Produces<ApiError>(404);
     }
 
     /// <summary>
@@ -102,7 +102,9 @@ public static class MediaApi
     /// </summary>
     static async Task<IResult> ServeAsync(string id, bool preview, CurrentUser me, MediaFiles files, HttpContext http, CancellationToken ct)
     {
-        if (await files.OpenAsync(me.Id, id, preview, ct) is not { } media) return ApiErrors.NotFound("No such file.");
+        var (access, opened) = await files.OpenAsync(me.Id, Tokens.Version(http.User) ?? -1, id, preview, ct);
+        if (access == MediaAccess.SessionEnded) return ApiErrors.Result(StatusCodes.Status401Unauthorized, "The session has ended; sign in again.");
+        if (opened is not { } media) return ApiErrors.NotFound("No such file.");
         var h = http.Response.Headers;
         h.ContentSecurityPolicy = "default-src 'none'; sandbox";
         h.XContentTypeOptions = "nosniff";
