@@ -147,6 +147,23 @@ public abstract class MediaTests(MediaApp app)
     }
 
     [Fact]
+    public async Task A_photo_larger_than_the_stored_side_is_stored_scaled_to_fit_and_still_decodes_whole()
+    {
+        var ann = await host.RegisterAsync();
+        // A JPEG scales while it decodes, to the largest eighth that fits 2,048 px: 3,000 x 2,000 -> 5/8.
+        var jpeg = await UploadOkAsync(ann, "big.jpg", TestMedia.LargeJpeg(3000, 2000));
+        Assert.Equal((1875, 1250), (jpeg.GetProperty("width").GetInt32(), jpeg.GetProperty("height").GetInt32()));
+        using (var stored = SkiaSharp.SKBitmap.Decode(await (await GetAsync(ann, jpeg.Str("url")!)).Content.ReadAsByteArrayAsync(Ct)))
+            Assert.Equal((1875, 1250), (stored.Width, stored.Height));
+        // A PNG decodes in full and is shrunk after.
+        var png = await UploadOkAsync(ann, "wide.png", TestMedia.Png(2500, 100));
+        Assert.Equal((2048, 81), (png.GetProperty("width").GetInt32(), png.GetProperty("height").GetInt32()));
+        // Scaled or not, a cut-off photo is refused.
+        var cut = TestMedia.LargeJpeg(3000, 2000);
+        await ApiAssert.ErrorAsync(await UploadAsync(ann, "cut.jpg", cut[..(cut.Length * 2 / 3)]), (HttpStatusCode)422);
+    }
+
+    [Fact]
     public async Task Bad_uploads_get_a_clear_4xx_and_leave_nothing_stored_or_on_disk()
     {
         var ann = await host.RegisterAsync();

@@ -18,6 +18,16 @@ public static class TestMedia
         return bitmap.Encode(SKEncodedImageFormat.Jpeg, quality).ToArray();
     }
 
+    /// <summary>A large JPEG made fast and small: a smooth gradient, drawn rather than set pixel by pixel.</summary>
+    public static byte[] LargeJpeg(int width, int height)
+    {
+        using var bitmap = new SKBitmap(width, height);
+        using (var canvas = new SKCanvas(bitmap))
+        using (var paint = new SKPaint { Shader = SKShader.CreateLinearGradient(new SKPoint(0, 0), new SKPoint(width, height), [SKColors.SkyBlue, SKColors.Orange], SKShaderTileMode.Clamp) })
+            canvas.DrawRect(0, 0, width, height, paint);
+        return bitmap.Encode(SKEncodedImageFormat.Jpeg, 80).ToArray();
+    }
+
     public static byte[] Png(int width, int height)
     {
         using var bitmap = new SKBitmap(width, height);

@@ -29,19 +29,44 @@ public sealed class ImageProcessor(MediaSettings settings)
         if (pixels > settings.MaxPixels || pixels * Math.Max(1, codec.FrameCount) > settings.MaxPixels * MaxFramePixelsFactor)
             return (null, $"The image must have at most {settings.MaxPixels / 1_000_000} million pixels.");
 
-        using var decoded = new SKBitmap(new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, SKAlphaType.Premul));
+        // A GIF keeps its bytes (its animation; GIF has no EXIF), once every frame's size was checked above.
+        var gif = type.ContentType == "image/gif";
+        var size = gif ? info.Size : codec.GetScaledDimensions(StoredScale(Math.Max(info.Width, info.Height)));
+        using var decoded = new SKBitmap(new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Premul));
         if (codec.GetPixels(decoded.Info, decoded.GetPixels()) != SKCodecResult.Success)
             return (null, "The image is damaged or incomplete.");
-        using var turned = Upright(decoded, codec.EncodedOrigin);
-        var upright = turned ?? decoded;
+        using var fitted = gif ? null : Fit(decoded);
+        using var turned = Upright(fitted ?? decoded, codec.EncodedOrigin);
+        var upright = turned ?? fitted ?? decoded;
 
-        // A GIF keeps its bytes (its animation; GIF has no EXIF), once every frame's size was checked above.
-        var image = type.ContentType == "image/gif" ? File.ReadAllBytes(path) : Encode(upright, type.ContentType);
+        var image = gif ? File.ReadAllBytes(path) : Encode(upright, type.ContentType);
         var scale = Math.Min(1.0, (double)PreviewSide / Math.Max(upright.Width, upright.Height));
         var (pw, ph) = (Math.Max(1, (int)Math.Round(upright.Width * scale)), Math.Max(1, (int)Math.Round(upright.Height * scale)));
         using var small = upright.Resize(new SKImageInfo(pw, ph, SKColorType.Rgba8888, SKAlphaType.Premul), new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
         var preview = small.Encode(SKEncodedImageFormat.Webp, 75).ToArray();
         return (new ProcessedImage(image, upright.Width, upright.Height, preview, pw, ph), null);
+    }
+
+    /// <summary>
+    /// The largest eighth that fits <see cref="MediaSettings.ImageMaxSide"/>: a JPEG decodes straight to it (libjpeg-turbo
+    /// scales in the DCT, which costs less than decoding in full), and so does a WebP; a codec that cannot scale decodes
+    /// in full and <see cref="Fit"/> shrinks the pixels.
+    /// </summary>
+    float StoredScale(int side)
+    {
+        var eighths = 8;
+        while (eighths > 1 && side * eighths > settings.ImageMaxSide * 8L) eighths--;
+        return eighths / 8f;
+    }
+
+    /// <summary>Null when the decoded pixels fit already (no copy).</summary>
+    SKBitmap? Fit(SKBitmap decoded)
+    {
+        var side = Math.Max(decoded.Width, decoded.Height);
+        if (side <= settings.ImageMaxSide) return null;
+        var scale = (double)settings.ImageMaxSide / side;
+        var info = new SKImageInfo(Math.Max(1, (int)(decoded.Width * scale)), Math.Max(1, (int)(decoded.Height * scale)), SKColorType.Rgba8888, SKAlphaType.Premul);
+        return decoded.Resize(info, new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
     }
 
     static byte[] Encode(SKBitmap bitmap, string contentType) => contentType switch

@@ -16,6 +16,8 @@ public sealed class MediaSettings
     /// <summary>An image's largest side and pixel count, checked from its header before anything is decoded.</summary>
     [ConfigurationKeyName("MEDIA_MAX_DIMENSION")] public int MaxDimension { get; set; } = 12_000;
     [ConfigurationKeyName("MEDIA_MAX_PIXELS")] public long MaxPixels { get; set; } = 50_000_000;
+    /// <summary>A photo is stored at most this many pixels on its longer side (as chat apps send photos), a file as it came.</summary>
+    [ConfigurationKeyName("MEDIA_IMAGE_MAX_SIDE")] public int ImageMaxSide { get; set; } = 2048;
     /// <summary>How long an upload may wait to be sent before it is removed.</summary>
     [ConfigurationKeyName("MEDIA_ORPHAN_HOURS")] public double OrphanHours { get; set; } = 24;
 
