@@ -96,8 +96,14 @@ public abstract class SafetyTests(RealtimeApp app)
         Assert.Equal(0, await annSocket.CountAfterAsync(f =>
             f.Type() == "presence" && f.Str("userId") == bea.Id && f.GetProperty("online").GetBoolean()
             || f.Type() == "typing" && f.Str("fromUserId") == bea.Id && f.Str("state") == "start", TimeSpan.FromMilliseconds(700)));
+        // Nor on the page: Bea's row in Ann's list has no online dot while Bea is online.
+        using var annPages = PageClient.Create(host);
+        Assert.Equal(HttpStatusCode.Redirect, (await annPages.PostLoginAsync(ann.Phone, ann.Password)).StatusCode);
+        var beaDot = $"id=\"presence_{bea.Id}\"";
+        Assert.DoesNotContain(beaDot, await annPages.GetStringAsync("/chat", Ct));
 
         await ApiAssert.OkAsync(await BlockAsync(bea, ann, block: false));
+        Assert.Contains(beaDot + " data-online=\"true\"", await annPages.GetStringAsync("/chat", Ct));
         var presence = await annSocket.TakeAsync(f => f.Type() == "presence" && f.Str("userId") == bea.Id);
         Assert.True(presence.GetProperty("online").GetBoolean());
         await beaSocket.SendAsync(new { type = "typing", toUserId = ann.Id, state = "stop" });

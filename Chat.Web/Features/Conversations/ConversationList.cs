@@ -7,7 +7,7 @@ namespace Chat.Web.Features.Conversations;
 
 /// <summary>What the chat screen reads: the list of conversations, directory search rows, and a conversation's bubbles.</summary>
 public sealed class ConversationList(Inbox inbox, UserDirectory directory, MessageHistory history, MessageViews views, Receipts receipts,
-    ConversationMembers members, DisplayNames names, PresenceTracker presence)
+    ConversationMembers members, DisplayNames names, PresenceTracker presence, ChatDbContext db)
 {
     public const int PageSize = 30;
     /// <summary>How many people without a conversation the list shows below the conversations (search finds the rest).</summary>
@@ -39,6 +39,7 @@ public sealed class ConversationList(Inbox inbox, UserDirectory directory, Messa
     {
         // A group whose last message is a system note needs the names in it: one query for the whole list.
         var noteNames = await names.OfAsync(entries.SelectMany(e => e.LastMessage.System is { } s ? TimelineNotes.People(s) : []), ct);
+        var blockedMe = await db.BlockersOfAsync(me, [.. entries.Where(e => e.Peer is not null).Select(e => long.Parse(e.Peer!.Id))], ct);
         return await Task.WhenAll(entries.Select(async e =>
         {
             var last = e.LastMessage;
@@ -47,7 +48,7 @@ public sealed class ConversationList(Inbox inbox, UserDirectory directory, Messa
                 var peerId = long.Parse(peer.Id);
                 var secret = e.Kind == "secret";
                 return new ConversationRow(peerId, peer.DisplayName, peer.Phone, secret ? SealedPreview : Preview(last, me, null, noteNames), last.CreatedAt,
-                    e.Unread, Online: await presence.IsOnlineAsync(peerId), Secret: secret);
+                    e.Unread, Online: blockedMe.Contains(peerId) ? null : await presence.IsOnlineAsync(peerId), Secret: secret);
             }
             var count = e.Left ? "You left" : $"{e.MemberCount} {(e.MemberCount == 1 ? "member" : "members")}";
             return new ConversationRow(0, e.Name ?? "", count, Preview(last, me, e.LastSenderName ?? DisplayNames.Unknown, noteNames), last.CreatedAt,
