@@ -89,6 +89,11 @@ public sealed class ConversationMember
     public long ReadUpToSeq { get; set; }
     /// <summary>Which of this conversation's messages push notifies them of.</summary>
     public NotificationLevel Notifications { get; set; }
+
+    public bool Sees(long seq) => Covers(JoinedAfterSeq, LeftAtSeq, seq);
+
+    /// <summary>The one rule of what a member sees: the seqs after they joined, up to where they left.</summary>
+    public static bool Covers(long joinedAfterSeq, long? leftAtSeq, long seq) => seq > joinedAfterSeq && (leftAtSeq is not { } left || seq <= left);
 }
 
 public enum NotificationLevel { All = 0, MentionsOnly = 1, Muted = 2 }

@@ -124,7 +124,7 @@ public sealed class MessageActions(ChatDbContext db, ConversationChanges changes
         var m = await messages.FirstOrDefaultAsync(x => x.Id == messageId && x.Kind == MessageKind.Text, ct);
         if (m is null) return null;
         var member = await db.Members.AsNoTracking().FirstOrDefaultAsync(x => x.ConversationId == m.ConversationId && x.UserId == me, ct);
-        return member is not null && m.Seq > member.JoinedAfterSeq && (member.LeftAtSeq is not { } left || m.Seq <= left) ? (m, member) : null;
+        return member?.Sees(m.Seq) == true ? (m, member) : null;
     }
 
     Task<ChangeRefused?> ChangeAsync(long me, long messageId, bool readsText, Func<Message, ConversationMember, DateTime, MessageChangeOutcome> change,

@@ -8,7 +8,7 @@ namespace Chat.Web.Features.Messaging;
 public sealed record MemberPeriod(long UserId, MemberRole Role, DateTime JoinedAt, long JoinedAfterSeq, long? LeftAtSeq)
 {
     public bool IsCurrent => LeftAtSeq is null;
-    public bool Sees(long seq) => seq > JoinedAfterSeq && (LeftAtSeq is not { } left || seq <= left);
+    public bool Sees(long seq) => ConversationMember.Covers(JoinedAfterSeq, LeftAtSeq, seq);
 }
 
 /// <summary>A conversation and everyone who is or was a member of it, as of its membership change at <see cref="ChangedAtSeq"/>.</summary>

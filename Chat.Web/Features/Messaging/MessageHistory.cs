@@ -64,7 +64,7 @@ public sealed class MessageHistory(ChatDbContext db, MessageViews views)
         var m = await db.Messages.AsNoTracking().Include(x => x.Attachments).FirstOrDefaultAsync(x => x.Id == messageId && x.Kind == MessageKind.Text, ct);
         if (m is null) return null;
         var member = await db.Members.AsNoTracking().FirstOrDefaultAsync(x => x.ConversationId == m.ConversationId && x.UserId == userId, ct);
-        var sees = member is not null && m.Seq > member.JoinedAfterSeq && (member.LeftAtSeq is not { } left || m.Seq <= left);
+        var sees = member?.Sees(m.Seq) == true;
         return sees && !await db.HiddenMessages.AnyAsync(h => h.UserId == userId && h.MessageId == messageId, ct) ? m : null;
     }
 
