@@ -89,6 +89,11 @@ public sealed class MessageActionsBrowserTests(BrowserApp app, BrowserFixture br
         await sheet.GetByRole(AriaRole.Button, new() { Name = "Delete for everyone" }).ClickAsync();
         await Assertions.Expect(beaPage.Locator("#messages [data-deleted]")).ToHaveTextAsync("🚫 This message was deleted", Soon);
         await Assertions.Expect(Bubble(beaPage, "Wrong chat, sorry")).ToHaveCountAsync(0);
+        // It was the last message: the list's preview follows it, in place (a delete is no new activity).
+        var annRow = beaPage.Locator($"#conversation-list > #conversation_{ann.Id}");
+        await Assertions.Expect(annRow).ToContainTextAsync("This message was deleted", SoonContains);
+        await Assertions.Expect(annRow).Not.ToContainTextAsync("Wrong chat");
+        await Assertions.Expect(beaPage.Locator($"#conversation-list > [id='conversation_{ann.Id}']")).ToHaveCountAsync(1);
 
         // Forward to a group: there, marked forwarded.
         sheet = await ActionsAsync(beaPage, "Dinner at 9?");

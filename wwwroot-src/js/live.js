@@ -76,11 +76,12 @@
 
   // A list row (after a message on the socket, or a newcomer on the SSE stream) comes as "afterbegin:#conversation-list":
   // its old copy goes first, so the row moves to the top instead of appearing twice (a newcomer's, below the conversations). While a search shows its
-  // results, a row already there is updated in place and no other is added.
+  // results, a row already there is updated in place and no other is added. A row that targets itself (after an edit
+  // or a delete) is swapped where it is.
   document.addEventListener('htmx:oobBeforeSwap', function (e) {
     var d = e.detail;
     var row = d.fragment && d.fragment.firstElementChild;
-    if (!d.target || !row || !row.id || row.id.indexOf('conversation_') !== 0) return;
+    if (!d.target || d.target.id !== 'conversation-list' || !row || !row.id || row.id.indexOf('conversation_') !== 0) return;
     var existing = document.getElementById(row.id);
     var search = document.getElementById('directory-search');
     if (search && search.value.trim() !== '') {

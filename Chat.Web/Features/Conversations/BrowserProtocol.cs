@@ -105,9 +105,11 @@ public sealed class BrowserProtocol(long me, OpenChat open, ViewerTime time, Fra
     {
         if (item is not ChatEvent e) return;
         if (await RenderAsync(session, e, ct) is { } fragment) await SendAsync(session, fragment, ct);
-        // A change (an edit, a reaction) is not activity: the list keeps its order.
-        if (e is not MessageEvent { Message: var m } || m.Kind == "change") return;
-        if (await ListRowAsync(session, long.Parse(m.ConversationId), ct) is { } row) await SendAsync(session, row, ct);
+        if (e is not MessageEvent { Message: var m }) return;
+        // A change is not activity: the list keeps its order, and an edit or a delete only renews the row's preview.
+        if (m.Change is { Action: MessageChange.Reacted }) return;
+        if (await ListRowAsync(session, long.Parse(m.ConversationId), inPlace: m.Change is not null, ct) is { } row) await SendAsync(session, row, ct);
+        if (m.Change is not null) return;
         // A message pushed to a recipient's page counts as delivered to them (each member marks only their own).
         if (m is { Kind: "text", DeliveredAt: null } && m.SenderId != me.ToString() && (m.ReceiverId is null || m.ReceiverId == me.ToString()))
             await MarkDeliveredAsync(session, m, ct);
@@ -209,7 +211,7 @@ public sealed class BrowserProtocol(long me, OpenChat open, ViewerTime time, Fra
     public async Task WriteCatchUpEndAsync(SocketSession session, Dictionary<long, long> positions, int sent, CancellationToken ct)
     {
         if (conversationId is not { } id || !positions.TryGetValue(id, out var upTo)) return;
-        if (sent > 0 && await ListRowAsync(session, id, ct) is { } row) await SendAsync(session, row, ct);
+        if (sent > 0 && await ListRowAsync(session, id, inPlace: false, ct) is { } row) await SendAsync(session, row, ct);
         await using var scope = scopes.CreateAsyncScope();
         var marked = await scope.ServiceProvider.GetRequiredService<MessageHistory>().MarkedAsync(id, me, upTo, ConversationList.PageSize, ct);
         if (marked.Count == 0) return;
@@ -222,14 +224,15 @@ public sealed class BrowserProtocol(long me, OpenChat open, ViewerTime time, Fra
     /// The conversation's list row after a message (preview, time, unread badge), moved to the top. The open
     /// conversation's row shows no badge: this page reads what arrives there (read frames), and its badge would only flash.
     /// </summary>
-    async Task<string?> ListRowAsync(SocketSession session, long conversation, CancellationToken ct)
+    async Task<string?> ListRowAsync(SocketSession session, long conversation, bool inPlace, CancellationToken ct)
     {
         try
         {
             await using var scope = scopes.CreateAsyncScope();
             if (await scope.ServiceProvider.GetRequiredService<ConversationList>().RowAsync(me, conversation, ct) is not { } row) return null;
             var shown = open.Shows(row);
-            return await list.RowAtTopAsync(shown ? row with { Unread = 0 } : row, active: shown, time);
+            if (shown) row = row with { Unread = 0 };
+            return inPlace ? await list.RowInPlaceAsync(row, active: shown, time) : await list.RowAtTopAsync(row, active: shown, time);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -18,6 +18,10 @@ public sealed class ListUpdates(FragmentRenderer fragments)
         "<div hx-swap-oob=\"afterbegin:#conversation-list\">" +
         await fragments.RenderAsync(ConversationListItem.Of(row, active, time)) + "</div>";
 
+    /// <summary>A row replaced where it is: its last message was edited or deleted, which is no new activity.</summary>
+    public Task<string> RowInPlaceAsync(ConversationRow row, bool active, ViewerTime time) =>
+        fragments.RenderAsync(ConversationListItem.Of(row, active, time, outOfBand: true));
+
     /// <summary>
     /// A presence change: the list's dot (presence_&lt;userId&gt;), swapped in place, and, for the page that has this user's
     /// conversation open, its status line (status_&lt;userId&gt;); other pages have no such line to swap.
