@@ -121,7 +121,8 @@ public sealed class LimitsTests(TightLimitsApp app, TestServers servers) : IClas
     [Fact]
     public async Task A_graceful_stop_turns_readiness_false_first_then_closes_sockets_with_1012_within_its_bound()
     {
-        var node = await ChatHost.StartAsync(servers, Storage.Postgres, s => (s["SHUTDOWN_DRAIN_SECONDS"], s["SHUTDOWN_TIMEOUT_SECONDS"]) = ("1.5", "10"));
+        // A drain long enough for the send below to land in it on a loaded machine (with 1.5 s it once came after).
+        var node = await ChatHost.StartAsync(servers, Storage.Postgres, s => (s["SHUTDOWN_DRAIN_SECONDS"], s["SHUTDOWN_TIMEOUT_SECONDS"]) = ("4", "10"));
         var (ann, bob) = (await node.RegisterAsync(), await node.RegisterAsync());
         var socket = await SocketClient.ConnectAsync(node, ann);
         using var client = node.Client();
