@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Chat.Tests.Api;
 using Chat.Tests.Groups;
 using Chat.Tests.Infrastructure;
 using Chat.Tests.Realtime;
@@ -14,6 +15,33 @@ namespace Chat.Tests.Actions;
 public abstract class MessageActionsTests(RealtimeApp app)
 {
     readonly ChatHost host = app.Host;
+
+    [Fact]
+    public async Task The_list_shows_each_conversations_last_message_as_it_is_now_when_changes_came_after_it()
+    {
+        // Three conversations whose last seq is a change (a reaction, an edit, a delete), and one whose is a message.
+        var (ann, bea, cat, dan, eve) = (await host.RegisterAsync("Ann"), await host.RegisterAsync("Bea"), await host.RegisterAsync("Cat"),
+            await host.RegisterAsync("Dan"), await host.RegisterAsync("Eve"));
+        await using var annSocket = await SocketClient.ConnectAsync(host, ann);
+        async Task<string> SendAsync(TestUser to, string text) => (await annSocket.SendAndAckAsync(to.Id, $"list-{to.Id}-{text}", text)).Message().Str("id")!;
+        await SendAsync(bea, "first to Bea");
+        var reacted = await SendAsync(bea, "second to Bea");
+        var edited = await SendAsync(cat, "to Cat");
+        await SendAsync(dan, "kept for Dan");
+        var deleted = await SendAsync(dan, "gone for Dan");
+        await SendAsync(eve, "to Eve");
+        Assert.Equal(HttpStatusCode.OK, (await ReactAsync(host, bea, reacted, "👍")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await EditAsync(host, ann, edited, "to Cat, edited")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await DeleteAsync(host, ann, deleted)).StatusCode);
+
+        using var client = host.Client(ann.Token);
+        var items = (await client.GetOkAsync("/conversations")).GetProperty("items").EnumerateArray()
+            .ToDictionary(e => e.GetProperty("peer").Str("id")!, e => e.GetProperty("lastMessage"));
+        Assert.Equal(("second to Bea", "text"), (items[bea.Id].Text(), items[bea.Id].Str("kind")));
+        Assert.Equal(("to Cat, edited", "text"), (items[cat.Id].Text(), items[cat.Id].Str("kind")));
+        Assert.Equal((deleted, JsonValueKind.String), (items[dan.Id].Str("id"), items[dan.Id].GetProperty("deletedAt").ValueKind));
+        Assert.Equal("to Eve", items[eve.Id].Text());
+    }
 
     [Fact]
     public async Task An_edit_by_its_author_reaches_both_sides_live_shows_as_edited_keeps_no_old_text_and_a_repeat_changes_nothing()

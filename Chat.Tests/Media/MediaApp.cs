@@ -31,6 +31,8 @@ public abstract class MediaApp(TestServers servers, Storage storage, bool s3) : 
         {
             RealtimeApp.Bulk(settings);
             settings["RATE_LIMIT_API_PER_MINUTE"] = "100000";
+            // No first-user admin: the test that deletes a user would otherwise depend on which test registered first.
+            settings["AUTO_ADMIN_FIRST_USER"] = "false";
             settings["MEDIA_MAX_BYTES"] = MaxBytes.ToString();
             settings["MEDIA_QUOTA_BYTES"] = QuotaBytes.ToString();
             settings["MEDIA_TEMP_DIR"] = TempDirectory;

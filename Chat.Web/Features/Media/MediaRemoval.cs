@@ -34,9 +34,12 @@ public sealed class MediaRemoval(ChatDbContext db, IBlobStore blobs, ILogger<Med
     public async Task<int> RemoveOrphansAsync(DateTime cutoff, CancellationToken ct)
     {
         var candidates = await db.Attachments.AsNoTracking().Where(a => a.MessageId == null && a.CreatedAt < cutoff).Take(500).ToListAsync(ct);
-        var removed = new List<Attachment>();
-        foreach (var a in candidates)
-            if (await db.Attachments.Where(x => x.Id == a.Id && x.MessageId == null).ExecuteDeleteAsync(ct) == 1) removed.Add(a);
+        if (candidates.Count == 0) return 0;
+        var ids = candidates.ConvertAll(a => a.Id);
+        await db.Attachments.Where(a => ids.Contains(a.Id) && a.MessageId == null).ExecuteDeleteAsync(ct);
+        // What a send took between the two statements is still there, and keeps its blobs.
+        var kept = (await db.Attachments.AsNoTracking().Where(a => ids.Contains(a.Id)).Select(a => a.Id).ToListAsync(ct)).ToHashSet();
+        var removed = candidates.FindAll(a => !kept.Contains(a.Id));
         await DeleteBlobsAsync(removed);
         return removed.Count;
     }

@@ -50,16 +50,21 @@ public sealed class Inbox(ChatDbContext db)
         if (rows.Count == 0) return [];
         // A handful of small queries for the page, the same SQL shape on SQLite and PostgreSQL.
         var ids = rows.ConvertAll(r => r.C.Id);
-        // The last seq each sees: a candidate list of seqs, matched to its conversation afterwards.
+        // The last seq each sees.
         var lastSeqs = rows.ToDictionary(r => r.C.Id, r => Math.Min(r.C.LastSeq, r.M.LeftAtSeq ?? long.MaxValue));
-        var seqs = lastSeqs.Values.Distinct().ToList();
-        var lasts = (await db.Messages.AsNoTracking().Include(m => m.Attachments).Where(m => ids.Contains(m.ConversationId) && seqs.Contains(m.Seq)).ToListAsync(ct))
-            .Where(m => lastSeqs[m.ConversationId] == m.Seq && m.Kind != MessageKind.Change).ToDictionary(m => m.ConversationId);
-        // Where the last seq is a change (an edit, a reaction), the message before it, one conversation at a time: rare.
-        foreach (var id in ids.Where(id => !lasts.ContainsKey(id)))
-            if (await db.Messages.AsNoTracking().Include(m => m.Attachments)
-                .Where(m => m.ConversationId == id && m.Seq <= lastSeqs[id] && m.Kind != MessageKind.Change)
-                .OrderByDescending(m => m.Seq).FirstOrDefaultAsync(ct) is { } before) lasts[id] = before;
+        var lasts = (await MessagesAtAsync(lastSeqs, ct)).Where(m => m.Value.Kind != MessageKind.Change).ToDictionary();
+        // Where the last seq is a change (an edit, a reaction), the text or system message before it: one query for all.
+        var missing = ids.Where(id => !lasts.ContainsKey(id)).ToList();
+        if (missing.Count > 0)
+        {
+            var before = await (from msg in db.Messages
+                                join mem in db.Members on msg.ConversationId equals mem.ConversationId
+                                where mem.UserId == me && missing.Contains(msg.ConversationId) && msg.Kind != MessageKind.Change
+                                    && (mem.LeftAtSeq == null || msg.Seq <= mem.LeftAtSeq)
+                                group msg.Seq by msg.ConversationId into g
+                                select new { g.Key, Seq = g.Max() }).ToDictionaryAsync(x => x.Key, x => x.Seq, ct);
+            foreach (var (id, m) in await MessagesAtAsync(before, ct)) lasts[id] = m;
+        }
         var unread = await (from msg in db.Messages.AsNoTracking()
                             join m in db.Members on msg.ConversationId equals m.ConversationId
                             where m.UserId == me && ids.Contains(msg.ConversationId)
@@ -83,6 +88,15 @@ public sealed class Inbox(ChatDbContext db)
                 MessageView.From(last), users.GetValueOrDefault(last.SenderId)?.DisplayName, unread.GetValueOrDefault(c.Id), m.LeftAt is not null));
         }
         return entries;
+    }
+
+    /// <summary>The message at the given seq of each conversation, in one query (a candidate list of seqs, matched after).</summary>
+    async Task<Dictionary<long, Message>> MessagesAtAsync(IReadOnlyDictionary<long, long> seqOf, CancellationToken ct)
+    {
+        var ids = seqOf.Keys.ToList();
+        var seqs = seqOf.Values.Distinct().ToList();
+        return (await db.Messages.AsNoTracking().Include(m => m.Attachments).Where(m => ids.Contains(m.ConversationId) && seqs.Contains(m.Seq)).ToListAsync(ct))
+            .Where(m => seqOf[m.ConversationId] == m.Seq).ToDictionary(m => m.ConversationId);
     }
 
     public static string KindName(ConversationKind kind) => kind switch { ConversationKind.Group => "group", ConversationKind.Secret => "secret", _ => "direct" };

@@ -96,7 +96,8 @@ public sealed class Receipts(ChatDbContext db, WriteGate writes, IFanout fanout,
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             var last = await LockConversationAsync(conversationId, ct);
             seq = Math.Min(seq, last);
-            var before = await row.Select(m => kind == ReceiptKind.Read ? m.ReadUpToSeq : m.DeliveredUpToSeq).FirstOrDefaultAsync(ct);
+            var before = await row.Select(m => new { Read = m.ReadUpToSeq, Delivered = m.DeliveredUpToSeq }).FirstOrDefaultAsync(ct);
+            if (before is null) return ReceiptResult.Unchanged;
             var moved = kind == ReceiptKind.Read
                 ? await row.Where(m => m.ReadUpToSeq < seq).ExecuteUpdateAsync(s => s
                     .SetProperty(m => m.ReadUpToSeq, seq)
@@ -111,19 +112,23 @@ public sealed class Receipts(ChatDbContext db, WriteGate writes, IFanout fanout,
             }
             // The messages passed that no other current member who sees them still lacks. A read is a delivery too:
             // when the last member to get a message reads it at once, that read also completes its "delivered to all".
-            var passed = db.Messages.Where(m => m.ConversationId == conversationId && m.Seq > Math.Max(before, seq - MaxBatch) && m.Seq <= seq
-                && m.Kind == MessageKind.Text && m.SenderId != readerId);
+            IQueryable<Message> Passed(long after) => db.Messages.Where(m => m.ConversationId == conversationId && m.Seq > Math.Max(after, seq - MaxBatch)
+                && m.Seq <= seq && m.Kind == MessageKind.Text && m.SenderId != readerId);
             if (kind == ReceiptKind.Read)
             {
-                var read = passed.Where(m => m.ReadAt == null && !db.Members.Any(o => o.ConversationId == conversationId && o.LeftAt == null
+                var read = Passed(before.Read).Where(m => m.ReadAt == null && !db.Members.Any(o => o.ConversationId == conversationId && o.LeftAt == null
                     && o.UserId != m.SenderId && o.JoinedAfterSeq < m.Seq && o.ReadUpToSeq < m.Seq));
                 if (await read.ExecuteUpdateAsync(s => s.SetProperty(m => m.ReadAt, now).SetProperty(m => m.DeliveredAt, m => m.DeliveredAt ?? now), ct) > 0)
-                    marked.AddRange(await MarkedAsync(passed.Where(m => m.ReadAt == now), ReceiptKind.Read, ct));
+                    marked.AddRange(await MarkedAsync(Passed(before.Read).Where(m => m.ReadAt == now), ReceiptKind.Read, ct));
             }
-            var delivered = passed.Where(m => m.DeliveredAt == null && !db.Members.Any(o => o.ConversationId == conversationId && o.LeftAt == null
-                && o.UserId != m.SenderId && o.JoinedAfterSeq < m.Seq && o.DeliveredUpToSeq < m.Seq));
-            if (await delivered.ExecuteUpdateAsync(s => s.SetProperty(m => m.DeliveredAt, now), ct) > 0)
-                marked.AddRange(await MarkedAsync(passed.Where(m => m.DeliveredAt == now && m.ReadAt == null), ReceiptKind.Delivered, ct));
+            // Only where this receipt moved the delivered watermark (a read of what was delivered already completes none).
+            if (before.Delivered < seq)
+            {
+                var delivered = Passed(before.Delivered).Where(m => m.DeliveredAt == null && !db.Members.Any(o => o.ConversationId == conversationId && o.LeftAt == null
+                    && o.UserId != m.SenderId && o.JoinedAfterSeq < m.Seq && o.DeliveredUpToSeq < m.Seq));
+                if (await delivered.ExecuteUpdateAsync(s => s.SetProperty(m => m.DeliveredAt, now), ct) > 0)
+                    marked.AddRange(await MarkedAsync(Passed(before.Delivered).Where(m => m.DeliveredAt == now && m.ReadAt == null), ReceiptKind.Delivered, ct));
+            }
             await tx.CommitAsync(ct);
         }
         if (marked.Count > 0)
